@@ -1,0 +1,10 @@
+DROP TABLE audit_log;
+DROP TABLE conduct_records;
+DROP TABLE inspections;
+DROP TABLE fee_rows;
+DROP TABLE complaints;
+DROP TABLE survey_responses;
+DROP TABLE contracts;
+DROP TABLE communities;
+DROP TABLE companies;
+DROP TABLE import_batches;

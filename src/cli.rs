@@ -1,0 +1,295 @@
+//! The `propcredit` command line (data.md). Every error ends as one readable
+//! sentence on standard error and a non-zero exit code.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Parser, Subcommand};
+
+use crate::configuration::{Overrides, Settings};
+use crate::domain::Period;
+use crate::generate::{self, GenerateOptions};
+use crate::import::{self, ImportError, ImportKind, ImportOptions, ImportReport};
+use crate::rules::{self, LoadedRuleSet, RuleBook};
+use crate::startup::Application;
+use crate::storage::Database;
+
+#[derive(Debug, Parser)]
+#[command(name = "propcredit", version, about = "Credit rating of property-management companies (红色物业信用评价)")]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// sqlite://PATH or postgres://… (default: sqlite://data/propcredit.db)
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// The directory of rule files (default: scoring-rules)
+    #[arg(long, global = true)]
+    rules_dir: Option<PathBuf>,
+    /// A settings file (default: config/propcredit.toml, if present)
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Print elapsed time and peak memory on exit (for benchmarks).
+    #[arg(long, global = true, hide = true)]
+    report_resources: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Import the files of data.md: every file found in DIR, or one file with --kind.
+    Import(ImportArgs),
+    /// Rule files: validate them.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Start the HTTP service.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080)
+        #[arg(long)]
+        bind: Option<String>,
+        /// On an empty database, first import the demo city in fixtures/demo.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Write a synthetic city (all eight files) for demos and benchmarks.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The kind of the single FILE to import.
+    #[arg(long, value_name = "KIND")]
+    kind: Option<String>,
+    /// A directory of import files, or with --kind one file.
+    path: PathBuf,
+    /// Who imports, as the audit log records it (default: cli:$USER).
+    #[arg(long)]
+    actor: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Validate rule files (default: every file of the rules directory) and print a summary.
+    Check { files: Vec<PathBuf> },
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 40)]
+    companies: u32,
+    #[arg(long, default_value_t = 300)]
+    communities: u32,
+    /// Comma-separated quarters, e.g. 2025Q3,2025Q4
+    #[arg(long, value_delimiter = ',', required = true)]
+    periods: Vec<String>,
+    /// Survey responses per community and quarter, on average.
+    #[arg(long, default_value_t = 100)]
+    surveys_per_community: u32,
+    /// Complaints per community and quarter, on average.
+    #[arg(long, default_value_t = 20)]
+    complaints_per_community: u32,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let started = Instant::now();
+    let bind = match &cli.command {
+        Command::Serve { bind, .. } => bind.clone(),
+        _ => None,
+    };
+    let overrides = Overrides { database_url: cli.global.database_url.clone(), rules_dir: cli.global.rules_dir.clone(), bind };
+    let settings = Settings::load(cli.global.config.as_deref(), &overrides)?;
+    crate::telemetry::init(&settings.telemetry);
+    let result = match cli.command {
+        Command::Import(args) => import_command(&settings, args),
+        Command::Rules { command: RulesCommand::Check { files } } => rules_check(&settings, &files),
+        Command::Serve { demo, .. } => serve(&settings, demo),
+        Command::Generate(args) => generate_command(args),
+    };
+    if cli.global.report_resources {
+        eprintln!(
+            "resources: elapsed {:.2} s, peak RSS {}",
+            started.elapsed().as_secs_f64(),
+            peak_rss().map(|kib| format!("{:.1} MiB", f64::from(u32::try_from(kib).unwrap_or(u32::MAX)) / 1024.0)).unwrap_or_else(|| "unknown".into())
+        );
+    }
+    result
+}
+
+/// Peak resident set size in KiB (VmHWM), where /proc tells it.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn load_rules(settings: &Settings) -> anyhow::Result<RuleBook> {
+    RuleBook::load_dir(&settings.rules.dir).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn default_actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
+}
+
+fn import_command(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
+    let rules = load_rules(settings)?;
+    let db = Database::connect(&settings.database.url, 2)?;
+    let actor = args.actor.unwrap_or_else(default_actor);
+    let files = match &args.kind {
+        Some(kind) => {
+            let kind = ImportKind::parse(kind).with_context(|| {
+                let kinds: Vec<&str> = ImportKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!("'{kind}' is not a kind of import file; the kinds are {}", kinds.join(", "))
+            })?;
+            if !args.path.is_file() {
+                bail!("{} is not a file", args.path.display());
+            }
+            vec![(kind, args.path.clone())]
+        }
+        None => import::files_in_dir(&args.path).map_err(anyhow::Error::msg)?,
+    };
+    let mut reports = Vec::new();
+    for (i, (kind, path)) in files.iter().enumerate() {
+        match import_one(&db, &rules, *kind, path, &actor) {
+            Ok(report) => {
+                println!("{report}");
+                reports.push(report);
+            }
+            Err(e) => {
+                if let ImportError::Rejected { errors, .. } = &e {
+                    for row_error in errors {
+                        eprintln!("  {row_error}");
+                    }
+                }
+                let skipped: Vec<String> = files.iter().skip(i + 1).map(|(_, p)| p.display().to_string()).collect();
+                if skipped.is_empty() {
+                    bail!("{e}");
+                }
+                bail!("{e}; not attempted after it: {}", skipped.join(", "));
+            }
+        }
+    }
+    let total: u64 = reports.iter().map(ImportReport::rows).sum();
+    println!("{} file{}, {total} rows", reports.len(), if reports.len() == 1 { "" } else { "s" });
+    Ok(())
+}
+
+fn import_one(db: &Database, rules: &RuleBook, kind: ImportKind, path: &Path, actor: &str) -> Result<ImportReport, ImportError> {
+    let mut conn = db.get()?;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec}, {elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.set_message(format!("importing {}", path.display()));
+        bar
+    });
+    let file = path.display().to_string();
+    let log_progress = |rows: u64| {
+        if rows % 500_000 == 0 {
+            tracing::info!(file = %file, rows, "import progress");
+        }
+    };
+    let bar_progress = |rows: u64| {
+        if let Some(bar) = &bar {
+            bar.set_position(rows);
+        }
+    };
+    let progress: &(dyn Fn(u64) + Sync) = if bar.is_some() { &bar_progress } else { &log_progress };
+    let result = import::import_path(&mut conn, rules, kind, path, &ImportOptions { actor, progress: Some(progress) });
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    result
+}
+
+fn rules_check(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<()> {
+    if files.is_empty() {
+        let book = load_rules(settings)?;
+        for set in &book.sets {
+            println!("ok  {}", rules::summary(set));
+        }
+        println!("{} rule set{} in {} are valid", book.sets.len(), if book.sets.len() == 1 { "" } else { "s" }, book.dir.display());
+        return Ok(());
+    }
+    let mut problems = Vec::new();
+    for file in files {
+        match LoadedRuleSet::from_file(file) {
+            Ok(set) => println!("ok  {}", rules::summary(&set)),
+            Err(rules::RuleErrors(mut e)) => problems.append(&mut e),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        bail!("{}", rules::RuleErrors(problems))
+    }
+}
+
+fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+    let rules = load_rules(settings)?;
+    let db = Database::connect(&settings.database.url, settings.database.pool_size)?;
+    if demo {
+        seed_demo(&db, &rules)?;
+    }
+    let system = actix_web::rt::System::new();
+    system.block_on(async {
+        let app = Application::build_with(settings, db, rules)?;
+        tracing::info!(bind = %settings.server.bind, port = app.port(), "propcredit is listening");
+        app.run_until_stopped().await?;
+        Ok::<(), anyhow::Error>(())
+    })
+}
+
+const DEMO_DIR: &str = "fixtures/demo";
+
+/// Imports the demo city once, into an empty database.
+fn seed_demo(db: &Database, rules: &RuleBook) -> anyhow::Result<()> {
+    let mut conn = db.get()?;
+    let counts = crate::storage::records::table_counts(&mut conn)?;
+    if counts.iter().any(|(t, n)| *t == "companies" && *n > 0) {
+        tracing::info!("the database already holds data; the demo city is not imported again");
+        return Ok(());
+    }
+    let files = import::files_in_dir(Path::new(DEMO_DIR)).map_err(anyhow::Error::msg)?;
+    for (kind, path) in files {
+        let report = import::import_path(&mut conn, rules, kind, &path, &ImportOptions { actor: "demo", progress: None })
+            .with_context(|| format!("importing the demo city from {DEMO_DIR}"))?;
+        tracing::info!(%report, "demo data imported");
+    }
+    Ok(())
+}
+
+fn generate_command(args: GenerateArgs) -> anyhow::Result<()> {
+    let periods = args
+        .periods
+        .iter()
+        .map(|p| p.parse::<Period>().map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let options = GenerateOptions {
+        seed: args.seed,
+        companies: args.companies,
+        communities: args.communities,
+        periods,
+        surveys_per_community: args.surveys_per_community,
+        complaints_per_community: args.complaints_per_community,
+    };
+    let counts = generate::write_city(&options, &args.out)?;
+    for (file, rows) in counts {
+        println!("{file:<18} {rows:>10} rows");
+    }
+    Ok(())
+}

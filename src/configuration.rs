@@ -1,0 +1,199 @@
+//! Typed settings: built-in defaults < config file < `PROPCREDIT_<SECTION>__<KEY>`
+//! environment variables < command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub const DEFAULT_CONFIG_FILE: &str = "config/propcredit.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub rules: RulesSettings,
+    pub server: ServerSettings,
+    pub telemetry: TelemetrySettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` or `postgres://…`.
+    pub url: String,
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesSettings {
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    /// Largest accepted upload, in MiB.
+    pub upload_limit_mib: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetrySettings {
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info` or `propcredit=debug,info`. RUST_LOG wins when set.
+    pub level: String,
+}
+
+/// Values given on the command line; they override everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub rules_dir: Option<PathBuf>,
+    pub bind: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct SettingsError(String);
+
+impl Settings {
+    /// Loads the layers. `config_file` None means the default file, if present.
+    pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> Result<Self, SettingsError> {
+        Self::load_from(config_file, overrides, std::env::vars())
+    }
+
+    /// As [`Settings::load`], with the environment given explicitly (tests).
+    pub fn load_from(
+        config_file: Option<&Path>,
+        overrides: &Overrides,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, SettingsError> {
+        let err = |e: config::ConfigError| SettingsError(e.to_string());
+        let mut builder = config::Config::builder()
+            .set_default("database.url", "sqlite://data/propcredit.db")
+            .map_err(err)?
+            .set_default("database.pool_size", 8)
+            .map_err(err)?
+            .set_default("rules.dir", "scoring-rules")
+            .map_err(err)?
+            .set_default("server.bind", "127.0.0.1:8080")
+            .map_err(err)?
+            .set_default("server.upload_limit_mib", 200)
+            .map_err(err)?
+            .set_default("telemetry.format", "pretty")
+            .map_err(err)?
+            .set_default("telemetry.level", "info")
+            .map_err(err)?;
+        match config_file {
+            Some(path) => {
+                if !path.is_file() {
+                    return Err(SettingsError(format!("the config file {} does not exist", path.display())));
+                }
+                builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
+            }
+            None => {
+                builder = builder.add_source(
+                    config::File::new(DEFAULT_CONFIG_FILE, config::FileFormat::Toml).required(false),
+                );
+            }
+        }
+        // Only PROPCREDIT_<SECTION>__<KEY> are settings; other PROPCREDIT_* variables
+        // (e.g. the test suite's) are not ours to reject.
+        let env: std::collections::HashMap<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.strip_prefix("PROPCREDIT_").is_some_and(|rest| rest.contains("__")))
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("PROPCREDIT")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(env)),
+        );
+        if let Some(url) = &overrides.database_url {
+            builder = builder.set_override("database.url", url.as_str()).map_err(err)?;
+        }
+        if let Some(dir) = &overrides.rules_dir {
+            builder = builder.set_override("rules.dir", dir.display().to_string()).map_err(err)?;
+        }
+        if let Some(bind) = &overrides.bind {
+            builder = builder.set_override("server.bind", bind.as_str()).map_err(err)?;
+        }
+        let settings: Settings = builder.build().map_err(err)?.try_deserialize().map_err(err)?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), SettingsError> {
+        let url = &self.database.url;
+        if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(SettingsError(format!(
+                "database.url '{url}' must start with sqlite:// or postgres://"
+            )));
+        }
+        if self.database.pool_size == 0 {
+            return Err(SettingsError("database.pool_size must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_then_environment_then_flags() {
+        let s = Settings::load_from(None, &Overrides::default(), env(&[])).unwrap();
+        assert_eq!(s.database.url, "sqlite://data/propcredit.db");
+        assert_eq!(s.server.bind, "127.0.0.1:8080");
+
+        let e = env(&[("PROPCREDIT_DATABASE__URL", "postgres://x@localhost/db"), ("PROPCREDIT_DATABASE__POOL_SIZE", "3")]);
+        let s = Settings::load_from(None, &Overrides::default(), e.clone()).unwrap();
+        assert_eq!(s.database.url, "postgres://x@localhost/db");
+        assert_eq!(s.database.pool_size, 3);
+
+        let flags = Overrides { database_url: Some("sqlite://other.db".into()), ..Default::default() };
+        let s = Settings::load_from(None, &flags, e).unwrap();
+        assert_eq!(s.database.url, "sqlite://other.db");
+    }
+
+    #[test]
+    fn a_bad_setting_names_its_key() {
+        let err = Settings::load_from(None, &Overrides::default(), env(&[("PROPCREDIT_DATABASE__POOL_SIZE", "many")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("pool_size"), "{err}");
+        let err = Settings::load_from(None, &Overrides::default(), env(&[("PROPCREDIT_DATABASE__URL", "mysql://x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("database.url"), "{err}");
+    }
+
+    #[test]
+    fn the_config_file_sits_between_defaults_and_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[server]\nbind = \"0.0.0.0:9000\"\n[rules]\ndir = \"r\"\n").unwrap();
+        let s = Settings::load_from(Some(&path), &Overrides::default(), env(&[("PROPCREDIT_RULES__DIR", "env-rules")]))
+            .unwrap();
+        assert_eq!(s.server.bind, "0.0.0.0:9000");
+        assert_eq!(s.rules.dir, PathBuf::from("env-rules"));
+        std::fs::write(&path, "[server]\nbindd = \"x\"\n").unwrap();
+        let err = Settings::load_from(Some(&path), &Overrides::default(), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("bindd"), "{err}");
+    }
+}

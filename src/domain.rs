@@ -1,0 +1,382 @@
+//! Plain domain values shared by every layer: codes, periods, money and the
+//! value formats of data.md. Nothing here knows about storage or HTTP.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+/// The GB 32100-2015 alphabet: value = position.
+const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+fn uscc_value(c: u8) -> Option<u32> {
+    USCC_ALPHABET
+        .iter()
+        .position(|&a| a == c)
+        .and_then(|p| u32::try_from(p).ok())
+}
+
+/// The check character for the first 17 characters of a unified social credit code.
+pub fn uscc_check_char(first17: &str) -> Option<char> {
+    let bytes = first17.as_bytes();
+    if bytes.len() != 17 {
+        return None;
+    }
+    let mut sum = 0u32;
+    for (b, w) in bytes.iter().zip(USCC_WEIGHTS) {
+        sum += uscc_value(*b)? * w;
+    }
+    let check = (31 - sum % 31) % 31;
+    USCC_ALPHABET
+        .get(usize::try_from(check).ok()?)
+        .map(|&c| char::from(c))
+}
+
+/// A validated 18-character unified social credit code (统一社会信用代码).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CompanyCode(String);
+
+impl CompanyCode {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s.chars().count() != 18 {
+            return Err(format!(
+                "a unified social credit code has 18 characters, this one has {}",
+                s.chars().count()
+            ));
+        }
+        if let Some(bad) = s.bytes().find(|b| uscc_value(*b).is_none()) {
+            return Err(format!(
+                "character '{}' is not allowed in a unified social credit code",
+                char::from(bad)
+            ));
+        }
+        let expected = uscc_check_char(&s[..17])
+            .ok_or_else(|| "the code cannot be checked".to_string())?;
+        let actual = s[17..].chars().next().unwrap_or(' ');
+        if expected != actual {
+            return Err(format!(
+                "the check character is '{actual}' but GB 32100-2015 gives '{expected}'"
+            ));
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CompanyCode {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s)
+    }
+}
+impl From<CompanyCode> for String {
+    fn from(c: CompanyCode) -> String {
+        c.0
+    }
+}
+impl fmt::Display for CompanyCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The four kinds of community the bureau manages differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommunityType {
+    Commercial,
+    Resettlement,
+    Quasi,
+    Open,
+}
+
+impl CommunityType {
+    pub const ALL: [CommunityType; 4] = [
+        CommunityType::Commercial,
+        CommunityType::Resettlement,
+        CommunityType::Quasi,
+        CommunityType::Open,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Commercial => "commercial",
+            Self::Resettlement => "resettlement",
+            Self::Quasi => "quasi",
+            Self::Open => "open",
+        }
+    }
+
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Self::Commercial => "商品房",
+            Self::Resettlement => "安置房",
+            Self::Quasi => "准物业",
+            Self::Open => "开放式",
+        }
+    }
+
+    /// Accepts the English or the Chinese name.
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(s) || t.chinese() == s)
+    }
+}
+
+impl fmt::Display for CommunityType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A calendar quarter, written `YYYYQn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Period {
+    year: i32,
+    quarter: u32,
+}
+
+impl Period {
+    pub fn new(year: i32, quarter: u32) -> Option<Self> {
+        ((1..=4).contains(&quarter) && (1000..=9999).contains(&year))
+            .then_some(Self { year, quarter })
+    }
+
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    pub fn quarter(self) -> u32 {
+        self.quarter
+    }
+
+    /// First day (S).
+    pub fn start(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.quarter * 3 - 2, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    /// Last day (E).
+    pub fn end(self) -> NaiveDate {
+        self.next().start().pred_opt().unwrap_or(NaiveDate::MAX)
+    }
+
+    pub fn next(self) -> Self {
+        if self.quarter == 4 {
+            Self { year: self.year + 1, quarter: 1 }
+        } else {
+            Self { year: self.year, quarter: self.quarter + 1 }
+        }
+    }
+
+    pub fn prev(self) -> Self {
+        if self.quarter == 1 {
+            Self { year: self.year - 1, quarter: 4 }
+        } else {
+            Self { year: self.year, quarter: self.quarter - 1 }
+        }
+    }
+
+    pub fn containing(date: NaiveDate) -> Self {
+        Self { year: date.year(), quarter: (date.month() - 1) / 3 + 1 }
+    }
+
+    pub fn contains(self, date: NaiveDate) -> bool {
+        self.start() <= date && date <= self.end()
+    }
+}
+
+impl FromStr for Period {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let bad = || format!("'{s}' is not a period of the form YYYYQn (e.g. 2026Q3)");
+        let (y, q) = s.split_once(['Q', 'q']).ok_or_else(bad)?;
+        if y.len() != 4 || q.len() != 1 {
+            return Err(bad());
+        }
+        let year: i32 = y.parse().map_err(|_| bad())?;
+        let quarter: u32 = q.parse().map_err(|_| bad())?;
+        Self::new(year, quarter).ok_or_else(bad)
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}Q{}", self.year, self.quarter)
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+impl<'de> Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// `date` minus `months` months, keeping the day and clamping to the month's end
+/// (scoring.md §3: 2026-08-31 minus 6 months is 2026-02-28).
+pub fn months_before(date: NaiveDate, months: u32) -> NaiveDate {
+    date.checked_sub_months(Months::new(months)).unwrap_or(NaiveDate::MIN)
+}
+
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| "not a date of the form YYYY-MM-DD".to_string())
+}
+
+pub fn parse_datetime(s: &str) -> Result<NaiveDateTime, String> {
+    let s = s.trim();
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| "not a datetime of the form YYYY-MM-DD HH:MM:SS".to_string())
+}
+
+pub fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "是" => Ok(true),
+        "false" | "0" | "no" | "否" => Ok(false),
+        _ => Err("not a yes/no value (true/false, 1/0, yes/no, 是/否)".to_string()),
+    }
+}
+
+/// Money in yuan with at most two decimals, as exact integer cents.
+pub fn parse_cents(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let bad = || "not an amount in yuan with at most two decimals".to_string();
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() && frac.is_empty()
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+    let frac_cents: i64 = match frac.len() {
+        0 => 0,
+        1 => frac.parse::<i64>().map_err(|_| bad())? * 10,
+        _ => frac.parse().map_err(|_| bad())?,
+    };
+    let cents = whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(frac_cents))
+        .ok_or_else(|| "amount is too large".to_string())?;
+    Ok(if negative { -cents } else { cents })
+}
+
+/// Formats cents as yuan with exactly two decimals.
+pub fn format_cents(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uscc_check_characters_of_the_example_companies() {
+        for code in ["918245RK2A20Y55BBG", "916171A427M6B0XBGX", "914995WBCDXJMWED85"] {
+            assert!(CompanyCode::parse(code).is_ok(), "{code}");
+        }
+        let err = CompanyCode::parse("918245RK2A20Y55BBA").unwrap_err();
+        assert!(err.contains("check character"), "{err}");
+        assert!(CompanyCode::parse("918245RK2A20Y55BB").is_err());
+        assert!(CompanyCode::parse("918245RK2A20Y55BBI").is_err(), "I is not in the alphabet");
+    }
+
+    #[test]
+    fn periods() {
+        let p: Period = "2026Q3".parse().unwrap();
+        assert_eq!(p.start(), NaiveDate::from_ymd_opt(2026, 7, 1).unwrap());
+        assert_eq!(p.end(), NaiveDate::from_ymd_opt(2026, 9, 30).unwrap());
+        assert_eq!(p.prev().to_string(), "2026Q2");
+        assert_eq!("2026Q4".parse::<Period>().unwrap().next().to_string(), "2027Q1");
+        assert_eq!("2026Q1".parse::<Period>().unwrap().prev().to_string(), "2025Q4");
+        assert!("2026Q5".parse::<Period>().is_err());
+        assert!("2026-Q1".parse::<Period>().is_err());
+    }
+
+    #[test]
+    fn month_subtraction_clamps_to_month_end() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(months_before(d(2026, 8, 31), 6), d(2026, 2, 28));
+        assert_eq!(months_before(d(2026, 6, 30), 3), d(2026, 3, 30));
+    }
+
+    #[test]
+    fn money_is_exact_cents() {
+        assert_eq!(parse_cents("119141.85"), Ok(11_914_185));
+        assert_eq!(parse_cents("12.5"), Ok(1250));
+        assert_eq!(parse_cents("7"), Ok(700));
+        assert_eq!(parse_cents("-3.01"), Ok(-301));
+        assert!(parse_cents("1.234").is_err());
+        assert!(parse_cents("1e3").is_err());
+        assert!(parse_cents("").is_err());
+        assert_eq!(format_cents(11_914_185), "119141.85");
+        assert_eq!(format_cents(5), "0.05");
+    }
+
+    #[test]
+    fn booleans_and_datetimes() {
+        assert_eq!(parse_bool("是"), Ok(true));
+        assert_eq!(parse_bool("NO"), Ok(false));
+        assert!(parse_bool("maybe").is_err());
+        assert!(parse_datetime("2025-07-18 09:10:18").is_ok());
+        assert!(parse_datetime("2025-07-18T09:10:18").is_ok());
+        assert!(parse_datetime("2025-07-18").is_err());
+    }
+}
+
+/// A float written in a file, taken exactly as its shortest decimal form says:
+/// `0.1` is 1/10, not 0.1000000000000000055… Returns (numerator, 10^scale).
+/// Used where the spec asks for "exactly as the decimals in the file say".
+pub fn exact_decimal(x: f64) -> Option<(i128, i128)> {
+    if !x.is_finite() {
+        return None;
+    }
+    // Rust prints the shortest string that round-trips, never in exponent form.
+    let text = format!("{x}");
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.as_str()),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let scale = u32::try_from(frac.len()).ok()?;
+    let denominator = 10i128.checked_pow(scale)?;
+    let numerator: i128 = format!("{whole}{frac}").parse().ok()?;
+    Some((if negative { -numerator } else { numerator }, denominator))
+}
+
+#[cfg(test)]
+mod exact_decimal_tests {
+    use super::exact_decimal;
+
+    #[test]
+    fn decimals_are_taken_as_written() {
+        assert_eq!(exact_decimal(0.1), Some((1, 10)));
+        assert_eq!(exact_decimal(0.7), Some((7, 10)));
+        assert_eq!(exact_decimal(1.0), Some((1, 1)));
+        assert_eq!(exact_decimal(0.35), Some((35, 100)));
+        assert_eq!(exact_decimal(f64::NAN), None);
+    }
+}

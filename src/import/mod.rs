@@ -1,0 +1,399 @@
+//! Importers for the eight kinds of data.md. A file is imported whole or not
+//! at all: every row is checked, every bad row is reported, and only a file
+//! without errors is written, in one transaction.
+
+pub mod kinds;
+pub mod table;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+pub use kinds::ImportKind;
+use kinds::{Cells, Context, FromRow};
+pub use table::{Format, Table};
+
+use crate::rules::RuleBook;
+use crate::storage::audit::{self, NewAuditEntry};
+use crate::storage::batches::{self, NewBatch};
+use crate::storage::records::{self, *};
+use crate::storage::{DbConn, StorageError};
+
+/// Rows are checked against the database and written this many at a time, so
+/// memory stays bounded however large the file is.
+const CHUNK_ROWS: usize = 20_000;
+
+/// One bad cell of one row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// As a spreadsheet shows it: the header is row 1.
+    pub row: u64,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.column.is_empty() {
+            write!(f, "row {}: {}", self.row, self.reason)
+        } else {
+            write!(f, "row {}, column {}, value '{}': {}", self.row, self.column, self.value, self.reason)
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file as a whole cannot be used (unreadable, wrong header …).
+    #[error("{file} {message}")]
+    File { file: String, message: String },
+    /// Some rows are bad: nothing of the file was imported.
+    #[error("{file} was rejected: {} bad row{}; nothing of it was imported", distinct_rows(.errors), if distinct_rows(.errors) == 1 { "" } else { "s" })]
+    Rejected { file: String, errors: Vec<RowError> },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+fn distinct_rows(errors: &[RowError]) -> usize {
+    errors.iter().map(|e| e.row).collect::<HashSet<_>>().len()
+}
+
+impl From<diesel::result::Error> for ImportError {
+    fn from(e: diesel::result::Error) -> Self {
+        ImportError::Storage(StorageError::Query(e))
+    }
+}
+
+/// What importing one file did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub kind: ImportKind,
+    pub file: String,
+    pub sha256: String,
+    pub rows_added: u64,
+    pub rows_updated: u64,
+    pub rows_unchanged: u64,
+    /// The import batch written, or None when the file changed nothing.
+    pub batch_id: Option<i64>,
+    #[serde(skip)]
+    pub duration: Duration,
+}
+
+impl ImportReport {
+    pub fn rows(&self) -> u64 {
+        self.rows_added + self.rows_updated + self.rows_unchanged
+    }
+}
+
+impl fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:<12} {:>9} added {:>9} updated {:>9} unchanged  ({})",
+            self.kind.as_str(),
+            self.rows_added,
+            self.rows_updated,
+            self.rows_unchanged,
+            self.file
+        )
+    }
+}
+
+/// Who imports and how progress is shown.
+pub struct ImportOptions<'a> {
+    pub actor: &'a str,
+    /// Called with the number of rows read so far, every few thousand rows.
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+/// Imports one file of `kind` from `path` (format from its extension).
+pub fn import_path(
+    conn: &mut DbConn,
+    rules: &RuleBook,
+    kind: ImportKind,
+    path: &Path,
+    options: &ImportOptions<'_>,
+) -> Result<ImportReport, ImportError> {
+    let file = path.display().to_string();
+    let format = Format::from_path(path).ok_or_else(|| ImportError::File {
+        file: file.clone(),
+        message: "is neither .csv, .xlsx nor .json".into(),
+    })?;
+    let table = Table::open(path, format).map_err(|message| ImportError::File { file: file.clone(), message })?;
+    import_table(conn, rules, kind, &file, table, options)
+}
+
+/// The files of data.md found in `dir`, in the table's order.
+pub fn files_in_dir(dir: &Path) -> Result<Vec<(ImportKind, PathBuf)>, String> {
+    if !dir.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    let mut found = Vec::new();
+    for kind in ImportKind::ALL {
+        let csv = dir.join(format!("{}.csv", kind.as_str()));
+        let xlsx = dir.join(format!("{}.xlsx", kind.as_str()));
+        match (csv.is_file(), xlsx.is_file()) {
+            (true, true) => {
+                return Err(format!(
+                    "{} holds both {kind}.csv and {kind}.xlsx; keep one so it is clear which to import",
+                    dir.display()
+                ))
+            }
+            (true, false) => found.push((kind, csv)),
+            (false, true) => found.push((kind, xlsx)),
+            (false, false) => {}
+        }
+    }
+    if found.is_empty() {
+        return Err(format!(
+            "{} holds none of the import files (companies.csv, communities.csv, … or .xlsx)",
+            dir.display()
+        ));
+    }
+    Ok(found)
+}
+
+/// Imports an already opened table of `kind`. `file` names it in reports.
+pub fn import_table(
+    conn: &mut DbConn,
+    rules: &RuleBook,
+    kind: ImportKind,
+    file: &str,
+    table: Table,
+    options: &ImportOptions<'_>,
+) -> Result<ImportReport, ImportError> {
+    let span = tracing::info_span!("import_file", kind = kind.as_str(), file, added = tracing::field::Empty,
+        updated = tracing::field::Empty, unchanged = tracing::field::Empty, ms = tracing::field::Empty);
+    let _entered = span.enter();
+    let started = Instant::now();
+    let result = match kind {
+        ImportKind::Companies => run::<Company>(conn, rules, file, table, options),
+        ImportKind::Communities => run::<Community>(conn, rules, file, table, options),
+        ImportKind::Contracts => run::<Contract>(conn, rules, file, table, options),
+        ImportKind::Surveys => run::<SurveyResponse>(conn, rules, file, table, options),
+        ImportKind::Complaints => run::<Complaint>(conn, rules, file, table, options),
+        ImportKind::Fees => run::<FeeRow>(conn, rules, file, table, options),
+        ImportKind::Inspections => run::<Inspection>(conn, rules, file, table, options),
+        ImportKind::Conduct => run::<ConductRecord>(conn, rules, file, table, options),
+    };
+    let elapsed = started.elapsed();
+    match result {
+        Ok(mut report) => {
+            report.duration = elapsed;
+            span.record("added", report.rows_added);
+            span.record("updated", report.rows_updated);
+            span.record("unchanged", report.rows_unchanged);
+            span.record("ms", u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
+            tracing::info!(rows = report.rows(), "imported");
+            Ok(report)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "import rejected");
+            Err(e)
+        }
+    }
+}
+
+/// Counts and audit entries of one file's write.
+#[derive(Default)]
+struct Tally {
+    added: u64,
+    updated: u64,
+    unchanged: u64,
+}
+
+/// A failed file leaves the transaction by this error, carrying the report.
+enum Abort {
+    Rejected(Vec<RowError>),
+    Nothing(ImportReport),
+    Failed(ImportError),
+}
+
+impl From<diesel::result::Error> for Abort {
+    fn from(e: diesel::result::Error) -> Self {
+        Abort::Failed(e.into())
+    }
+}
+
+fn run<R: FromRow>(
+    conn: &mut DbConn,
+    rules: &RuleBook,
+    file: &str,
+    mut table: Table,
+    options: &ImportOptions<'_>,
+) -> Result<ImportReport, ImportError> {
+    let kind = R::KIND;
+    let positions = kinds::map_header(kind, &table.header)
+        .map_err(|message| ImportError::File { file: file.to_string(), message })?;
+    let file_name = Path::new(file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let now = chrono::Local::now().naive_local();
+    let outcome = conn.transaction(|conn| {
+        let mut ctx = Context {
+            company_codes: records::company_codes(conn)?.into_iter().collect(),
+            community_codes: records::community_codes(conn)?.into_iter().collect(),
+            rules,
+            keys_seen: HashMap::new(),
+        };
+        // The batch row comes first: every written row points at it.
+        let batch_id = batches::create(
+            conn,
+            &NewBatch {
+                file_name: &file_name,
+                kind: kind.as_str(),
+                sha256: "",
+                rows_added: 0,
+                rows_updated: 0,
+                rows_unchanged: 0,
+                actor: options.actor,
+                imported_at: now,
+            },
+        )?;
+        let mut errors: Vec<RowError> = Vec::new();
+        let mut pending: Vec<R> = Vec::with_capacity(CHUNK_ROWS);
+        let mut tally = Tally::default();
+        let mut rows_read: u64 = 0;
+        let header_len = table.header.len();
+        for raw in &mut table {
+            rows_read += 1;
+            if rows_read % 10_000 == 0 {
+                if let Some(p) = options.progress {
+                    p(rows_read);
+                }
+            }
+            let cells = match raw.cells {
+                Ok(cells) => cells,
+                Err(reason) => {
+                    errors.push(RowError { row: raw.number, column: String::new(), value: String::new(), reason });
+                    continue;
+                }
+            };
+            if cells.len() > header_len {
+                errors.push(RowError {
+                    row: raw.number,
+                    column: String::new(),
+                    value: String::new(),
+                    reason: format!("has {} cells but the header has {header_len} columns", cells.len()),
+                });
+                continue;
+            }
+            let mut c = Cells::new(kind, raw.number, &cells, &positions);
+            let Some(mut record) = R::from_row(&mut c, &ctx) else {
+                errors.append(&mut c.errors);
+                continue;
+            };
+            let key = record.key();
+            if let Some(first) = ctx.keys_seen.get(key.as_str()) {
+                errors.push(RowError {
+                    row: raw.number,
+                    column: key_columns(kind),
+                    value: key,
+                    reason: format!("this key already appears on row {first}; a key may appear only once in a file"),
+                });
+                continue;
+            }
+            ctx.keys_seen.insert(key.into_boxed_str(), raw.number);
+            record.register(&mut ctx);
+            // Once a row is bad the file will be rejected: keep checking, stop writing.
+            if errors.is_empty() {
+                record.set_batch(batch_id);
+                pending.push(record);
+                if pending.len() >= CHUNK_ROWS {
+                    write_chunk(conn, &mut pending, &mut tally, options.actor, now, batch_id)?;
+                }
+            }
+        }
+        if let Some(p) = options.progress {
+            p(rows_read);
+        }
+        if !errors.is_empty() {
+            return Err(Abort::Rejected(errors));
+        }
+        write_chunk(conn, &mut pending, &mut tally, options.actor, now, batch_id)?;
+        let report = ImportReport {
+            kind,
+            file: file.to_string(),
+            sha256: table.sha256(),
+            rows_added: tally.added,
+            rows_updated: tally.updated,
+            rows_unchanged: tally.unchanged,
+            batch_id: Some(batch_id),
+            duration: Duration::ZERO,
+        };
+        if tally.added == 0 && tally.updated == 0 {
+            // Re-importing changes nothing, not even the batch log.
+            return Err(Abort::Nothing(ImportReport { batch_id: None, ..report }));
+        }
+        let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        batches::finish(conn, batch_id, &report.sha256, as_i64(tally.added), as_i64(tally.updated), as_i64(tally.unchanged))?;
+        Ok(report)
+    });
+    match outcome {
+        Ok(report) => Ok(report),
+        Err(Abort::Nothing(report)) => Ok(report),
+        Err(Abort::Rejected(errors)) => Err(ImportError::Rejected { file: file.to_string(), errors }),
+        Err(Abort::Failed(e)) => Err(e),
+    }
+}
+
+fn key_columns(kind: ImportKind) -> String {
+    match kind {
+        ImportKind::Contracts => "community_code + company_code + start_date".into(),
+        ImportKind::Fees => "community_code + period".into(),
+        other => other.columns().first().map(|c| c.name.to_string()).unwrap_or_default(),
+    }
+}
+
+/// Classifies the pending rows against the database (new, changed, same),
+/// inserts the new ones, updates the changed ones with an audit entry each.
+fn write_chunk<R: StoredRecord>(
+    conn: &mut DbConn,
+    pending: &mut Vec<R>,
+    tally: &mut Tally,
+    actor: &str,
+    now: chrono::NaiveDateTime,
+    batch_id: i64,
+) -> Result<(), Abort> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let mut lookups: Vec<&str> = pending.iter().map(R::lookup).collect();
+    lookups.sort_unstable();
+    lookups.dedup();
+    let mut existing: HashMap<String, R> = HashMap::new();
+    // Keep IN lists to a size both databases plan well.
+    for part in lookups.chunks(5_000) {
+        for row in R::fetch_existing(conn, part)? {
+            existing.insert(row.key(), row);
+        }
+    }
+    let mut new_rows = Vec::new();
+    let mut audit_entries = Vec::new();
+    for row in pending.drain(..) {
+        match existing.get(&row.key()) {
+            None => new_rows.push(row),
+            Some(old) if old.same_values(&row) => tally.unchanged += 1,
+            Some(old) => {
+                R::update_one(conn, &row)?;
+                tally.updated += 1;
+                audit_entries.push(NewAuditEntry {
+                    actor: actor.to_string(),
+                    at: now,
+                    entity: R::ENTITY.to_string(),
+                    entity_key: row.key(),
+                    action: "import_update".into(),
+                    old_values: serde_json::to_string(old).ok(),
+                    new_values: serde_json::to_string(&row).ok(),
+                    batch_id: Some(batch_id),
+                });
+            }
+        }
+    }
+    R::insert_all(conn, &new_rows)?;
+    tally.added += u64::try_from(new_rows.len()).unwrap_or(u64::MAX);
+    audit::append(conn, &audit_entries)?;
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! The running service: settings in, a bound HTTP server out.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::Logger;
+use actix_web::{web, App, HttpServer};
+
+use crate::configuration::Settings;
+use crate::rules::RuleBook;
+use crate::storage::Database;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+    #[error(transparent)]
+    Rules(#[from] crate::rules::RuleErrors),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+}
+
+impl Application {
+    /// Opens the database (applying migrations), loads the rules and binds the
+    /// listener. Binding to port 0 picks a free port (tests).
+    pub fn build(settings: &Settings) -> Result<Self, StartupError> {
+        let db = Database::connect(&settings.database.url, settings.database.pool_size)?;
+        let rules = RuleBook::load_dir(&settings.rules.dir)?;
+        Self::build_with(settings, db, rules)
+    }
+
+    pub fn build_with(settings: &Settings, db: Database, rules: RuleBook) -> Result<Self, StartupError> {
+        let addr = settings.server.bind.clone();
+        let listener = TcpListener::bind(&addr).map_err(|source| StartupError::Bind { addr: addr.clone(), source })?;
+        let port = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?.port();
+        let upload_limit = usize::try_from(settings.server.upload_limit_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+        let db = web::Data::new(db);
+        let rules = web::Data::new(rules);
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(Logger::new("%r %s %b bytes %D ms"))
+                .app_data(db.clone())
+                .app_data(rules.clone())
+                .app_data(web::PayloadConfig::new(upload_limit))
+                .configure(crate::http::routes)
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { addr: settings.server.bind.clone(), source })?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

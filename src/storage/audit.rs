@@ -1,0 +1,57 @@
+//! The append-only audit log: who changed what, with old and new values.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::audit_log;
+use super::DbConn;
+use crate::with_conn;
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
+pub struct NewAuditEntry {
+    pub actor: String,
+    pub at: NaiveDateTime,
+    pub entity: String,
+    pub entity_key: String,
+    pub action: String,
+    pub old_values: Option<String>,
+    pub new_values: Option<String>,
+    pub batch_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub actor: String,
+    pub at: NaiveDateTime,
+    pub entity: String,
+    pub entity_key: String,
+    pub action: String,
+    pub old_values: Option<String>,
+    pub new_values: Option<String>,
+    pub batch_id: Option<i64>,
+}
+
+pub fn append(conn: &mut DbConn, entries: &[NewAuditEntry]) -> QueryResult<usize> {
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    let mut n = 0;
+    for chunk in entries.chunks(500) {
+        n += with_conn!(conn, |c| diesel::insert_into(audit_log::table).values(chunk).execute(c))?;
+    }
+    Ok(n)
+}
+
+/// The entries about one entity key, oldest first.
+pub fn for_entity(conn: &mut DbConn, entity: &str, key: &str) -> QueryResult<Vec<AuditEntry>> {
+    with_conn!(conn, |c| audit_log::table
+        .filter(audit_log::entity.eq(entity))
+        .filter(audit_log::entity_key.eq(key))
+        .order(audit_log::id.asc())
+        .select(AuditEntry::as_select())
+        .load(c))
+}

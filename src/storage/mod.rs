@@ -1,0 +1,186 @@
+//! Storage: diesel on SQLite (embedded default) or PostgreSQL, chosen by the
+//! database URL at run time. Queries are written once and type-checked against
+//! both connection types through [`with_conn!`].
+
+pub mod audit;
+pub mod batches;
+pub mod records;
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::{PgConnection, QueryResult, RunQueryDsl, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("the database URL '{0}' is neither sqlite://PATH nor postgres://…")]
+    BadUrl(String),
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    #[error("cannot bring the database schema up to date: {0}")]
+    Migration(String),
+    #[error("no database connection is available: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool on one of the two backends.
+#[derive(Clone)]
+pub enum Database {
+    Sqlite(Pool<ConnectionManager<SqliteConnection>>),
+    Pg(Pool<ConnectionManager<PgConnection>>),
+}
+
+/// One pooled connection. Use [`with_conn!`] to run diesel code on it.
+pub enum DbConn {
+    Sqlite(PooledConnection<ConnectionManager<SqliteConnection>>),
+    Pg(PooledConnection<ConnectionManager<PgConnection>>),
+}
+
+/// Runs `$body` with `$c` bound to the concrete `&mut SqliteConnection` or
+/// `&mut PgConnection`, so one piece of diesel code serves both backends.
+#[macro_export]
+macro_rules! with_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::storage::DbConn::Sqlite(pooled) => {
+                let $c: &mut ::diesel::SqliteConnection = &mut **pooled;
+                $body
+            }
+            $crate::storage::DbConn::Pg(pooled) => {
+                let $c: &mut ::diesel::PgConnection = &mut **pooled;
+                $body
+            }
+        }
+    };
+}
+
+/// Per-connection SQLite settings: the embedded database must behave like a
+/// server one (foreign keys enforced, readers not blocking the writer).
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(
+            // busy_timeout first: switching to WAL needs the lock another new connection may hold.
+            "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+impl Database {
+    /// Opens a pool for `url` (`sqlite://PATH` or `postgres://…`) and applies
+    /// pending migrations.
+    pub fn connect(url: &str, pool_size: u32) -> Result<Self, StorageError> {
+        let pool_size = pool_size.max(1);
+        let db = if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(StorageError::BadUrl(url.into()));
+            }
+            if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| StorageError::Connect(format!("cannot create {}: {e}", parent.display())))?;
+            }
+            let pool = Pool::builder()
+                .max_size(pool_size)
+                .connection_timeout(Duration::from_secs(30))
+                .connection_customizer(Box::new(SqlitePragmas))
+                .build(ConnectionManager::<SqliteConnection>::new(path))
+                .map_err(|e| StorageError::Connect(e.to_string()))?;
+            Database::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = Pool::builder()
+                .max_size(pool_size)
+                .connection_timeout(Duration::from_secs(10))
+                .build(ConnectionManager::<PgConnection>::new(url))
+                .map_err(|e| StorageError::Connect(e.to_string()))?;
+            Database::Pg(pool)
+        } else {
+            return Err(StorageError::BadUrl(url.into()));
+        };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Database::Sqlite(_) => Backend::Sqlite,
+            Database::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    pub fn get(&self) -> Result<DbConn, StorageError> {
+        Ok(match self {
+            Database::Sqlite(p) => DbConn::Sqlite(p.get()?),
+            Database::Pg(p) => DbConn::Pg(p.get()?),
+        })
+    }
+
+    fn migrate(&self) -> Result<(), StorageError> {
+        let mut conn = self.get()?;
+        let result = match &mut conn {
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+            DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+        };
+        result.map_err(|e| StorageError::Migration(e.to_string()))
+    }
+
+    /// `SELECT 1` on a fresh connection: is the database answering?
+    pub fn ping(&self) -> Result<(), StorageError> {
+        let mut conn = self.get()?;
+        with_conn!(&mut conn, |c| diesel::sql_query("SELECT 1").execute(c))?;
+        Ok(())
+    }
+}
+
+impl DbConn {
+    /// Runs `f` in one transaction: committed when it returns Ok, rolled back
+    /// otherwise. SQLite takes the write lock up front (BEGIN IMMEDIATE) so two
+    /// writers queue on the busy timeout instead of failing half-way.
+    pub fn transaction<T, E>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        match self {
+            DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN IMMEDIATE")?,
+            DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(&mut **c)?,
+        }
+        match f(self) {
+            Ok(value) => {
+                with_conn!(self, |c| AnsiTransactionManager::commit_transaction(c))?;
+                Ok(value)
+            }
+            Err(e) => {
+                // The original error matters more than a failed rollback; r2d2
+                // discards a connection whose transaction state is broken.
+                let _rollback: QueryResult<()> =
+                    with_conn!(self, |c| AnsiTransactionManager::rollback_transaction(c));
+                Err(e)
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Sqlite(_) => Backend::Sqlite,
+            DbConn::Pg(_) => Backend::Postgres,
+        }
+    }
+}

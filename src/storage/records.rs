@@ -1,0 +1,230 @@
+//! The eight kinds of imported data (data.md) as stored rows, with the few
+//! operations the importer needs: look up existing rows, insert, update.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::*;
+use super::DbConn;
+use crate::with_conn;
+
+/// SQLite binds at most 32,766 parameters per statement; 1,000 rows of at most
+/// eight columns stays well below that while keeping statements few.
+const SQLITE_ROWS_PER_INSERT: usize = 1000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = companies, primary_key(company_code))]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct Company {
+    pub company_code: String,
+    pub name: String,
+    pub district: String,
+    pub registered_on: NaiveDate,
+    #[serde(skip)]
+    pub batch_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = communities, primary_key(community_code))]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct Community {
+    pub community_code: String,
+    pub name: String,
+    pub district: String,
+    pub community_type: String,
+    pub old_community: bool,
+    pub households: i32,
+    pub floor_area_m2: Option<f64>,
+    #[serde(skip)]
+    pub batch_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = contracts, primary_key(community_code, company_code, start_date))]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct Contract {
+    pub community_code: String,
+    pub company_code: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    #[serde(skip)]
+    pub batch_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = survey_responses, primary_key(response_id))]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct SurveyResponse {
+    pub response_id: String,
+    pub community_code: String,
+    pub surveyed_on: NaiveDate,
+    pub respondent: String,
+    pub overall: i32,
+    #[serde(skip)]
+    pub batch_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = complaints, primary_key(complaint_id))]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct Complaint {
+    pub complaint_id: String,
+    pub community_code: String,
+    pub received_at: NaiveDateTime,
+    pub category: String,
+    pub substantiated: bool,
+    pub resolved_at: Option<NaiveDateTime>,
+    #[serde(skip)]
+    pub batch_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = fee_rows, primary_key(community_code, period))]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct FeeRow {
+    pub community_code: String,
+    pub period: String,
+    pub billed_cents: i64,
+    pub collected_cents: i64,
+    #[serde(skip)]
+    pub batch_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = inspections, primary_key(inspection_id))]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct Inspection {
+    pub inspection_id: String,
+    pub community_code: String,
+    pub inspected_on: NaiveDate,
+    pub score: f64,
+    pub rectification_due: Option<NaiveDate>,
+    pub rectified_on: Option<NaiveDate>,
+    #[serde(skip)]
+    pub batch_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = conduct_records, primary_key(record_id))]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct ConductRecord {
+    pub record_id: String,
+    pub company_code: String,
+    pub code: String,
+    pub occurred_on: NaiveDate,
+    pub community_code: Option<String>,
+    pub note: Option<String>,
+    #[serde(skip)]
+    pub batch_id: i64,
+}
+
+/// What the importer needs from a stored kind of record.
+pub trait StoredRecord: Clone + PartialEq + Serialize + Send + 'static {
+    /// The table name, as the audit log names the entity.
+    const ENTITY: &'static str;
+    /// The data.md key, its parts joined by " / ".
+    fn key(&self) -> String;
+    /// The first key column: existing rows are looked up by it.
+    fn lookup(&self) -> &str;
+    fn set_batch(&mut self, batch_id: i64);
+    /// Same values, whichever import batch wrote them.
+    fn same_values(&self, other: &Self) -> bool {
+        let mut other = other.clone();
+        other.set_batch_from(self);
+        *self == other
+    }
+    fn set_batch_from(&mut self, other: &Self);
+    fn fetch_existing(conn: &mut DbConn, lookups: &[&str]) -> QueryResult<Vec<Self>>;
+    fn insert_all(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize>;
+    fn update_one(conn: &mut DbConn, row: &Self) -> QueryResult<usize>;
+}
+
+macro_rules! stored_record {
+    ($ty:ident, $table:ident, lookup: $lookup:ident, key: [$($k:ident),+]) => {
+        impl StoredRecord for $ty {
+            const ENTITY: &'static str = stringify!($table);
+
+            fn key(&self) -> String {
+                [$(self.$k.to_string()),+].join(" / ")
+            }
+
+            fn lookup(&self) -> &str {
+                &self.$lookup
+            }
+
+            fn set_batch(&mut self, batch_id: i64) {
+                self.batch_id = batch_id;
+            }
+
+            fn set_batch_from(&mut self, other: &Self) {
+                self.batch_id = other.batch_id;
+            }
+
+            fn fetch_existing(conn: &mut DbConn, lookups: &[&str]) -> QueryResult<Vec<Self>> {
+                with_conn!(conn, |c| $table::table
+                    .filter($table::$lookup.eq_any(lookups))
+                    .select($ty::as_select())
+                    .load(c))
+            }
+
+            fn insert_all(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize> {
+                match conn {
+                    DbConn::Sqlite(c) => {
+                        let mut n = 0;
+                        for chunk in rows.chunks(SQLITE_ROWS_PER_INSERT) {
+                            n += diesel::insert_into($table::table).values(chunk).execute(&mut **c)?;
+                        }
+                        Ok(n)
+                    }
+                    // COPY in binary format: the fast path for large files.
+                    DbConn::Pg(c) => diesel::copy_from($table::table).from_insertable(rows).execute(&mut **c),
+                }
+            }
+
+            fn update_one(conn: &mut DbConn, row: &Self) -> QueryResult<usize> {
+                with_conn!(conn, |c| diesel::update(row).set(row).execute(c))
+            }
+        }
+    };
+}
+
+stored_record!(Company, companies, lookup: company_code, key: [company_code]);
+stored_record!(Community, communities, lookup: community_code, key: [community_code]);
+stored_record!(Contract, contracts, lookup: community_code, key: [community_code, company_code, start_date]);
+stored_record!(SurveyResponse, survey_responses, lookup: response_id, key: [response_id]);
+stored_record!(Complaint, complaints, lookup: complaint_id, key: [complaint_id]);
+stored_record!(FeeRow, fee_rows, lookup: community_code, key: [community_code, period]);
+stored_record!(Inspection, inspections, lookup: inspection_id, key: [inspection_id]);
+stored_record!(ConductRecord, conduct_records, lookup: record_id, key: [record_id]);
+
+/// Every company code in the database.
+pub fn company_codes(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    with_conn!(conn, |c| companies::table.select(companies::company_code).load(c))
+}
+
+/// Every community code in the database.
+pub fn community_codes(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    with_conn!(conn, |c| communities::table.select(communities::community_code).load(c))
+}
+
+/// Row counts per table, for reports and tests.
+pub fn table_counts(conn: &mut DbConn) -> QueryResult<Vec<(&'static str, i64)>> {
+    macro_rules! count {
+        ($t:ident) => {
+            (stringify!($t), with_conn!(conn, |c| $t::table.count().get_result::<i64>(c))?)
+        };
+    }
+    Ok(vec![
+        count!(companies),
+        count!(communities),
+        count!(contracts),
+        count!(survey_responses),
+        count!(complaints),
+        count!(fee_rows),
+        count!(inspections),
+        count!(conduct_records),
+        count!(import_batches),
+        count!(audit_log),
+    ])
+}

@@ -1,0 +1,148 @@
+// The diesel schema, in the form `diesel print-schema` writes it. Both backends'
+// migrations (migrations/sqlite, migrations/postgres) produce these tables with
+// these types; the import tests write and read back every table on both databases.
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor -> Text,
+        at -> Timestamp,
+        entity -> Text,
+        entity_key -> Text,
+        action -> Text,
+        old_values -> Nullable<Text>,
+        new_values -> Nullable<Text>,
+        batch_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    communities (community_code) {
+        community_code -> Text,
+        name -> Text,
+        district -> Text,
+        community_type -> Text,
+        old_community -> Bool,
+        households -> Integer,
+        floor_area_m2 -> Nullable<Double>,
+        batch_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    companies (company_code) {
+        company_code -> Text,
+        name -> Text,
+        district -> Text,
+        registered_on -> Date,
+        batch_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    complaints (complaint_id) {
+        complaint_id -> Text,
+        community_code -> Text,
+        received_at -> Timestamp,
+        category -> Text,
+        substantiated -> Bool,
+        resolved_at -> Nullable<Timestamp>,
+        batch_id -> BigInt,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    conduct_records (record_id) {
+        record_id -> Text,
+        company_code -> Text,
+        code -> Text,
+        occurred_on -> Date,
+        community_code -> Nullable<Text>,
+        note -> Nullable<Text>,
+        batch_id -> BigInt,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    contracts (community_code, company_code, start_date) {
+        community_code -> Text,
+        company_code -> Text,
+        start_date -> Date,
+        end_date -> Nullable<Date>,
+        batch_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    fee_rows (community_code, period) {
+        community_code -> Text,
+        period -> Text,
+        billed_cents -> BigInt,
+        collected_cents -> BigInt,
+        batch_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    import_batches (id) {
+        id -> BigInt,
+        file_name -> Text,
+        kind -> Text,
+        sha256 -> Text,
+        rows_added -> BigInt,
+        rows_updated -> BigInt,
+        rows_unchanged -> BigInt,
+        actor -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inspections (inspection_id) {
+        inspection_id -> Text,
+        community_code -> Text,
+        inspected_on -> Date,
+        score -> Double,
+        rectification_due -> Nullable<Date>,
+        rectified_on -> Nullable<Date>,
+        batch_id -> BigInt,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    survey_responses (response_id) {
+        response_id -> Text,
+        community_code -> Text,
+        surveyed_on -> Date,
+        respondent -> Text,
+        overall -> Integer,
+        batch_id -> BigInt,
+    }
+}
+
+diesel::joinable!(audit_log -> import_batches (batch_id));
+diesel::joinable!(communities -> import_batches (batch_id));
+diesel::joinable!(companies -> import_batches (batch_id));
+diesel::joinable!(complaints -> communities (community_code));
+diesel::joinable!(conduct_records -> companies (company_code));
+diesel::joinable!(contracts -> communities (community_code));
+diesel::joinable!(contracts -> companies (company_code));
+diesel::joinable!(fee_rows -> communities (community_code));
+diesel::joinable!(inspections -> communities (community_code));
+diesel::joinable!(survey_responses -> communities (community_code));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_log,
+    communities,
+    companies,
+    complaints,
+    conduct_records,
+    contracts,
+    fee_rows,
+    import_batches,
+    inspections,
+    survey_responses,
+);
