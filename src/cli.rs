@@ -17,7 +17,11 @@ use crate::startup::Application;
 use crate::storage::Database;
 
 #[derive(Debug, Parser)]
-#[command(name = "propcredit", version, about = "Credit rating of property-management companies (红色物业信用评价)")]
+#[command(
+    name = "propcredit",
+    version,
+    about = "Credit rating of property-management companies (红色物业信用评价)"
+)]
 pub struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -109,12 +113,18 @@ pub fn run() -> anyhow::Result<()> {
         Command::Serve { bind, .. } => bind.clone(),
         _ => None,
     };
-    let overrides = Overrides { database_url: cli.global.database_url.clone(), rules_dir: cli.global.rules_dir.clone(), bind };
+    let overrides = Overrides {
+        database_url: cli.global.database_url.clone(),
+        rules_dir: cli.global.rules_dir.clone(),
+        bind,
+    };
     let settings = Settings::load(cli.global.config.as_deref(), &overrides)?;
     crate::telemetry::init(&settings.telemetry);
     let result = match cli.command {
         Command::Import(args) => import_command(&settings, args),
-        Command::Rules { command: RulesCommand::Check { files } } => rules_check(&settings, &files),
+        Command::Rules {
+            command: RulesCommand::Check { files },
+        } => rules_check(&settings, &files),
         Command::Serve { demo, .. } => serve(&settings, demo),
         Command::Generate(args) => generate_command(args),
     };
@@ -122,7 +132,12 @@ pub fn run() -> anyhow::Result<()> {
         eprintln!(
             "resources: elapsed {:.2} s, peak RSS {}",
             started.elapsed().as_secs_f64(),
-            peak_rss().map(|kib| format!("{:.1} MiB", f64::from(u32::try_from(kib).unwrap_or(u32::MAX)) / 1024.0)).unwrap_or_else(|| "unknown".into())
+            peak_rss()
+                .map(|kib| format!(
+                    "{:.1} MiB",
+                    f64::from(u32::try_from(kib).unwrap_or(u32::MAX)) / 1024.0
+                ))
+                .unwrap_or_else(|| "unknown".into())
         );
     }
     result
@@ -140,7 +155,10 @@ fn load_rules(settings: &Settings) -> anyhow::Result<RuleBook> {
 }
 
 fn default_actor() -> String {
-    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
 }
 
 fn import_command(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
@@ -151,7 +169,10 @@ fn import_command(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
         Some(kind) => {
             let kind = ImportKind::parse(kind).with_context(|| {
                 let kinds: Vec<&str> = ImportKind::ALL.iter().map(|k| k.as_str()).collect();
-                format!("'{kind}' is not a kind of import file; the kinds are {}", kinds.join(", "))
+                format!(
+                    "'{kind}' is not a kind of import file; the kinds are {}",
+                    kinds.join(", ")
+                )
             })?;
             if !args.path.is_file() {
                 bail!("{} is not a file", args.path.display());
@@ -173,7 +194,11 @@ fn import_command(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
                         eprintln!("  {row_error}");
                     }
                 }
-                let skipped: Vec<String> = files.iter().skip(i + 1).map(|(_, p)| p.display().to_string()).collect();
+                let skipped: Vec<String> = files
+                    .iter()
+                    .skip(i + 1)
+                    .map(|(_, p)| p.display().to_string())
+                    .collect();
                 if skipped.is_empty() {
                     bail!("{e}");
                 }
@@ -182,17 +207,29 @@ fn import_command(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
         }
     }
     let total: u64 = reports.iter().map(ImportReport::rows).sum();
-    println!("{} file{}, {total} rows", reports.len(), if reports.len() == 1 { "" } else { "s" });
+    println!(
+        "{} file{}, {total} rows",
+        reports.len(),
+        if reports.len() == 1 { "" } else { "s" }
+    );
     Ok(())
 }
 
-fn import_one(db: &Database, rules: &RuleBook, kind: ImportKind, path: &Path, actor: &str) -> Result<ImportReport, ImportError> {
+fn import_one(
+    db: &Database,
+    rules: &RuleBook,
+    kind: ImportKind,
+    path: &Path,
+    actor: &str,
+) -> Result<ImportReport, ImportError> {
     let mut conn = db.get()?;
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec}, {elapsed})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} {human_pos} rows ({per_sec}, {elapsed})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
         bar.set_message(format!("importing {}", path.display()));
         bar
@@ -208,8 +245,21 @@ fn import_one(db: &Database, rules: &RuleBook, kind: ImportKind, path: &Path, ac
             bar.set_position(rows);
         }
     };
-    let progress: &(dyn Fn(u64) + Sync) = if bar.is_some() { &bar_progress } else { &log_progress };
-    let result = import::import_path(&mut conn, rules, kind, path, &ImportOptions { actor, progress: Some(progress) });
+    let progress: &(dyn Fn(u64) + Sync) = if bar.is_some() {
+        &bar_progress
+    } else {
+        &log_progress
+    };
+    let result = import::import_path(
+        &mut conn,
+        rules,
+        kind,
+        path,
+        &ImportOptions {
+            actor,
+            progress: Some(progress),
+        },
+    );
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -222,7 +272,12 @@ fn rules_check(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<()> {
         for set in &book.sets {
             println!("ok  {}", rules::summary(set));
         }
-        println!("{} rule set{} in {} are valid", book.sets.len(), if book.sets.len() == 1 { "" } else { "s" }, book.dir.display());
+        println!(
+            "{} rule set{} in {} are valid",
+            book.sets.len(),
+            if book.sets.len() == 1 { "" } else { "s" },
+            book.dir.display()
+        );
         return Ok(());
     }
     let mut problems = Vec::new();
@@ -266,8 +321,17 @@ fn seed_demo(db: &Database, rules: &RuleBook) -> anyhow::Result<()> {
     }
     let files = import::files_in_dir(Path::new(DEMO_DIR)).map_err(anyhow::Error::msg)?;
     for (kind, path) in files {
-        let report = import::import_path(&mut conn, rules, kind, &path, &ImportOptions { actor: "demo", progress: None })
-            .with_context(|| format!("importing the demo city from {DEMO_DIR}"))?;
+        let report = import::import_path(
+            &mut conn,
+            rules,
+            kind,
+            &path,
+            &ImportOptions {
+                actor: "demo",
+                progress: None,
+            },
+        )
+        .with_context(|| format!("importing the demo city from {DEMO_DIR}"))?;
         tracing::info!(%report, "demo data imported");
     }
     Ok(())

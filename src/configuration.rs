@@ -96,13 +96,18 @@ impl Settings {
         match config_file {
             Some(path) => {
                 if !path.is_file() {
-                    return Err(SettingsError(format!("the config file {} does not exist", path.display())));
+                    return Err(SettingsError(format!(
+                        "the config file {} does not exist",
+                        path.display()
+                    )));
                 }
-                builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
+                builder =
+                    builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
             }
             None => {
                 builder = builder.add_source(
-                    config::File::new(DEFAULT_CONFIG_FILE, config::FileFormat::Toml).required(false),
+                    config::File::new(DEFAULT_CONFIG_FILE, config::FileFormat::Toml)
+                        .required(false),
                 );
             }
         }
@@ -110,7 +115,10 @@ impl Settings {
         // (e.g. the test suite's) are not ours to reject.
         let env: std::collections::HashMap<String, String> = env
             .into_iter()
-            .filter(|(k, _)| k.strip_prefix("PROPCREDIT_").is_some_and(|rest| rest.contains("__")))
+            .filter(|(k, _)| {
+                k.strip_prefix("PROPCREDIT_")
+                    .is_some_and(|rest| rest.contains("__"))
+            })
             .collect();
         builder = builder.add_source(
             config::Environment::with_prefix("PROPCREDIT")
@@ -120,28 +128,43 @@ impl Settings {
                 .source(Some(env)),
         );
         if let Some(url) = &overrides.database_url {
-            builder = builder.set_override("database.url", url.as_str()).map_err(err)?;
+            builder = builder
+                .set_override("database.url", url.as_str())
+                .map_err(err)?;
         }
         if let Some(dir) = &overrides.rules_dir {
-            builder = builder.set_override("rules.dir", dir.display().to_string()).map_err(err)?;
+            builder = builder
+                .set_override("rules.dir", dir.display().to_string())
+                .map_err(err)?;
         }
         if let Some(bind) = &overrides.bind {
-            builder = builder.set_override("server.bind", bind.as_str()).map_err(err)?;
+            builder = builder
+                .set_override("server.bind", bind.as_str())
+                .map_err(err)?;
         }
-        let settings: Settings = builder.build().map_err(err)?.try_deserialize().map_err(err)?;
+        let settings: Settings = builder
+            .build()
+            .map_err(err)?
+            .try_deserialize()
+            .map_err(err)?;
         settings.check()?;
         Ok(settings)
     }
 
     fn check(&self) -> Result<(), SettingsError> {
         let url = &self.database.url;
-        if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        if !(url.starts_with("sqlite://")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
             return Err(SettingsError(format!(
                 "database.url '{url}' must start with sqlite:// or postgres://"
             )));
         }
         if self.database.pool_size == 0 {
-            return Err(SettingsError("database.pool_size must be at least 1".into()));
+            return Err(SettingsError(
+                "database.pool_size must be at least 1".into(),
+            ));
         }
         Ok(())
     }
@@ -152,7 +175,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -161,25 +187,39 @@ mod tests {
         assert_eq!(s.database.url, "sqlite://data/propcredit.db");
         assert_eq!(s.server.bind, "127.0.0.1:8080");
 
-        let e = env(&[("PROPCREDIT_DATABASE__URL", "postgres://x@localhost/db"), ("PROPCREDIT_DATABASE__POOL_SIZE", "3")]);
+        let e = env(&[
+            ("PROPCREDIT_DATABASE__URL", "postgres://x@localhost/db"),
+            ("PROPCREDIT_DATABASE__POOL_SIZE", "3"),
+        ]);
         let s = Settings::load_from(None, &Overrides::default(), e.clone()).unwrap();
         assert_eq!(s.database.url, "postgres://x@localhost/db");
         assert_eq!(s.database.pool_size, 3);
 
-        let flags = Overrides { database_url: Some("sqlite://other.db".into()), ..Default::default() };
+        let flags = Overrides {
+            database_url: Some("sqlite://other.db".into()),
+            ..Default::default()
+        };
         let s = Settings::load_from(None, &flags, e).unwrap();
         assert_eq!(s.database.url, "sqlite://other.db");
     }
 
     #[test]
     fn a_bad_setting_names_its_key() {
-        let err = Settings::load_from(None, &Overrides::default(), env(&[("PROPCREDIT_DATABASE__POOL_SIZE", "many")]))
-            .unwrap_err()
-            .to_string();
+        let err = Settings::load_from(
+            None,
+            &Overrides::default(),
+            env(&[("PROPCREDIT_DATABASE__POOL_SIZE", "many")]),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("pool_size"), "{err}");
-        let err = Settings::load_from(None, &Overrides::default(), env(&[("PROPCREDIT_DATABASE__URL", "mysql://x")]))
-            .unwrap_err()
-            .to_string();
+        let err = Settings::load_from(
+            None,
+            &Overrides::default(),
+            env(&[("PROPCREDIT_DATABASE__URL", "mysql://x")]),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("database.url"), "{err}");
     }
 
@@ -187,13 +227,23 @@ mod tests {
     fn the_config_file_sits_between_defaults_and_environment() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
-        std::fs::write(&path, "[server]\nbind = \"0.0.0.0:9000\"\n[rules]\ndir = \"r\"\n").unwrap();
-        let s = Settings::load_from(Some(&path), &Overrides::default(), env(&[("PROPCREDIT_RULES__DIR", "env-rules")]))
-            .unwrap();
+        std::fs::write(
+            &path,
+            "[server]\nbind = \"0.0.0.0:9000\"\n[rules]\ndir = \"r\"\n",
+        )
+        .unwrap();
+        let s = Settings::load_from(
+            Some(&path),
+            &Overrides::default(),
+            env(&[("PROPCREDIT_RULES__DIR", "env-rules")]),
+        )
+        .unwrap();
         assert_eq!(s.server.bind, "0.0.0.0:9000");
         assert_eq!(s.rules.dir, PathBuf::from("env-rules"));
         std::fs::write(&path, "[server]\nbindd = \"x\"\n").unwrap();
-        let err = Settings::load_from(Some(&path), &Overrides::default(), env(&[])).unwrap_err().to_string();
+        let err = Settings::load_from(Some(&path), &Overrides::default(), env(&[]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("bindd"), "{err}");
     }
 }

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 /// The GB 32100-2015 alphabet: value = position.
 const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 fn uscc_value(c: u8) -> Option<u32> {
     USCC_ALPHABET
@@ -54,8 +56,8 @@ impl CompanyCode {
                 char::from(bad)
             ));
         }
-        let expected = uscc_check_char(&s[..17])
-            .ok_or_else(|| "the code cannot be checked".to_string())?;
+        let expected =
+            uscc_check_char(&s[..17]).ok_or_else(|| "the code cannot be checked".to_string())?;
         let actual = s[17..].chars().next().unwrap_or(' ');
         if expected != actual {
             return Err(format!(
@@ -171,22 +173,37 @@ impl Period {
 
     pub fn next(self) -> Self {
         if self.quarter == 4 {
-            Self { year: self.year + 1, quarter: 1 }
+            Self {
+                year: self.year + 1,
+                quarter: 1,
+            }
         } else {
-            Self { year: self.year, quarter: self.quarter + 1 }
+            Self {
+                year: self.year,
+                quarter: self.quarter + 1,
+            }
         }
     }
 
     pub fn prev(self) -> Self {
         if self.quarter == 1 {
-            Self { year: self.year - 1, quarter: 4 }
+            Self {
+                year: self.year - 1,
+                quarter: 4,
+            }
         } else {
-            Self { year: self.year, quarter: self.quarter - 1 }
+            Self {
+                year: self.year,
+                quarter: self.quarter - 1,
+            }
         }
     }
 
     pub fn containing(date: NaiveDate) -> Self {
-        Self { year: date.year(), quarter: (date.month() - 1) / 3 + 1 }
+        Self {
+            year: date.year(),
+            quarter: (date.month() - 1) / 3 + 1,
+        }
     }
 
     pub fn contains(self, date: NaiveDate) -> bool {
@@ -230,7 +247,8 @@ impl<'de> Deserialize<'de> for Period {
 /// `date` minus `months` months, keeping the day and clamping to the month's end
 /// (scoring.md §3: 2026-08-31 minus 6 months is 2026-02-28).
 pub fn months_before(date: NaiveDate, months: u32) -> NaiveDate {
-    date.checked_sub_months(Months::new(months)).unwrap_or(NaiveDate::MIN)
+    date.checked_sub_months(Months::new(months))
+        .unwrap_or(NaiveDate::MIN)
 }
 
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -269,7 +287,11 @@ pub fn parse_cents(s: &str) -> Result<i64, String> {
     {
         return Err(bad());
     }
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
     let frac_cents: i64 = match frac.len() {
         0 => 0,
         1 => frac.parse::<i64>().map_err(|_| bad())? * 10,
@@ -295,13 +317,20 @@ mod tests {
 
     #[test]
     fn uscc_check_characters_of_the_example_companies() {
-        for code in ["918245RK2A20Y55BBG", "916171A427M6B0XBGX", "914995WBCDXJMWED85"] {
+        for code in [
+            "918245RK2A20Y55BBG",
+            "916171A427M6B0XBGX",
+            "914995WBCDXJMWED85",
+        ] {
             assert!(CompanyCode::parse(code).is_ok(), "{code}");
         }
         let err = CompanyCode::parse("918245RK2A20Y55BBA").unwrap_err();
         assert!(err.contains("check character"), "{err}");
         assert!(CompanyCode::parse("918245RK2A20Y55BB").is_err());
-        assert!(CompanyCode::parse("918245RK2A20Y55BBI").is_err(), "I is not in the alphabet");
+        assert!(
+            CompanyCode::parse("918245RK2A20Y55BBI").is_err(),
+            "I is not in the alphabet"
+        );
     }
 
     #[test]
@@ -310,8 +339,14 @@ mod tests {
         assert_eq!(p.start(), NaiveDate::from_ymd_opt(2026, 7, 1).unwrap());
         assert_eq!(p.end(), NaiveDate::from_ymd_opt(2026, 9, 30).unwrap());
         assert_eq!(p.prev().to_string(), "2026Q2");
-        assert_eq!("2026Q4".parse::<Period>().unwrap().next().to_string(), "2027Q1");
-        assert_eq!("2026Q1".parse::<Period>().unwrap().prev().to_string(), "2025Q4");
+        assert_eq!(
+            "2026Q4".parse::<Period>().unwrap().next().to_string(),
+            "2027Q1"
+        );
+        assert_eq!(
+            "2026Q1".parse::<Period>().unwrap().prev().to_string(),
+            "2025Q4"
+        );
         assert!("2026Q5".parse::<Period>().is_err());
         assert!("2026-Q1".parse::<Period>().is_err());
     }

@@ -22,7 +22,10 @@ pub enum StartupError {
     #[error(transparent)]
     Rules(#[from] crate::rules::RuleErrors),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
 }
 
 impl Application {
@@ -34,11 +37,23 @@ impl Application {
         Self::build_with(settings, db, rules)
     }
 
-    pub fn build_with(settings: &Settings, db: Database, rules: RuleBook) -> Result<Self, StartupError> {
+    pub fn build_with(
+        settings: &Settings,
+        db: Database,
+        rules: RuleBook,
+    ) -> Result<Self, StartupError> {
         let addr = settings.server.bind.clone();
-        let listener = TcpListener::bind(&addr).map_err(|source| StartupError::Bind { addr: addr.clone(), source })?;
-        let port = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?.port();
-        let upload_limit = usize::try_from(settings.server.upload_limit_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+        let listener = TcpListener::bind(&addr).map_err(|source| StartupError::Bind {
+            addr: addr.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { addr, source })?
+            .port();
+        let upload_limit =
+            usize::try_from(settings.server.upload_limit_mib.saturating_mul(1024 * 1024))
+                .unwrap_or(usize::MAX);
         let db = web::Data::new(db);
         let rules = web::Data::new(rules);
         let server = HttpServer::new(move || {
@@ -50,7 +65,10 @@ impl Application {
                 .configure(crate::http::routes)
         })
         .listen(listener)
-        .map_err(|source| StartupError::Bind { addr: settings.server.bind.clone(), source })?
+        .map_err(|source| StartupError::Bind {
+            addr: settings.server.bind.clone(),
+            source,
+        })?
         .run();
         Ok(Self { port, server })
     }

@@ -16,9 +16,24 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use crate::domain::{format_cents, uscc_check_char, CommunityType, Period};
 
 /// Conduct codes the generator writes; all are in `scoring-rules/default.toml`.
-pub const GOOD_CODES: [&str; 4] = ["GOOD-HONOR-CITY", "GOOD-HONOR-PROV", "GOOD-VOLUNTEER", "GOOD-PARTY-BRANCH"];
-pub const BAD_CODES: [&str; 4] = ["BAD-FEE-OPAQUE", "BAD-NO-DRILL", "BAD-UTILITY-CUT", "BAD-12345-LATE"];
-pub const VETO_CODES: [&str; 4] = ["BAD-MAINT-FUND", "BAD-ABANDON", "BAD-SAFETY-ACCIDENT", "BAD-DATA-FRAUD"];
+pub const GOOD_CODES: [&str; 4] = [
+    "GOOD-HONOR-CITY",
+    "GOOD-HONOR-PROV",
+    "GOOD-VOLUNTEER",
+    "GOOD-PARTY-BRANCH",
+];
+pub const BAD_CODES: [&str; 4] = [
+    "BAD-FEE-OPAQUE",
+    "BAD-NO-DRILL",
+    "BAD-UTILITY-CUT",
+    "BAD-12345-LATE",
+];
+pub const VETO_CODES: [&str; 4] = [
+    "BAD-MAINT-FUND",
+    "BAD-ABANDON",
+    "BAD-SAFETY-ACCIDENT",
+    "BAD-DATA-FRAUD",
+];
 
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
@@ -48,12 +63,12 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    /// Uniform in [0, 1).
+    /// Uniform in [0, 1), from 53 random bits (exact in an f64).
     fn unit(&mut self) -> f64 {
-        // 53 random bits: exact in an f64.
-        let bits = u32::try_from(self.next_u64() >> 43).unwrap_or(0);
-        let low = u32::try_from((self.next_u64() >> 32) & 0x1F_FFFF).unwrap_or(0);
-        (f64::from(bits) * 2_097_152.0 + f64::from(low)) / 9_007_199_254_740_992.0
+        let v = self.next_u64() >> 11;
+        let high = u32::try_from(v >> 21).unwrap_or(0);
+        let low = u32::try_from(v & 0x1F_FFFF).unwrap_or(0);
+        (f64::from(high) * 2_097_152.0 + f64::from(low)) / 9_007_199_254_740_992.0
     }
 
     /// Uniform in [0, n).
@@ -132,18 +147,37 @@ struct Tenure {
     end: Option<NaiveDate>,
 }
 
-const DISTRICTS: [&str; 8] = ["江岸区", "江汉区", "硚口区", "汉阳区", "武昌区", "青山区", "洪山区", "东西湖区"];
-const COMPLAINT_CATEGORIES: [&str; 8] =
-    ["噪音扰民", "安全防范", "环境卫生", "设施维修", "停车管理", "收费争议", "绿化养护", "电梯故障"];
+const DISTRICTS: [&str; 8] = [
+    "江岸区",
+    "江汉区",
+    "硚口区",
+    "汉阳区",
+    "武昌区",
+    "青山区",
+    "洪山区",
+    "东西湖区",
+];
+const COMPLAINT_CATEGORIES: [&str; 8] = [
+    "噪音扰民",
+    "安全防范",
+    "环境卫生",
+    "设施维修",
+    "停车管理",
+    "收费争议",
+    "绿化养护",
+    "电梯故障",
+];
 
 fn day_in(period: Period, rng: &mut Rng) -> NaiveDate {
     let days = (period.end() - period.start()).num_days() + 1;
-    period.start() + Duration::days(i64::try_from(rng.below(u64::try_from(days).unwrap_or(1))).unwrap_or(0))
+    period.start()
+        + Duration::days(i64::try_from(rng.below(u64::try_from(days).unwrap_or(1))).unwrap_or(0))
 }
 
 fn time_in(period: Period, rng: &mut Rng) -> NaiveDateTime {
     let day = day_in(period, rng);
-    day.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::seconds(i64::try_from(rng.below(86_400)).unwrap_or(0))
+    day.and_hms_opt(0, 0, 0).unwrap_or_default()
+        + Duration::seconds(i64::try_from(rng.below(86_400)).unwrap_or(0))
 }
 
 fn writer(dir: &Path, name: &str) -> anyhow::Result<csv::Writer<BufWriter<File>>> {
@@ -156,7 +190,10 @@ fn writer(dir: &Path, name: &str) -> anyhow::Result<csv::Writer<BufWriter<File>>
 pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String, u64)>> {
     anyhow::ensure!(o.companies >= 1, "--companies must be at least 1");
     anyhow::ensure!(o.communities >= 1, "--communities must be at least 1");
-    anyhow::ensure!(!o.periods.is_empty(), "--periods needs at least one quarter");
+    anyhow::ensure!(
+        !o.periods.is_empty(),
+        "--periods needs at least one quarter"
+    );
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut periods = o.periods.clone();
     periods.sort();
@@ -178,7 +215,9 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
         for _ in 0..9 {
             body.push(*rng.pick(&alphabet));
         }
-        let Some(check) = uscc_check_char(&body) else { continue };
+        let Some(check) = uscc_check_char(&body) else {
+            continue;
+        };
         let code = format!("{body}{check}");
         if !seen.insert(code.clone()) {
             continue;
@@ -198,7 +237,15 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
     let mut rng = Rng::new(o.seed, 2);
     let mut communities = Vec::new();
     let mut w = writer(out, "communities.csv")?;
-    w.write_record(["community_code", "name", "district", "community_type", "old_community", "households", "floor_area_m2"])?;
+    w.write_record([
+        "community_code",
+        "name",
+        "district",
+        "community_type",
+        "old_community",
+        "households",
+        "floor_area_m2",
+    ])?;
     for i in 0..o.communities {
         let code = format!("C{i:07}");
         let roll = rng.unit();
@@ -221,8 +268,21 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
         let name = names::community_name(usize::try_from(i).unwrap_or(0), &mut || rng.next_u64());
         let district = *rng.pick(&DISTRICTS);
         let households_text = households.to_string();
-        w.write_record([code.as_str(), &name, district, kind.as_str(), if old { "true" } else { "false" }, &households_text, &area])?;
-        communities.push(Community { code, households, quality_noise: 0.12 * rng.normal(), kind });
+        w.write_record([
+            code.as_str(),
+            &name,
+            district,
+            kind.as_str(),
+            if old { "true" } else { "false" },
+            &households_text,
+            &area,
+        ])?;
+        communities.push(Community {
+            code,
+            households,
+            quality_noise: 0.12 * rng.normal(),
+            kind,
+        });
     }
     w.flush()?;
     counts.push(("communities.csv".to_string(), u64::from(o.communities)));
@@ -245,26 +305,41 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
         let mut period = Period::containing(start.max(first.start()));
         loop {
             if period > last {
-                list.push(Tenure { company, start, end: None });
+                list.push(Tenure {
+                    company,
+                    start,
+                    end: None,
+                });
                 break;
             }
             let roll = rng.unit();
             let day = day_in(period, &mut rng).max(start);
             if roll < 0.04 {
                 // Takeover mid-quarter: the next company starts the next day.
-                list.push(Tenure { company, start, end: Some(day) });
+                list.push(Tenure {
+                    company,
+                    start,
+                    end: Some(day),
+                });
                 company = rng.below_usize(companies.len());
                 start = day + Duration::days(1);
             } else if roll < 0.055 {
                 // The company leaves; nobody manages the community for a while.
-                list.push(Tenure { company, start, end: Some(day) });
+                list.push(Tenure {
+                    company,
+                    start,
+                    end: Some(day),
+                });
                 company = rng.below_usize(companies.len());
                 start = day + Duration::days(i64::try_from(20 + rng.below(120)).unwrap_or(20));
             }
             period = period.next();
         }
         for t in &list {
-            let company = companies.get(t.company).map(|k| k.code.as_str()).unwrap_or_default();
+            let company = companies
+                .get(t.company)
+                .map(|k| k.code.as_str())
+                .unwrap_or_default();
             let end = t.end.map(|d| d.to_string()).unwrap_or_default();
             w.write_record([c.code.as_str(), company, &t.start.to_string(), &end])?;
             contract_rows += 1;
@@ -295,7 +370,13 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
     // Surveys.
     let mut rng = Rng::new(o.seed, 4);
     let mut w = writer(out, "surveys.csv")?;
-    w.write_record(["response_id", "community_code", "surveyed_on", "respondent", "overall"])?;
+    w.write_record([
+        "response_id",
+        "community_code",
+        "surveyed_on",
+        "respondent",
+        "overall",
+    ])?;
     let mut n_surveys = 0u64;
     for &p in &periods {
         for (ci, c) in communities.iter().enumerate() {
@@ -323,7 +404,14 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
     // Complaints: resolved fast, slow or never; some not substantiated.
     let mut rng = Rng::new(o.seed, 5);
     let mut w = writer(out, "complaints.csv")?;
-    w.write_record(["complaint_id", "community_code", "received_at", "category", "substantiated", "resolved_at"])?;
+    w.write_record([
+        "complaint_id",
+        "community_code",
+        "received_at",
+        "category",
+        "substantiated",
+        "resolved_at",
+    ])?;
     let mut n_complaints = 0u64;
     for &p in &periods {
         for (ci, c) in communities.iter().enumerate() {
@@ -335,9 +423,17 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
                 let substantiated = if rng.chance(0.55) { "是" } else { "否" };
                 let roll = rng.unit();
                 let resolved = if roll < 0.35 + 0.45 * q {
-                    Some(received + Duration::minutes(i64::try_from(30 + rng.below(60 * 60)).unwrap_or(30)))
+                    Some(
+                        received
+                            + Duration::minutes(
+                                i64::try_from(30 + rng.below(60 * 60)).unwrap_or(30),
+                            ),
+                    )
                 } else if roll < 0.9 {
-                    Some(received + Duration::hours(i64::try_from(73 + rng.below(400)).unwrap_or(73)))
+                    Some(
+                        received
+                            + Duration::hours(i64::try_from(73 + rng.below(400)).unwrap_or(73)),
+                    )
                 } else {
                     None
                 };
@@ -348,7 +444,9 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
                     &received.format(fmt).to_string(),
                     *rng.pick(&COMPLAINT_CATEGORIES),
                     substantiated,
-                    &resolved.map(|r| r.format(fmt).to_string()).unwrap_or_default(),
+                    &resolved
+                        .map(|r| r.format(fmt).to_string())
+                        .unwrap_or_default(),
                 ])?;
             }
         }
@@ -363,7 +461,11 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
     let mut n_fees = 0u64;
     for &p in &periods {
         for (ci, c) in communities.iter().enumerate() {
-            let missing = if c.kind == CommunityType::Open { 0.3 } else { 0.05 };
+            let missing = if c.kind == CommunityType::Open {
+                0.3
+            } else {
+                0.05
+            };
             if rng.chance(missing) {
                 continue;
             }
@@ -371,7 +473,12 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
             let billed = to_i64(f64::from(c.households) * (20_000.0 + 70_000.0 * rng.unit()));
             let rate = (0.35 + 0.65 * q + 0.12 * rng.normal()).clamp(0.2, 1.15);
             let collected = to_i64(billed as f64 * rate);
-            w.write_record([c.code.as_str(), &p.to_string(), &format_cents(billed), &format_cents(collected)])?;
+            w.write_record([
+                c.code.as_str(),
+                &p.to_string(),
+                &format_cents(billed),
+                &format_cents(collected),
+            ])?;
             n_fees += 1;
         }
     }
@@ -381,12 +488,23 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
     // Inspections: rectifications on time, late or never.
     let mut rng = Rng::new(o.seed, 7);
     let mut w = writer(out, "inspections.csv")?;
-    w.write_record(["inspection_id", "community_code", "inspected_on", "score", "rectification_due", "rectified_on"])?;
+    w.write_record([
+        "inspection_id",
+        "community_code",
+        "inspected_on",
+        "score",
+        "rectification_due",
+        "rectified_on",
+    ])?;
     let mut n_inspections = 0u64;
     for &p in &periods {
         for (ci, c) in communities.iter().enumerate() {
             let q = quality(ci, p);
-            let n = if rng.chance(0.05) { 0 } else { 1 + rng.below(3) };
+            let n = if rng.chance(0.05) {
+                0
+            } else {
+                1 + rng.below(3)
+            };
             for _ in 0..n {
                 n_inspections += 1;
                 let on = day_in(p, &mut rng);
@@ -422,7 +540,14 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
     // Conduct records: good, bad and (rarely) veto.
     let mut rng = Rng::new(o.seed, 8);
     let mut w = writer(out, "conduct.csv")?;
-    w.write_record(["record_id", "company_code", "code", "occurred_on", "community_code", "note"])?;
+    w.write_record([
+        "record_id",
+        "company_code",
+        "code",
+        "occurred_on",
+        "community_code",
+        "note",
+    ])?;
     let mut n_conduct = 0u64;
     // From a year before the first period, so validity windows reach into the data.
     let mut conduct_periods = vec![first.prev().prev().prev().prev()];
@@ -447,11 +572,18 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
             for code in records {
                 n_conduct += 1;
                 let community = if code.starts_with("BAD") && rng.chance(0.5) {
-                    communities.get(rng.below_usize(communities.len())).map(|c| c.code.clone()).unwrap_or_default()
+                    communities
+                        .get(rng.below_usize(communities.len()))
+                        .map(|c| c.code.clone())
+                        .unwrap_or_default()
                 } else {
                     String::new()
                 };
-                let note = if rng.chance(0.3) { "街道办通报" } else { "" };
+                let note = if rng.chance(0.3) {
+                    "街道办通报"
+                } else {
+                    ""
+                };
                 w.write_record([
                     &format!("R{n_conduct:08}"),
                     k.code.as_str(),
@@ -485,11 +617,27 @@ mod tests {
 
     #[test]
     fn same_seed_same_bytes_other_seed_other_bytes() {
-        let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b, c) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
         write_city(&options(), a.path()).unwrap();
         write_city(&options(), b.path()).unwrap();
-        write_city(&GenerateOptions { seed: 8, ..options() }, c.path()).unwrap();
-        for f in ["companies.csv", "contracts.csv", "surveys.csv", "conduct.csv"] {
+        write_city(
+            &GenerateOptions {
+                seed: 8,
+                ..options()
+            },
+            c.path(),
+        )
+        .unwrap();
+        for f in [
+            "companies.csv",
+            "contracts.csv",
+            "surveys.csv",
+            "conduct.csv",
+        ] {
             let x = std::fs::read(a.path().join(f)).unwrap();
             assert_eq!(x, std::fs::read(b.path().join(f)).unwrap(), "{f}");
             assert_ne!(x, std::fs::read(c.path().join(f)).unwrap(), "{f}");
@@ -499,9 +647,9 @@ mod tests {
     #[test]
     fn unit_is_in_range() {
         let mut r = Rng::new(1, 1);
-        for _ in 0..10_000 {
-            let u = r.unit();
-            assert!((0.0..1.0).contains(&u));
-        }
+        let draws: Vec<f64> = (0..10_000).map(|_| r.unit()).collect();
+        assert!(draws.iter().all(|u| (0.0..1.0).contains(u)));
+        let mean = draws.iter().sum::<f64>() / 10_000.0;
+        assert!((mean - 0.5).abs() < 0.02, "mean {mean}");
     }
 }

@@ -1,9 +1,33 @@
 //! Realistic Chinese names for generated companies and communities.
 
-const CITIES: [&str; 10] = ["武汉", "江城", "荆楚", "楚天", "汉江", "东湖", "长江", "晴川", "黄鹤", "南湖"];
+const CITIES: [&str; 10] = [
+    "武汉", "江城", "荆楚", "楚天", "汉江", "东湖", "长江", "晴川", "黄鹤", "南湖",
+];
 const CORES: [&str; 24] = [
-    "华庭", "锦绣", "金地", "百步亭", "万家", "安居", "惠民", "福星", "城建", "宏泰", "嘉园", "顺达",
-    "和美", "康居", "永安", "恒信", "瑞祥", "兴业", "德润", "联投", "新城", "盛世", "同心", "红旗",
+    "华庭",
+    "锦绣",
+    "金地",
+    "百步亭",
+    "万家",
+    "安居",
+    "惠民",
+    "福星",
+    "城建",
+    "宏泰",
+    "嘉园",
+    "顺达",
+    "和美",
+    "康居",
+    "永安",
+    "恒信",
+    "瑞祥",
+    "兴业",
+    "德润",
+    "联投",
+    "新城",
+    "盛世",
+    "同心",
+    "红旗",
 ];
 const COMPANY_SUFFIXES: [&str; 3] = ["物业服务有限公司", "物业管理有限公司", "物业集团有限公司"];
 const ESTATE_WORDS: [&str; 24] = [
@@ -19,7 +43,12 @@ fn pick<'a>(items: &'a [&'a str], r: u64) -> &'a str {
 }
 
 pub fn company_name(index: usize, next: &mut dyn FnMut() -> u64) -> String {
-    let name = format!("{}{}{}", pick(&CITIES, next()), pick(&CORES, next()), pick(&COMPANY_SUFFIXES, next()));
+    let name = format!(
+        "{}{}{}",
+        pick(&CITIES, next()),
+        pick(&CORES, next()),
+        pick(&COMPANY_SUFFIXES, next())
+    );
     // Beyond the 720 combinations, branch numbers keep names apart.
     if index < 240 {
         name
@@ -29,7 +58,12 @@ pub fn company_name(index: usize, next: &mut dyn FnMut() -> u64) -> String {
 }
 
 pub fn community_name(index: usize, next: &mut dyn FnMut() -> u64) -> String {
-    let base = format!("{}{}{}", pick(&ESTATE_WORDS, next()), pick(&ESTATE_SUFFIXES, next()), pick(&PHASES, next()));
+    let base = format!(
+        "{}{}{}",
+        pick(&ESTATE_WORDS, next()),
+        pick(&ESTATE_SUFFIXES, next()),
+        pick(&PHASES, next())
+    );
     if index < 500 {
         base
     } else {

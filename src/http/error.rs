@@ -58,7 +58,10 @@ impl ResponseError for ApiError {
             }
             other => other.to_string(),
         };
-        HttpResponse::build(self.status_code()).json(Body { error: self.code(), message })
+        HttpResponse::build(self.status_code()).json(Body {
+            error: self.code(),
+            message,
+        })
     }
 }
 

@@ -49,7 +49,9 @@ impl ImportKind {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s.trim().to_ascii_lowercase())
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim().to_ascii_lowercase())
     }
 
     pub fn columns(self) -> &'static [Column] {
@@ -80,14 +82,26 @@ pub struct Column {
 }
 
 const fn req(name: &'static str, chinese: &'static str) -> Column {
-    Column { name, chinese, optional: false }
+    Column {
+        name,
+        chinese,
+        optional: false,
+    }
 }
 const fn opt(name: &'static str, chinese: &'static str) -> Column {
-    Column { name, chinese, optional: true }
+    Column {
+        name,
+        chinese,
+        optional: true,
+    }
 }
 
-const COMPANIES: [Column; 4] =
-    [req("company_code", "统一社会信用代码"), req("name", "企业名称"), req("district", "所属区县"), req("registered_on", "注册日期")];
+const COMPANIES: [Column; 4] = [
+    req("company_code", "统一社会信用代码"),
+    req("name", "企业名称"),
+    req("district", "所属区县"),
+    req("registered_on", "注册日期"),
+];
 const COMMUNITIES: [Column; 7] = [
     req("community_code", "小区编码"),
     req("name", "小区名称"),
@@ -118,8 +132,12 @@ const COMPLAINTS: [Column; 6] = [
     req("substantiated", "是否属实"),
     opt("resolved_at", "办结时间"),
 ];
-const FEES: [Column; 4] =
-    [req("community_code", "小区编码"), req("period", "考核周期"), req("billed", "应收金额"), req("collected", "实收金额")];
+const FEES: [Column; 4] = [
+    req("community_code", "小区编码"),
+    req("period", "考核周期"),
+    req("billed", "应收金额"),
+    req("collected", "实收金额"),
+];
 const INSPECTIONS: [Column; 6] = [
     req("inspection_id", "检查编号"),
     req("community_code", "小区编码"),
@@ -163,7 +181,10 @@ pub fn map_header(kind: ImportKind, header: &[String]) -> Result<Vec<Option<usiz
     }
     for (c, p) in columns.iter().zip(&positions) {
         if p.is_none() && !c.optional {
-            problems.push(format!("the required column '{}' [{}] is missing", c.name, c.chinese));
+            problems.push(format!(
+                "the required column '{}' [{}] is missing",
+                c.name, c.chinese
+            ));
         }
     }
     if problems.is_empty() {
@@ -171,9 +192,20 @@ pub fn map_header(kind: ImportKind, header: &[String]) -> Result<Vec<Option<usiz
     } else {
         let expected: Vec<String> = columns
             .iter()
-            .map(|c| format!("{} [{}]{}", c.name, c.chinese, if c.optional { " (optional)" } else { "" }))
+            .map(|c| {
+                format!(
+                    "{} [{}]{}",
+                    c.name,
+                    c.chinese,
+                    if c.optional { " (optional)" } else { "" }
+                )
+            })
             .collect();
-        Err(format!("header: {}; the columns of {kind} are: {}", problems.join("; "), expected.join(", ")))
+        Err(format!(
+            "header: {}; the columns of {kind} are: {}",
+            problems.join("; "),
+            expected.join(", ")
+        ))
     }
 }
 
@@ -196,8 +228,19 @@ pub struct Cells<'r> {
 }
 
 impl<'r> Cells<'r> {
-    pub fn new(kind: ImportKind, row: u64, cells: &'r [String], positions: &'r [Option<usize>]) -> Self {
-        Self { row, cells, positions, columns: kind.columns(), errors: Vec::new() }
+    pub fn new(
+        kind: ImportKind,
+        row: u64,
+        cells: &'r [String],
+        positions: &'r [Option<usize>],
+    ) -> Self {
+        Self {
+            row,
+            cells,
+            positions,
+            columns: kind.columns(),
+            errors: Vec::new(),
+        }
     }
 
     fn column(&self, i: usize) -> &'static str {
@@ -216,12 +259,21 @@ impl<'r> Cells<'r> {
     }
 
     pub fn error(&mut self, i: usize, reason: impl Into<String>) {
-        let e = RowError { row: self.row, column: self.column(i).into(), value: self.raw(i).into(), reason: reason.into() };
+        let e = RowError {
+            row: self.row,
+            column: self.column(i).into(),
+            value: self.raw(i).into(),
+            reason: reason.into(),
+        };
         self.errors.push(e);
     }
 
     /// An optional cell: None when empty, else parsed.
-    fn optional<T>(&mut self, i: usize, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+    fn optional<T>(
+        &mut self,
+        i: usize,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
         let v = self.raw(i);
         if v.is_empty() {
             return None;
@@ -236,7 +288,11 @@ impl<'r> Cells<'r> {
     }
 
     /// A required cell: an error when empty or unparseable.
-    fn required<T>(&mut self, i: usize, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+    fn required<T>(
+        &mut self,
+        i: usize,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
         if self.raw(i).is_empty() {
             self.error(i, "is required and empty");
             return None;
@@ -257,7 +313,10 @@ impl<'r> Cells<'r> {
         if ctx.company_codes.contains(&code) {
             Some(code)
         } else {
-            self.error(i, "no company with this code exists (import companies first)");
+            self.error(
+                i,
+                "no company with this code exists (import companies first)",
+            );
             None
         }
     }
@@ -271,7 +330,10 @@ impl<'r> Cells<'r> {
         if ctx.community_codes.contains(&code) {
             Some(code)
         } else {
-            self.error(i, "no community with this code exists (import communities first)");
+            self.error(
+                i,
+                "no community with this code exists (import communities first)",
+            );
             None
         }
     }
@@ -307,8 +369,15 @@ impl FromRow for Company {
         let name = c.text(1);
         let district = c.text(2);
         let registered_on = c.date(3);
-        let (company_code, name, district, registered_on) = all!(code, name, district, registered_on)?;
-        Some(Company { company_code, name, district, registered_on, batch_id: 0 })
+        let (company_code, name, district, registered_on) =
+            all!(code, name, district, registered_on)?;
+        Some(Company {
+            company_code,
+            name,
+            district,
+            registered_on,
+            batch_id: 0,
+        })
     }
     fn register(&self, ctx: &mut Context<'_>) {
         ctx.company_codes.insert(self.company_code.clone());
@@ -329,7 +398,8 @@ impl FromRow for Community {
         });
         let old = c.required(4, domain::parse_bool);
         let households = c.required(5, |s| {
-            integer_in(s, 1, i64::from(i32::MAX), "an integer >= 1").and_then(|v| i32::try_from(v).map_err(|e| e.to_string()))
+            integer_in(s, 1, i64::from(i32::MAX), "an integer >= 1")
+                .and_then(|v| i32::try_from(v).map_err(|e| e.to_string()))
         });
         let area = c.optional(6, |s| match s.parse::<f64>() {
             Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
@@ -338,7 +408,16 @@ impl FromRow for Community {
         let (community_code, name, district, community_type, old_community, households) =
             all!(code, name, district, ctype, old, households)?;
         if c.errors.is_empty() {
-            Some(Community { community_code, name, district, community_type, old_community, households, floor_area_m2: area, batch_id: 0 })
+            Some(Community {
+                community_code,
+                name,
+                district,
+                community_type,
+                old_community,
+                households,
+                floor_area_m2: area,
+                batch_id: 0,
+            })
         } else {
             None
         }
@@ -361,7 +440,13 @@ impl FromRow for Contract {
             }
         }
         let (community_code, company_code, start_date) = all!(community, company, start)?;
-        c.errors.is_empty().then_some(Contract { community_code, company_code, start_date, end_date: end, batch_id: 0 })
+        c.errors.is_empty().then_some(Contract {
+            community_code,
+            company_code,
+            start_date,
+            end_date: end,
+            batch_id: 0,
+        })
     }
 }
 
@@ -373,10 +458,19 @@ impl FromRow for SurveyResponse {
         let on = c.date(2);
         let respondent = c.text(3);
         let overall = c.required(4, |s| {
-            integer_in(s, 1, 5, "an integer from 1 to 5").and_then(|v| i32::try_from(v).map_err(|e| e.to_string()))
+            integer_in(s, 1, 5, "an integer from 1 to 5")
+                .and_then(|v| i32::try_from(v).map_err(|e| e.to_string()))
         });
-        let (response_id, community_code, surveyed_on, respondent, overall) = all!(id, community, on, respondent, overall)?;
-        Some(SurveyResponse { response_id, community_code, surveyed_on, respondent, overall, batch_id: 0 })
+        let (response_id, community_code, surveyed_on, respondent, overall) =
+            all!(id, community, on, respondent, overall)?;
+        Some(SurveyResponse {
+            response_id,
+            community_code,
+            surveyed_on,
+            respondent,
+            overall,
+            batch_id: 0,
+        })
     }
 }
 
@@ -424,8 +518,15 @@ impl FromRow for FeeRow {
         let period = c.required(1, |s| s.parse::<Period>().map(|p| p.to_string()));
         let billed = c.required(2, non_negative_cents);
         let collected = c.required(3, non_negative_cents);
-        let (community_code, period, billed_cents, collected_cents) = all!(community, period, billed, collected)?;
-        Some(FeeRow { community_code, period, billed_cents, collected_cents, batch_id: 0 })
+        let (community_code, period, billed_cents, collected_cents) =
+            all!(community, period, billed, collected)?;
+        Some(FeeRow {
+            community_code,
+            period,
+            billed_cents,
+            collected_cents,
+            batch_id: 0,
+        })
     }
 }
 
@@ -467,7 +568,9 @@ impl FromRow for ConductRecord {
             }
         });
         let on = c.date(3);
-        let community = c.optional(4, |s| Ok(s.to_string())).and_then(|s| c.known_community(4, s, ctx));
+        let community = c
+            .optional(4, |s| Ok(s.to_string()))
+            .and_then(|s| c.known_community(4, s, ctx));
         let note = c.optional(5, |s| Ok(s.to_string()));
         let (record_id, company_code, code, occurred_on) = all!(id, company, code, on)?;
         c.errors.is_empty().then_some(ConductRecord {

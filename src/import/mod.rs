@@ -41,7 +41,11 @@ impl fmt::Display for RowError {
         if self.column.is_empty() {
             write!(f, "row {}: {}", self.row, self.reason)
         } else {
-            write!(f, "row {}, column {}, value '{}': {}", self.row, self.column, self.value, self.reason)
+            write!(
+                f,
+                "row {}, column {}, value '{}': {}",
+                self.row, self.column, self.value, self.reason
+            )
         }
     }
 }
@@ -123,7 +127,10 @@ pub fn import_path(
         file: file.clone(),
         message: "is neither .csv, .xlsx nor .json".into(),
     })?;
-    let table = Table::open(path, format).map_err(|message| ImportError::File { file: file.clone(), message })?;
+    let table = Table::open(path, format).map_err(|message| ImportError::File {
+        file: file.clone(),
+        message,
+    })?;
     import_table(conn, rules, kind, &file, table, options)
 }
 
@@ -137,12 +144,10 @@ pub fn files_in_dir(dir: &Path) -> Result<Vec<(ImportKind, PathBuf)>, String> {
         let csv = dir.join(format!("{}.csv", kind.as_str()));
         let xlsx = dir.join(format!("{}.xlsx", kind.as_str()));
         match (csv.is_file(), xlsx.is_file()) {
-            (true, true) => {
-                return Err(format!(
-                    "{} holds both {kind}.csv and {kind}.xlsx; keep one so it is clear which to import",
-                    dir.display()
-                ))
-            }
+            (true, true) => return Err(format!(
+                "{} holds both {kind}.csv and {kind}.xlsx; keep one so it is clear which to import",
+                dir.display()
+            )),
             (true, false) => found.push((kind, csv)),
             (false, true) => found.push((kind, xlsx)),
             (false, false) => {}
@@ -166,8 +171,15 @@ pub fn import_table(
     table: Table,
     options: &ImportOptions<'_>,
 ) -> Result<ImportReport, ImportError> {
-    let span = tracing::info_span!("import_file", kind = kind.as_str(), file, added = tracing::field::Empty,
-        updated = tracing::field::Empty, unchanged = tracing::field::Empty, ms = tracing::field::Empty);
+    let span = tracing::info_span!(
+        "import_file",
+        kind = kind.as_str(),
+        file,
+        added = tracing::field::Empty,
+        updated = tracing::field::Empty,
+        unchanged = tracing::field::Empty,
+        ms = tracing::field::Empty
+    );
     let _entered = span.enter();
     let started = Instant::now();
     let result = match kind {
@@ -227,9 +239,15 @@ fn run<R: FromRow>(
     options: &ImportOptions<'_>,
 ) -> Result<ImportReport, ImportError> {
     let kind = R::KIND;
-    let positions = kinds::map_header(kind, &table.header)
-        .map_err(|message| ImportError::File { file: file.to_string(), message })?;
-    let file_name = Path::new(file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let positions =
+        kinds::map_header(kind, &table.header).map_err(|message| ImportError::File {
+            file: file.to_string(),
+            message,
+        })?;
+    let file_name = Path::new(file)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let now = chrono::Local::now().naive_local();
     let outcome = conn.transaction(|conn| {
         let mut ctx = Context {
@@ -334,7 +352,10 @@ fn run<R: FromRow>(
     match outcome {
         Ok(report) => Ok(report),
         Err(Abort::Nothing(report)) => Ok(report),
-        Err(Abort::Rejected(errors)) => Err(ImportError::Rejected { file: file.to_string(), errors }),
+        Err(Abort::Rejected(errors)) => Err(ImportError::Rejected {
+            file: file.to_string(),
+            errors,
+        }),
         Err(Abort::Failed(e)) => Err(e),
     }
 }
@@ -343,7 +364,11 @@ fn key_columns(kind: ImportKind) -> String {
     match kind {
         ImportKind::Contracts => "community_code + company_code + start_date".into(),
         ImportKind::Fees => "community_code + period".into(),
-        other => other.columns().first().map(|c| c.name.to_string()).unwrap_or_default(),
+        other => other
+            .columns()
+            .first()
+            .map(|c| c.name.to_string())
+            .unwrap_or_default(),
     }
 }
 

@@ -46,7 +46,11 @@ pub struct Table {
 }
 
 enum Rows {
-    Csv { reader: csv::Reader<Box<dyn Read + Send>>, record: csv::ByteRecord, next_number: u64 },
+    Csv {
+        reader: csv::Reader<Box<dyn Read + Send>>,
+        record: csv::ByteRecord,
+        next_number: u64,
+    },
     Buffered(std::vec::IntoIter<RawRow>),
 }
 
@@ -90,27 +94,39 @@ impl Table {
             Format::Xlsx => {
                 let hasher = new_hasher(&bytes);
                 let (header, rows) = read_xlsx(bytes)?;
-                Ok(Self { header, rows: Rows::Buffered(rows.into_iter()), hasher })
+                Ok(Self {
+                    header,
+                    rows: Rows::Buffered(rows.into_iter()),
+                    hasher,
+                })
             }
             Format::Json => {
                 let hasher = new_hasher(&bytes);
-                let value: serde_json::Value =
-                    serde_json::from_slice(&bytes).map_err(|e| format!("is not valid JSON: {e}"))?;
+                let value: serde_json::Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| format!("is not valid JSON: {e}"))?;
                 let (header, rows) = json_rows(value)?;
-                Ok(Self { header, rows: Rows::Buffered(rows.into_iter()), hasher })
+                Ok(Self {
+                    header,
+                    rows: Rows::Buffered(rows.into_iter()),
+                    hasher,
+                })
             }
         }
     }
 
     fn csv(source: Box<dyn Read + Send>) -> Result<Self, String> {
         let hasher: HashHandle = Default::default();
-        let mut hashed = HashingReader { inner: source, hasher: hasher.clone() };
+        let mut hashed = HashingReader {
+            inner: source,
+            hasher: hasher.clone(),
+        };
         let mut sniff = Vec::with_capacity(SNIFF_BYTES);
         (&mut hashed)
             .take(u64::try_from(SNIFF_BYTES).unwrap_or(u64::MAX))
             .read_to_end(&mut sniff)
             .map_err(|e| format!("cannot be read: {e}"))?;
-        let decoded: Box<dyn Read + Send> = if let Some(rest) = sniff.strip_prefix(b"\xEF\xBB\xBF") {
+        let decoded: Box<dyn Read + Send> = if let Some(rest) = sniff.strip_prefix(b"\xEF\xBB\xBF")
+        {
             Box::new(Cursor::new(rest.to_vec()).chain(hashed))
         } else if looks_like_utf8(&sniff) {
             Box::new(Cursor::new(sniff).chain(hashed))
@@ -133,7 +149,15 @@ impl Table {
             Ok(false) => return Err("is empty: the first row must be the header".into()),
             Err(e) => return Err(format!("header row cannot be read: {e}")),
         };
-        Ok(Self { header, rows: Rows::Csv { reader, record, next_number: 2 }, hasher })
+        Ok(Self {
+            header,
+            rows: Rows::Csv {
+                reader,
+                record,
+                next_number: 2,
+            },
+            hasher,
+        })
     }
 
     /// SHA-256 of the source's bytes; complete once the rows are exhausted.
@@ -151,7 +175,11 @@ impl Iterator for Table {
     fn next(&mut self) -> Option<RawRow> {
         match &mut self.rows {
             Rows::Buffered(it) => it.next(),
-            Rows::Csv { reader, record, next_number } => loop {
+            Rows::Csv {
+                reader,
+                record,
+                next_number,
+            } => loop {
                 let number = *next_number;
                 match reader.read_byte_record(record) {
                     Ok(false) => return None,
@@ -168,9 +196,15 @@ impl Iterator for Table {
                         *next_number += 1;
                         // A broken row (e.g. an unclosed quote) is reported, not fatal.
                         if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                            return Some(RawRow { number, cells: Err(format!("cannot be read: {e}")) });
+                            return Some(RawRow {
+                                number,
+                                cells: Err(format!("cannot be read: {e}")),
+                            });
                         }
-                        return Some(RawRow { number, cells: Err(format!("is not valid CSV: {e}")) });
+                        return Some(RawRow {
+                            number,
+                            cells: Err(format!("is not valid CSV: {e}")),
+                        });
                     }
                 }
             },
@@ -204,8 +238,8 @@ fn record_cells(record: &csv::ByteRecord) -> Result<Vec<String>, String> {
 }
 
 fn read_xlsx(bytes: Vec<u8>) -> Result<(Vec<String>, Vec<RawRow>), String> {
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("is not a readable XLSX workbook: {e}"))?;
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| format!("is not a readable XLSX workbook: {e}"))?;
     let range = workbook
         .worksheet_range_at(0)
         .ok_or_else(|| "has no worksheet".to_string())?
@@ -224,7 +258,10 @@ fn read_xlsx(bytes: Vec<u8>) -> Result<(Vec<String>, Vec<RawRow>), String> {
             continue;
         }
         let number = first_row + u64::try_from(i).unwrap_or(u64::MAX);
-        out.push(RawRow { number, cells: Ok(texts) });
+        out.push(RawRow {
+            number,
+            cells: Ok(texts),
+        });
     }
     Ok((header, out))
 }
@@ -269,7 +306,12 @@ fn json_rows(value: serde_json::Value) -> Result<(Vec<String>, Vec<RawRow>), Str
             let cells = match item {
                 serde_json::Value::Object(map) => Ok(header
                     .iter()
-                    .map(|h| map.iter().find(|(k, _)| k.trim() == h).map(|(_, v)| json_text(v)).unwrap_or_default())
+                    .map(|h| {
+                        map.iter()
+                            .find(|(k, _)| k.trim() == h)
+                            .map(|(_, v)| json_text(v))
+                            .unwrap_or_default()
+                    })
                     .collect()),
                 other => Err(format!("is not a JSON object but {other}")),
             };

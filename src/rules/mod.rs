@@ -40,7 +40,11 @@ pub struct RuleErrors(pub Vec<RuleError>);
 impl fmt::Display for RuleErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        write!(f, "{n} problem{} in the rule files", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{n} problem{} in the rule files",
+            if n == 1 { "" } else { "s" }
+        )?;
         for e in &self.0 {
             write!(f, "\n  - {e}")?;
         }
@@ -98,13 +102,21 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Parses and validates one rule file's text, returning every problem found.
 pub fn parse(source: &str, text: &str) -> Result<RuleSet, RuleErrors> {
-    let err = |key: String, message: String| RuleErrors(vec![RuleError { file: source.into(), key, message }]);
+    let err = |key: String, message: String| {
+        RuleErrors(vec![RuleError {
+            file: source.into(),
+            key,
+            message,
+        }])
+    };
     let value: toml::Value = toml::from_str(text)
         .map_err(|e| err(String::new(), format!("is not valid TOML: {}", e.message())))?;
     let rules: RuleSet = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let key = if path == "." { String::new() } else { path };
-        err(key, e.into_inner().to_string())
+        // toml appends "in `table`" on a second line; the key already says where.
+        let message = e.into_inner().to_string();
+        err(key, message.lines().next().unwrap_or_default().to_string())
     })?;
     let problems = validate::check(&rules);
     if problems.is_empty() {
@@ -113,7 +125,11 @@ pub fn parse(source: &str, text: &str) -> Result<RuleSet, RuleErrors> {
         Err(RuleErrors(
             problems
                 .into_iter()
-                .map(|(key, message)| RuleError { file: source.into(), key, message })
+                .map(|(key, message)| RuleError {
+                    file: source.into(),
+                    key,
+                    message,
+                })
                 .collect(),
         ))
     }
@@ -131,7 +147,11 @@ impl RuleBook {
     /// Loads the directory; refuses while any file is invalid or two share an `effective_from`.
     pub fn load_dir(dir: &Path) -> Result<Self, RuleErrors> {
         let dir_error = |message: String| {
-            RuleErrors(vec![RuleError { file: dir.display().to_string(), key: String::new(), message }])
+            RuleErrors(vec![RuleError {
+                file: dir.display().to_string(),
+                key: String::new(),
+                message,
+            }])
         };
         let entries = std::fs::read_dir(dir)
             .map_err(|e| dir_error(format!("the rules directory cannot be read: {e}")))?;
@@ -142,7 +162,9 @@ impl RuleBook {
             .collect();
         paths.sort();
         if paths.is_empty() {
-            return Err(dir_error("the rules directory holds no *.toml rule file".into()));
+            return Err(dir_error(
+                "the rules directory holds no *.toml rule file".into(),
+            ));
         }
         let mut sets = Vec::new();
         let mut problems = Vec::new();
@@ -152,7 +174,12 @@ impl RuleBook {
                 Err(RuleErrors(mut e)) => problems.append(&mut e),
             }
         }
-        sets.sort_by(|a, b| a.rules.effective_from.cmp(&b.rules.effective_from).then(a.source.cmp(&b.source)));
+        sets.sort_by(|a, b| {
+            a.rules
+                .effective_from
+                .cmp(&b.rules.effective_from)
+                .then(a.source.cmp(&b.source))
+        });
         for pair in sets.windows(2) {
             if let [a, b] = pair {
                 if a.rules.effective_from == b.rules.effective_from {
@@ -168,7 +195,10 @@ impl RuleBook {
             }
         }
         if problems.is_empty() {
-            Ok(Self { dir: dir.to_path_buf(), sets })
+            Ok(Self {
+                dir: dir.to_path_buf(),
+                sets,
+            })
         } else {
             Err(RuleErrors(problems))
         }
@@ -177,12 +207,17 @@ impl RuleBook {
     /// The rule set in force for `period`: the latest `effective_from <= S`.
     pub fn for_period(&self, period: Period) -> Option<&LoadedRuleSet> {
         let start: NaiveDate = period.start();
-        self.sets.iter().rev().find(|s| s.rules.effective_from <= start)
+        self.sets
+            .iter()
+            .rev()
+            .find(|s| s.rules.effective_from <= start)
     }
 
     /// Whether a conduct code is in the catalogue of at least one known rule set.
     pub fn knows_conduct_code(&self, code: &str) -> bool {
-        self.sets.iter().any(|s| s.rules.conduct.iter().any(|c| c.code == code))
+        self.sets
+            .iter()
+            .any(|s| s.rules.conduct.iter().any(|c| c.code == code))
     }
 
     pub fn conduct_codes(&self) -> BTreeSet<String> {

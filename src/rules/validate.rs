@@ -13,16 +13,26 @@ pub(super) fn check(r: &RuleSet) -> Problems {
 
     non_negative(&mut add, "satisfaction.shrinkage", r.satisfaction.shrinkage);
     if r.complaints.resolution_hours == 0 {
-        add("complaints.resolution_hours".into(), "must be an integer > 0".into());
+        add(
+            "complaints.resolution_hours".into(),
+            "must be an integer > 0".into(),
+        );
     }
-    non_negative(&mut add, "inspection.overdue_rectification_points", r.inspection.overdue_rectification_points);
+    non_negative(
+        &mut add,
+        "inspection.overdue_rectification_points",
+        r.inspection.overdue_rectification_points,
+    );
 
     for (d, rule) in r.indicators.iter() {
         let key = format!("indicators.{}", d.as_str());
         if !rule.worst.is_finite() || !rule.best.is_finite() {
             add(key.clone(), "worst and best must be finite numbers".into());
         } else if rule.worst == rule.best {
-            add(key, format!("worst and best are both {}; they must differ", rule.worst));
+            add(
+                key,
+                format!("worst and best are both {}; they must differ", rule.worst),
+            );
         }
     }
 
@@ -31,7 +41,11 @@ pub(super) fn check(r: &RuleSet) -> Problems {
     }
     for (name, w) in &r.weights {
         let key = format!("weights.{name}");
-        if name != "default" && CommunityType::parse(name).map(|t| t.as_str() != name).unwrap_or(true) {
+        if name != "default"
+            && CommunityType::parse(name)
+                .map(|t| t.as_str() != name)
+                .unwrap_or(true)
+        {
             add(
                 key.clone(),
                 format!("'{name}' is not a community type (commercial, resettlement, quasi, open) nor 'default'"),
@@ -41,7 +55,10 @@ pub(super) fn check(r: &RuleSet) -> Problems {
         for d in Indicator::ALL {
             let v = w.get(d);
             if !(0.0..=1.0).contains(&v) {
-                add(format!("{key}.{}", d.as_str()), format!("{v} is not in [0, 1]"));
+                add(
+                    format!("{key}.{}", d.as_str()),
+                    format!("{v} is not in [0, 1]"),
+                );
             }
             sum += v;
         }
@@ -50,8 +67,16 @@ pub(super) fn check(r: &RuleSet) -> Problems {
         }
     }
 
-    non_negative(&mut add, "conduct_limits.bonus_cap", r.conduct_limits.bonus_cap);
-    non_negative(&mut add, "conduct_limits.penalty_cap", r.conduct_limits.penalty_cap);
+    non_negative(
+        &mut add,
+        "conduct_limits.bonus_cap",
+        r.conduct_limits.bonus_cap,
+    );
+    non_negative(
+        &mut add,
+        "conduct_limits.penalty_cap",
+        r.conduct_limits.penalty_cap,
+    );
 
     let mut codes = BTreeSet::new();
     for (i, c) in r.conduct.iter().enumerate() {
@@ -60,21 +85,33 @@ pub(super) fn check(r: &RuleSet) -> Problems {
             add(format!("{key}.code"), "must not be empty".into());
         }
         if !codes.insert(c.code.as_str()) {
-            add(format!("{key}.code"), format!("'{}' appears more than once in the catalogue", c.code));
+            add(
+                format!("{key}.code"),
+                format!("'{}' appears more than once in the catalogue", c.code),
+            );
         }
         non_negative(&mut add, &format!("{key}.points"), c.points);
         if c.validity_months == 0 {
-            add(format!("{key}.validity_months"), "must be an integer >= 1".into());
+            add(
+                format!("{key}.validity_months"),
+                "must be an integer >= 1".into(),
+            );
         }
         if c.veto && c.kind != ConductKind::Bad {
-            add(format!("{key}.veto"), format!("'{}' is a good record; only bad records can veto", c.code));
+            add(
+                format!("{key}.veto"),
+                format!("'{}' is a good record; only bad records can veto", c.code),
+            );
         }
     }
 
     let mut grade_names = BTreeSet::new();
     for (i, g) in r.grades.iter().enumerate() {
         if !grade_names.insert(g.name.as_str()) {
-            add(format!("grades[{i}].name"), format!("grade '{}' appears more than once", g.name));
+            add(
+                format!("grades[{i}].name"),
+                format!("grade '{}' appears more than once", g.name),
+            );
         }
     }
     if r.grades.is_empty() {
@@ -85,7 +122,10 @@ pub(super) fn check(r: &RuleSet) -> Problems {
             let mut previous: Option<f64> = None;
             for (i, g) in r.grades.iter().enumerate() {
                 let Some(min) = g.min else {
-                    add(format!("grades[{i}].min"), "is required by the threshold method".into());
+                    add(
+                        format!("grades[{i}].min"),
+                        "is required by the threshold method".into(),
+                    );
                     continue;
                 };
                 if !min.is_finite() {
@@ -93,14 +133,20 @@ pub(super) fn check(r: &RuleSet) -> Problems {
                 }
                 if let Some(prev) = previous {
                     if min >= prev {
-                        add(format!("grades[{i}].min"), format!("{min} must be lower than the previous grade's {prev}"));
+                        add(
+                            format!("grades[{i}].min"),
+                            format!("{min} must be lower than the previous grade's {prev}"),
+                        );
                     }
                 }
                 previous = Some(min);
             }
             if let Some(last) = r.grades.last() {
                 if last.min.is_some_and(|m| m != 0.0) {
-                    add(format!("grades[{}].min", r.grades.len() - 1), "the last grade's min must be 0".into());
+                    add(
+                        format!("grades[{}].min", r.grades.len() - 1),
+                        "the last grade's min must be 0".into(),
+                    );
                 }
             }
         }
@@ -125,7 +171,10 @@ pub(super) fn check(r: &RuleSet) -> Problems {
                 }
             }
             if sum.0 > sum.1 {
-                add("grades".into(), "the shares of all but the last grade sum to more than 1".into());
+                add(
+                    "grades".into(),
+                    "the shares of all but the last grade sum to more than 1".into(),
+                );
             }
         }
     }
@@ -133,52 +182,95 @@ pub(super) fn check(r: &RuleSet) -> Problems {
     let known_grade = |g: &String| grade_names.contains(g.as_str());
     for (i, g) in r.lists.red_grades.iter().enumerate() {
         if !known_grade(g) {
-            add(format!("lists.red_grades[{i}]"), format!("'{g}' is not a grade"));
+            add(
+                format!("lists.red_grades[{i}]"),
+                format!("'{g}' is not a grade"),
+            );
         }
     }
     for (i, g) in r.lists.black_grades.iter().enumerate() {
         if !known_grade(g) {
-            add(format!("lists.black_grades[{i}]"), format!("'{g}' is not a grade"));
+            add(
+                format!("lists.black_grades[{i}]"),
+                format!("'{g}' is not a grade"),
+            );
         }
     }
     if r.decisions.exit_after_consecutive_black == 0 {
-        add("decisions.exit_after_consecutive_black".into(), "must be an integer >= 1".into());
+        add(
+            "decisions.exit_after_consecutive_black".into(),
+            "must be an integer >= 1".into(),
+        );
     }
     if r.credit_file.history_quarters == 0 {
-        add("credit_file.history_quarters".into(), "must be an integer >= 1".into());
+        add(
+            "credit_file.history_quarters".into(),
+            "must be an integer >= 1".into(),
+        );
     }
     if !(r.credit_file.decay > 0.0 && r.credit_file.decay <= 1.0) {
-        add("credit_file.decay".into(), format!("{} is not in (0, 1]", r.credit_file.decay));
+        add(
+            "credit_file.decay".into(),
+            format!("{} is not in (0, 1]", r.credit_file.decay),
+        );
     }
     if r.credit_levels.is_empty() {
-        add("credit_levels".into(), "at least one credit level is required".into());
+        add(
+            "credit_levels".into(),
+            "at least one credit level is required".into(),
+        );
     }
     let mut level_names = BTreeSet::new();
     for (i, l) in r.credit_levels.iter().enumerate() {
         if !level_names.insert(l.name.as_str()) {
-            add(format!("credit_levels[{i}].name"), format!("level '{}' appears more than once", l.name));
+            add(
+                format!("credit_levels[{i}].name"),
+                format!("level '{}' appears more than once", l.name),
+            );
         }
-        if i > 0 && r.credit_levels.get(i - 1).is_some_and(|prev| l.min >= prev.min) {
-            add(format!("credit_levels[{i}].min"), format!("{} must be lower than the previous level's min", l.min));
+        if i > 0
+            && r.credit_levels
+                .get(i - 1)
+                .is_some_and(|prev| l.min >= prev.min)
+        {
+            add(
+                format!("credit_levels[{i}].min"),
+                format!("{} must be lower than the previous level's min", l.min),
+            );
         }
     }
     if r.credit_levels.last().is_some_and(|l| l.min != 0.0) {
-        add(format!("credit_levels[{}].min", r.credit_levels.len() - 1), "the last level's min must be 0".into());
+        add(
+            format!("credit_levels[{}].min", r.credit_levels.len() - 1),
+            "the last level's min must be 0".into(),
+        );
     }
 
     let mut programmes = BTreeSet::new();
     for (i, s) in r.subsidies.iter().enumerate() {
         let key = format!("subsidies[{i}]");
         if !programmes.insert(s.name.as_str()) {
-            add(format!("{key}.name"), format!("programme '{}' appears more than once", s.name));
+            add(
+                format!("{key}.name"),
+                format!("programme '{}' appears more than once", s.name),
+            );
         }
         if s.per_household.is_none() && s.per_company.is_none() {
-            add(key.clone(), format!("programme '{}' has neither per_household nor per_company", s.name));
+            add(
+                key.clone(),
+                format!(
+                    "programme '{}' has neither per_household nor per_company",
+                    s.name
+                ),
+            );
         }
         if let Some(map) = &s.per_household {
             for (grade, amount) in map {
                 if !known_grade(grade) {
-                    add(format!("{key}.per_household.{grade}"), format!("'{grade}' is not a grade"));
+                    add(
+                        format!("{key}.per_household.{grade}"),
+                        format!("'{grade}' is not a grade"),
+                    );
                 }
                 non_negative(&mut add, &format!("{key}.per_household.{grade}"), *amount);
             }
@@ -194,17 +286,29 @@ pub(super) fn check(r: &RuleSet) -> Problems {
         }
         for (j, g) in s.grades.iter().flatten().enumerate() {
             if !known_grade(g) {
-                add(format!("{key}.grades[{j}]"), format!("'{g}' is not a grade"));
+                add(
+                    format!("{key}.grades[{j}]"),
+                    format!("'{g}' is not a grade"),
+                );
             }
         }
         for (j, t) in s.community_types.iter().flatten().enumerate() {
-            if CommunityType::parse(t).map(|c| c.as_str() != t).unwrap_or(true) {
-                add(format!("{key}.community_types[{j}]"), format!("'{t}' is not a community type"));
+            if CommunityType::parse(t)
+                .map(|c| c.as_str() != t)
+                .unwrap_or(true)
+            {
+                add(
+                    format!("{key}.community_types[{j}]"),
+                    format!("'{t}' is not a community type"),
+                );
             }
         }
         if let Some(code) = &s.requires_active_conduct {
             if !codes.contains(code.as_str()) {
-                add(format!("{key}.requires_active_conduct"), format!("'{code}' is not a code of the conduct catalogue"));
+                add(
+                    format!("{key}.requires_active_conduct"),
+                    format!("'{code}' is not a code of the conduct catalogue"),
+                );
             }
         }
     }

@@ -41,7 +41,9 @@ pub fn append(conn: &mut DbConn, entries: &[NewAuditEntry]) -> QueryResult<usize
     }
     let mut n = 0;
     for chunk in entries.chunks(500) {
-        n += with_conn!(conn, |c| diesel::insert_into(audit_log::table).values(chunk).execute(c))?;
+        n += with_conn!(conn, |c| diesel::insert_into(audit_log::table)
+            .values(chunk)
+            .execute(c))?;
     }
     Ok(n)
 }

@@ -43,7 +43,14 @@ pub fn create(conn: &mut DbConn, batch: &NewBatch<'_>) -> QueryResult<i64> {
 }
 
 /// Records the final counts and the file's digest once the whole file is read.
-pub fn finish(conn: &mut DbConn, id: i64, sha256: &str, added: i64, updated: i64, unchanged: i64) -> QueryResult<usize> {
+pub fn finish(
+    conn: &mut DbConn,
+    id: i64,
+    sha256: &str,
+    added: i64,
+    updated: i64,
+    unchanged: i64,
+) -> QueryResult<usize> {
     with_conn!(conn, |c| diesel::update(import_batches::table.find(id))
         .set((
             import_batches::sha256.eq(sha256),

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::{PgConnection, QueryResult, RunQueryDsl, SqliteConnection};
+use diesel::{Connection, PgConnection, QueryResult, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -77,9 +77,8 @@ struct SqlitePragmas;
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(
-            // busy_timeout first: switching to WAL needs the lock another new connection may hold.
-            "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
+            "PRAGMA busy_timeout = 15000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
     }
@@ -94,10 +93,22 @@ impl Database {
             if path.is_empty() {
                 return Err(StorageError::BadUrl(url.into()));
             }
-            if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| StorageError::Connect(format!("cannot create {}: {e}", parent.display())))?;
+            if let Some(parent) = Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    StorageError::Connect(format!("cannot create {}: {e}", parent.display()))
+                })?;
             }
+            // WAL is a property of the file: set it once, before the pool opens
+            // several connections at the same moment (which would race for the lock).
+            let mut first = SqliteConnection::establish(path)
+                .map_err(|e| StorageError::Connect(e.to_string()))?;
+            first
+                .batch_execute("PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL;")
+                .map_err(|e| StorageError::Connect(e.to_string()))?;
+            drop(first);
             let pool = Pool::builder()
                 .max_size(pool_size)
                 .connection_timeout(Duration::from_secs(30))
@@ -159,7 +170,9 @@ impl DbConn {
         E: From<diesel::result::Error>,
     {
         match self {
-            DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN IMMEDIATE")?,
+            DbConn::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN IMMEDIATE")?
+            }
             DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(&mut **c)?,
         }
         match f(self) {

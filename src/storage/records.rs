@@ -13,7 +13,9 @@ use crate::with_conn;
 /// eight columns stays well below that while keeping statements few.
 const SQLITE_ROWS_PER_INSERT: usize = 1000;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable,
+)]
 #[diesel(table_name = companies, primary_key(company_code))]
 #[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Company {
@@ -25,7 +27,9 @@ pub struct Company {
     pub batch_id: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable,
+)]
 #[diesel(table_name = communities, primary_key(community_code))]
 #[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Community {
@@ -40,7 +44,9 @@ pub struct Community {
     pub batch_id: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable,
+)]
 #[diesel(table_name = contracts, primary_key(community_code, company_code, start_date))]
 #[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Contract {
@@ -52,7 +58,9 @@ pub struct Contract {
     pub batch_id: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable,
+)]
 #[diesel(table_name = survey_responses, primary_key(response_id))]
 #[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct SurveyResponse {
@@ -65,7 +73,9 @@ pub struct SurveyResponse {
     pub batch_id: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable,
+)]
 #[diesel(table_name = complaints, primary_key(complaint_id))]
 #[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Complaint {
@@ -79,7 +89,9 @@ pub struct Complaint {
     pub batch_id: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable,
+)]
 #[diesel(table_name = fee_rows, primary_key(community_code, period))]
 #[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct FeeRow {
@@ -91,7 +103,9 @@ pub struct FeeRow {
     pub batch_id: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable,
+)]
 #[diesel(table_name = inspections, primary_key(inspection_id))]
 #[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Inspection {
@@ -105,7 +119,9 @@ pub struct Inspection {
     pub batch_id: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable,
+)]
 #[diesel(table_name = conduct_records, primary_key(record_id))]
 #[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct ConductRecord {
@@ -200,19 +216,26 @@ stored_record!(ConductRecord, conduct_records, lookup: record_id, key: [record_i
 
 /// Every company code in the database.
 pub fn company_codes(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    with_conn!(conn, |c| companies::table.select(companies::company_code).load(c))
+    with_conn!(conn, |c| companies::table
+        .select(companies::company_code)
+        .load(c))
 }
 
 /// Every community code in the database.
 pub fn community_codes(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    with_conn!(conn, |c| communities::table.select(communities::community_code).load(c))
+    with_conn!(conn, |c| communities::table
+        .select(communities::community_code)
+        .load(c))
 }
 
 /// Row counts per table, for reports and tests.
 pub fn table_counts(conn: &mut DbConn) -> QueryResult<Vec<(&'static str, i64)>> {
     macro_rules! count {
         ($t:ident) => {
-            (stringify!($t), with_conn!(conn, |c| $t::table.count().get_result::<i64>(c))?)
+            (
+                stringify!($t),
+                with_conn!(conn, |c| $t::table.count().get_result::<i64>(c))?,
+            )
         };
     }
     Ok(vec![

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test: formatting, lints, unit tests, and the integration tests on
+# SQLite and on a throwaway PostgreSQL this script starts and removes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/throwaway-postgres.sh
+
+if ! start_throwaway_postgres; then
+    if [ "${CI:-}" = "true" ]; then
+        echo "PostgreSQL could not be started; under CI that fails the run." >&2
+        exit 1
+    fi
+    echo "WARNING: PostgreSQL could not be started; its tests will fail." >&2
+fi
+
+echo "== cargo fmt --check" >&2
+cargo fmt --check
+echo "== cargo clippy" >&2
+cargo clippy --all-targets --locked -- -D warnings
+echo "== cargo test" >&2
+cargo test --locked

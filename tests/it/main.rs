@@ -1,0 +1,9 @@
+//! Integration tests: one binary (one link step) with a module per area.
+//! Every test gets a fresh database of its own on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+
+mod cli;
+mod http;
+mod import;
