@@ -415,3 +415,35 @@ mod exact_decimal_tests {
         assert_eq!(exact_decimal(f64::NAN), None);
     }
 }
+
+/// 2^53: integers up to this magnitude are exact in an f64.
+const F64_EXACT_INT: f64 = 9_007_199_254_740_992.0;
+
+/// Rounds half away from zero to an integer; None when not finite or beyond
+/// the integers an f64 holds exactly. The one checked float→int conversion.
+#[allow(clippy::cast_possible_truncation)] // the range is checked first: exact
+pub fn round_to_i64(x: f64) -> Option<i64> {
+    let r = x.round();
+    (r.is_finite() && r.abs() <= F64_EXACT_INT).then_some(r as i64)
+}
+
+/// An integer as f64; None beyond 2^53 where it would lose precision.
+#[allow(clippy::cast_precision_loss)] // the range is checked first: exact
+pub fn i64_to_f64(n: i64) -> Option<f64> {
+    (n.unsigned_abs() <= 1 << 53).then_some(n as f64)
+}
+
+#[cfg(test)]
+mod conversion_tests {
+    use super::*;
+
+    #[test]
+    fn conversions_are_exact_or_refused() {
+        assert_eq!(round_to_i64(2.5), Some(3));
+        assert_eq!(round_to_i64(-2.5), Some(-3));
+        assert_eq!(round_to_i64(f64::NAN), None);
+        assert_eq!(round_to_i64(1e300), None);
+        assert_eq!(i64_to_f64(1 << 53), Some(9_007_199_254_740_992.0));
+        assert_eq!(i64_to_f64((1 << 53) + 1), None);
+    }
+}

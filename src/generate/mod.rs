@@ -13,7 +13,9 @@ use std::path::Path;
 use anyhow::Context as _;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
-use crate::domain::{format_cents, uscc_check_char, CommunityType, Period};
+use crate::domain::{
+    format_cents, i64_to_f64, round_to_i64, uscc_check_char, CommunityType, Period,
+};
 
 /// Conduct codes the generator writes; all are in `scoring-rules/default.toml`.
 pub const GOOD_CODES: [&str; 4] = [
@@ -101,31 +103,19 @@ impl Rng {
 
     /// A count around `mean` (never negative).
     fn count(&mut self, mean: f64) -> u32 {
-        let x = (mean * (0.6 + 0.8 * self.unit())).round();
-        if x.is_finite() && x > 0.0 {
-            // Bounded by construction: mean is a small per-community figure.
-            u32::try_from(x.min(1e9).trunc() as i64).unwrap_or(0)
-        } else {
-            0
-        }
+        to_u32(mean * (0.6 + 0.8 * self.unit()))
     }
 }
 
-/// An integer-valued float to u32, saturating; used for small generated figures.
+/// A generated figure as a non-negative whole number, saturating.
 fn to_u32(x: f64) -> u32 {
-    if x.is_finite() && x > 0.0 {
-        u32::try_from(x.min(4e9).round() as i64).unwrap_or(u32::MAX)
-    } else {
-        0
-    }
+    round_to_i64(x.clamp(0.0, 4e9))
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0)
 }
 
 fn to_i64(x: f64) -> i64 {
-    if x.is_finite() {
-        x.clamp(-9e15, 9e15).round() as i64
-    } else {
-        0
-    }
+    round_to_i64(x).unwrap_or(0)
 }
 
 struct Company {
@@ -472,7 +462,7 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
             let q = quality(ci, p);
             let billed = to_i64(f64::from(c.households) * (20_000.0 + 70_000.0 * rng.unit()));
             let rate = (0.35 + 0.65 * q + 0.12 * rng.normal()).clamp(0.2, 1.15);
-            let collected = to_i64(billed as f64 * rate);
+            let collected = to_i64(i64_to_f64(billed).unwrap_or(0.0) * rate);
             w.write_record([
                 c.code.as_str(),
                 &p.to_string(),

@@ -144,10 +144,12 @@ pub fn files_in_dir(dir: &Path) -> Result<Vec<(ImportKind, PathBuf)>, String> {
         let csv = dir.join(format!("{}.csv", kind.as_str()));
         let xlsx = dir.join(format!("{}.xlsx", kind.as_str()));
         match (csv.is_file(), xlsx.is_file()) {
-            (true, true) => return Err(format!(
+            (true, true) => {
+                return Err(format!(
                 "{} holds both {kind}.csv and {kind}.xlsx; keep one so it is clear which to import",
                 dir.display()
-            )),
+            ))
+            }
             (true, false) => found.push((kind, csv)),
             (false, true) => found.push((kind, xlsx)),
             (false, false) => {}

@@ -39,16 +39,17 @@ pub struct RuleErrors(pub Vec<RuleError>);
 
 impl fmt::Display for RuleErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
-        write!(
-            f,
-            "{n} problem{} in the rule files",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for e in &self.0 {
-            write!(f, "\n  - {e}")?;
+        // One line, so the command line can print it as one sentence.
+        match self.0.as_slice() {
+            [one] => write!(f, "{one}"),
+            many => {
+                write!(f, "{} problems in the rule files: ", many.len())?;
+                for (i, e) in many.iter().enumerate() {
+                    write!(f, "{}{e}", if i == 0 { "" } else { "; " })?;
+                }
+                Ok(())
+            }
         }
-        Ok(())
     }
 }
 

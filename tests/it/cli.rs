@@ -1,1 +1,202 @@
-// placeholder replaced below
+//! The command line as an official uses it: exit codes and one-sentence errors.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::helpers::{repo_path, TestDb};
+use crate::on_both_backends;
+
+fn propcredit(db_url: &str, rules_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_propcredit"))
+        .arg("--database-url")
+        .arg(db_url)
+        .arg("--rules-dir")
+        .arg(rules_dir)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("PROPCREDIT_DATABASE__URL")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The last line of stderr is one sentence starting with "error:"; no panic, no backtrace.
+fn assert_clean_failure(out: &Output, words: &str) {
+    assert!(
+        !out.status.success(),
+        "expected failure, stdout: {}",
+        text(&out.stdout)
+    );
+    let stderr = text(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: ") && last.contains(words),
+        "stderr: {stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "stderr: {stderr}"
+    );
+}
+
+on_both_backends! {
+    import_dir_prints_counts_and_a_rejected_file_exits_1 => super::import_dir_prints_counts_and_a_rejected_file_exits_1;
+    generated_city_imports_cleanly_with_the_default_rules => super::generated_city_imports_cleanly_with_the_default_rules;
+}
+
+fn import_dir_prints_counts_and_a_rejected_file_exits_1(t: TestDb) {
+    let rules = repo_path("tests/data/small-city");
+    let data = repo_path("tests/data/small-city/data");
+    let out = propcredit(&t.url, &rules, &["import", data.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("surveys") && stdout.contains("17557 added"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("8 files, 22185 rows"), "{stdout}");
+
+    let again = propcredit(&t.url, &rules, &["import", data.to_str().unwrap()]);
+    assert!(
+        text(&again.stdout).contains("17557 unchanged"),
+        "{}",
+        text(&again.stdout)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("surveys.csv");
+    std::fs::write(&bad, "response_id,community_code,surveyed_on,respondent,overall\nS1,C000000,2025-07-01,H1,4\nS2,C000000,2025-07-01,H1,8\nS3,NOPE,2025-07-01,H1,4\n").unwrap();
+    let out = propcredit(
+        &t.url,
+        &rules,
+        &["import", "--kind", "surveys", bad.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("row 3, column overall, value '8'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("row 4, column community_code, value 'NOPE'"),
+        "{stderr}"
+    );
+    assert_clean_failure(&out, "was rejected: 2 bad rows; nothing of it was imported");
+}
+
+fn generated_city_imports_cleanly_with_the_default_rules(t: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_propcredit"))
+        .args([
+            "generate",
+            "--seed",
+            "3",
+            "--companies",
+            "12",
+            "--communities",
+            "60",
+            "--periods",
+            "2025Q3,2025Q4",
+        ])
+        .args([
+            "--surveys-per-community",
+            "20",
+            "--complaints-per-community",
+            "5",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = propcredit(
+        &t.url,
+        &repo_path("scoring-rules"),
+        &["import", dir.path().to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("8 files"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn bad_invocations_end_in_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("x.db").display());
+    let rules = repo_path("scoring-rules");
+    let file = dir.path().join("f.csv");
+    std::fs::write(&file, "a\n").unwrap();
+
+    assert_clean_failure(
+        &propcredit(
+            &url,
+            &rules,
+            &["import", "--kind", "villas", file.to_str().unwrap()],
+        ),
+        "'villas' is not a kind",
+    );
+    assert_clean_failure(
+        &propcredit(
+            &url,
+            &rules,
+            &["import", dir.path().join("missing").to_str().unwrap()],
+        ),
+        "is not a directory",
+    );
+    assert_clean_failure(
+        &propcredit("mysql://x", &rules, &["rules", "check"]),
+        "database.url",
+    );
+    assert_clean_failure(
+        &propcredit(&url, dir.path(), &["rules", "check"]),
+        "no *.toml rule file",
+    );
+    let out = propcredit(
+        &url,
+        &rules,
+        &["import", "--kind", "companies", file.to_str().unwrap()],
+    );
+    assert_clean_failure(&out, "'a' is not a column of companies files");
+}
+
+#[test]
+fn rules_check_accepts_the_shipped_files_and_names_the_broken_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("x.db").display());
+    let rules = repo_path("scoring-rules");
+    let out = propcredit(&url, &rules, &["rules", "check"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("default 2026.1"),
+        "{}",
+        text(&out.stdout)
+    );
+    let example = repo_path("tests/data/small-city/rules.toml");
+    assert!(
+        propcredit(&url, &rules, &["rules", "check", example.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    let broken = dir.path().join("broken.toml");
+    let text_of_example = std::fs::read_to_string(&example).unwrap();
+    std::fs::write(
+        &broken,
+        text_of_example.replace("satisfaction = 0.30", "satisfaction = 0.40"),
+    )
+    .unwrap();
+    let out = propcredit(&url, &rules, &["rules", "check", broken.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("broken.toml: key `weights.resettlement`: the five weights sum to"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+}

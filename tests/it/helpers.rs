@@ -67,7 +67,6 @@ fn pg_admin_url() -> Option<String> {
 }
 
 pub struct TestDb {
-    pub backend: Backend,
     pub url: String,
     pub db: Database,
     _dir: Option<tempfile::TempDir>,
@@ -82,7 +81,6 @@ impl TestDb {
                 let url = format!("sqlite://{}", dir.path().join("test.db").display());
                 let db = Database::connect(&url, 2).unwrap();
                 Some(Self {
-                    backend,
                     url,
                     db,
                     _dir: Some(dir),
@@ -101,7 +99,6 @@ impl TestDb {
                 let url = format!("{base}/{name}");
                 let db = Database::connect(&url, 2).unwrap();
                 Some(Self {
-                    backend,
                     url,
                     db,
                     _dir: None,
