@@ -57,7 +57,7 @@ fn import_dir_prints_counts_and_a_rejected_file_exits_1(t: TestDb) {
         stdout.contains("surveys") && stdout.contains("17557 added"),
         "{stdout}"
     );
-    assert!(stdout.contains("8 files, 22185 rows"), "{stdout}");
+    assert!(stdout.contains("8 files, 22185 rows in "), "{stdout}");
 
     let again = propcredit(&t.url, &rules, &["import", data.to_str().unwrap()]);
     assert!(
