@@ -207,10 +207,13 @@ fn import_command(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
         }
     }
     let total: u64 = reports.iter().map(ImportReport::rows).sum();
+    let seconds: f64 = reports.iter().map(|r| r.duration.as_secs_f64()).sum();
+    let rows = crate::domain::i64_to_f64(i64::try_from(total).unwrap_or(i64::MAX)).unwrap_or(0.0);
     println!(
-        "{} file{}, {total} rows",
+        "{} file{}, {total} rows in {seconds:.2} s ({:.0} rows/s)",
         reports.len(),
-        if reports.len() == 1 { "" } else { "s" }
+        if reports.len() == 1 { "" } else { "s" },
+        rows / seconds.max(1e-9)
     );
     Ok(())
 }

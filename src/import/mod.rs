@@ -212,7 +212,7 @@ pub fn import_table(
     }
 }
 
-/// Counts and audit entries of one file's write.
+/// Rows written so far, by what happened to them.
 #[derive(Default)]
 struct Tally {
     added: u64,
@@ -220,9 +220,10 @@ struct Tally {
     unchanged: u64,
 }
 
-/// A failed file leaves the transaction by this error, carrying the report.
+/// Why a file's transaction ends without committing.
 enum Abort {
     Rejected(Vec<RowError>),
+    /// The file changed nothing: roll back, so not even a batch is recorded.
     Nothing(ImportReport),
     Failed(ImportError),
 }
@@ -233,11 +234,17 @@ impl From<diesel::result::Error> for Abort {
     }
 }
 
+/// What the reading thread found once the whole file was read.
+struct ReadOutcome {
+    errors: Vec<RowError>,
+    sha256: String,
+}
+
 fn run<R: FromRow>(
     conn: &mut DbConn,
     rules: &RuleBook,
     file: &str,
-    mut table: Table,
+    table: Table,
     options: &ImportOptions<'_>,
 ) -> Result<ImportReport, ImportError> {
     let kind = R::KIND;
@@ -252,7 +259,7 @@ fn run<R: FromRow>(
         .unwrap_or_default();
     let now = chrono::Local::now().naive_local();
     let outcome = conn.transaction(|conn| {
-        let mut ctx = Context {
+        let ctx = Context {
             company_codes: records::company_codes(conn)?.into_iter().collect(),
             community_codes: records::community_codes(conn)?.into_iter().collect(),
             rules,
@@ -272,71 +279,37 @@ fn run<R: FromRow>(
                 imported_at: now,
             },
         )?;
-        let mut errors: Vec<RowError> = Vec::new();
-        let mut pending: Vec<R> = Vec::with_capacity(CHUNK_ROWS);
+        // Reading and checking run on one core while writing runs on the
+        // other; the bounded channel keeps memory to a few chunks.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<R>>(2);
         let mut tally = Tally::default();
-        let mut rows_read: u64 = 0;
-        let header_len = table.header.len();
-        for raw in &mut table {
-            rows_read += 1;
-            if rows_read % 10_000 == 0 {
-                if let Some(p) = options.progress {
-                    p(rows_read);
+        let (read, written) = std::thread::scope(|scope| {
+            let reader = scope.spawn(|| {
+                read_rows::<R>(table, ctx, &positions, batch_id, sender, options.progress)
+            });
+            let mut written: Result<(), Abort> = Ok(());
+            for mut chunk in receiver {
+                written = write_chunk(conn, &mut chunk, &mut tally, options.actor, now, batch_id);
+                if written.is_err() {
+                    break; // dropping the receiver stops the reader
                 }
             }
-            let cells = match raw.cells {
-                Ok(cells) => cells,
-                Err(reason) => {
-                    errors.push(RowError { row: raw.number, column: String::new(), value: String::new(), reason });
-                    continue;
-                }
-            };
-            if cells.len() > header_len {
-                errors.push(RowError {
-                    row: raw.number,
-                    column: String::new(),
-                    value: String::new(),
-                    reason: format!("has {} cells but the header has {header_len} columns", cells.len()),
-                });
-                continue;
-            }
-            let mut c = Cells::new(kind, raw.number, &cells, &positions);
-            let Some(mut record) = R::from_row(&mut c, &ctx) else {
-                errors.append(&mut c.errors);
-                continue;
-            };
-            let key = record.key();
-            if let Some(first) = ctx.keys_seen.get(key.as_str()) {
-                errors.push(RowError {
-                    row: raw.number,
-                    column: key_columns(kind),
-                    value: key,
-                    reason: format!("this key already appears on row {first}; a key may appear only once in a file"),
-                });
-                continue;
-            }
-            ctx.keys_seen.insert(key.into_boxed_str(), raw.number);
-            record.register(&mut ctx);
-            // Once a row is bad the file will be rejected: keep checking, stop writing.
-            if errors.is_empty() {
-                record.set_batch(batch_id);
-                pending.push(record);
-                if pending.len() >= CHUNK_ROWS {
-                    write_chunk(conn, &mut pending, &mut tally, options.actor, now, batch_id)?;
-                }
-            }
+            (reader.join(), written)
+        });
+        let read = read.map_err(|_| {
+            Abort::Failed(ImportError::File {
+                file: file.to_string(),
+                message: "could not be read: the reading thread failed".into(),
+            })
+        })?;
+        if !read.errors.is_empty() {
+            return Err(Abort::Rejected(read.errors));
         }
-        if let Some(p) = options.progress {
-            p(rows_read);
-        }
-        if !errors.is_empty() {
-            return Err(Abort::Rejected(errors));
-        }
-        write_chunk(conn, &mut pending, &mut tally, options.actor, now, batch_id)?;
+        written?;
         let report = ImportReport {
             kind,
             file: file.to_string(),
-            sha256: table.sha256(),
+            sha256: read.sha256,
             rows_added: tally.added,
             rows_updated: tally.updated,
             rows_unchanged: tally.unchanged,
@@ -345,10 +318,20 @@ fn run<R: FromRow>(
         };
         if tally.added == 0 && tally.updated == 0 {
             // Re-importing changes nothing, not even the batch log.
-            return Err(Abort::Nothing(ImportReport { batch_id: None, ..report }));
+            return Err(Abort::Nothing(ImportReport {
+                batch_id: None,
+                ..report
+            }));
         }
         let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        batches::finish(conn, batch_id, &report.sha256, as_i64(tally.added), as_i64(tally.updated), as_i64(tally.unchanged))?;
+        batches::finish(
+            conn,
+            batch_id,
+            &report.sha256,
+            as_i64(tally.added),
+            as_i64(tally.updated),
+            as_i64(tally.unchanged),
+        )?;
         Ok(report)
     });
     match outcome {
@@ -359,6 +342,94 @@ fn run<R: FromRow>(
             errors,
         }),
         Err(Abort::Failed(e)) => Err(e),
+    }
+}
+
+/// Reads and checks every row, sending valid records in chunks to the writer
+/// until the first bad row; after that it only collects errors.
+fn read_rows<R: FromRow>(
+    mut table: Table,
+    mut ctx: Context<'_>,
+    positions: &[Option<usize>],
+    batch_id: i64,
+    sender: std::sync::mpsc::SyncSender<Vec<R>>,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> ReadOutcome {
+    let kind = R::KIND;
+    let header_len = table.header.len();
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut pending: Vec<R> = Vec::with_capacity(CHUNK_ROWS);
+    let mut writer_gone = false;
+    let mut rows_read: u64 = 0;
+    for raw in &mut table {
+        rows_read += 1;
+        if rows_read % 10_000 == 0 {
+            if let Some(p) = progress {
+                p(rows_read);
+            }
+        }
+        let cells = match raw.cells {
+            Ok(cells) => cells,
+            Err(reason) => {
+                errors.push(RowError {
+                    row: raw.number,
+                    column: String::new(),
+                    value: String::new(),
+                    reason,
+                });
+                continue;
+            }
+        };
+        if cells.len() > header_len {
+            errors.push(RowError {
+                row: raw.number,
+                column: String::new(),
+                value: String::new(),
+                reason: format!(
+                    "has {} cells but the header has {header_len} columns",
+                    cells.len()
+                ),
+            });
+            continue;
+        }
+        let mut c = Cells::new(kind, raw.number, &cells, positions);
+        let Some(mut record) = R::from_row(&mut c, &ctx) else {
+            errors.append(&mut c.errors);
+            continue;
+        };
+        let key = record.key();
+        if let Some(first) = ctx.keys_seen.get(key.as_str()) {
+            errors.push(RowError {
+                row: raw.number,
+                column: key_columns(kind),
+                value: key,
+                reason: format!(
+                    "this key already appears on row {first}; a key may appear only once in a file"
+                ),
+            });
+            continue;
+        }
+        ctx.keys_seen.insert(key.into_boxed_str(), raw.number);
+        record.register(&mut ctx);
+        // Once a row is bad the file will be rejected: keep checking, stop sending.
+        if errors.is_empty() && !writer_gone {
+            record.set_batch(batch_id);
+            pending.push(record);
+            if pending.len() >= CHUNK_ROWS {
+                let chunk = std::mem::replace(&mut pending, Vec::with_capacity(CHUNK_ROWS));
+                writer_gone = sender.send(chunk).is_err();
+            }
+        }
+    }
+    if let Some(p) = progress {
+        p(rows_read);
+    }
+    if errors.is_empty() && !writer_gone && !pending.is_empty() {
+        let _writer_gone = sender.send(pending).is_err();
+    }
+    ReadOutcome {
+        errors,
+        sha256: table.sha256(),
     }
 }
 
