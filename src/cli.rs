@@ -63,8 +63,54 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Rate a quarter (scoring.md): a draft run, or published with --publish.
+    Rate {
+        /// The quarter, e.g. 2026Q2
+        #[arg(long)]
+        period: String,
+        /// A rule file to use instead of the one in force for the period.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// Publish the run at once.
+        #[arg(long)]
+        publish: bool,
+        /// Who starts the run, as the run records it (default: cli:$USER).
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Publish a draft run; the earlier published run of its quarter is superseded.
+    Publish {
+        #[arg(long)]
+        run: i64,
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Write the result rows of a run (default: the quarter's published run).
+    Export {
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        run: Option<i64>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// List rating runs, newest first.
+    Runs {
+        #[arg(long)]
+        period: Option<String>,
+    },
     /// Write a synthetic city (all eight files) for demos and benchmarks.
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Json,
+    Xlsx,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +172,20 @@ pub fn run() -> anyhow::Result<()> {
             command: RulesCommand::Check { files },
         } => rules_check(&settings, &files),
         Command::Serve { demo, .. } => serve(&settings, demo),
+        Command::Rate {
+            period,
+            rules,
+            publish,
+            actor,
+        } => rate_command(&settings, &period, rules.as_deref(), publish, actor),
+        Command::Publish { run, actor } => publish_command(&settings, run, actor),
+        Command::Export {
+            period,
+            run,
+            format,
+            out,
+        } => export_command(&settings, &period, run, format, out.as_deref()),
+        Command::Runs { period } => runs_command(&settings, period.as_deref()),
         Command::Generate(args) => generate_command(args),
     };
     if cli.global.report_resources {
@@ -357,6 +417,119 @@ fn generate_command(args: GenerateArgs) -> anyhow::Result<()> {
     let counts = generate::write_city(&options, &args.out)?;
     for (file, rows) in counts {
         println!("{file:<18} {rows:>10} rows");
+    }
+    Ok(())
+}
+
+fn parse_period(text: &str) -> anyhow::Result<Period> {
+    text.parse::<Period>().map_err(anyhow::Error::msg)
+}
+
+fn rate_command(
+    settings: &Settings,
+    period: &str,
+    rules_file: Option<&Path>,
+    publish: bool,
+    actor: Option<String>,
+) -> anyhow::Result<()> {
+    let period = parse_period(period)?;
+    let book = load_rules(settings)?;
+    let explicit = rules_file
+        .map(|f| LoadedRuleSet::from_file(f).map_err(|e| anyhow::anyhow!("{e}")))
+        .transpose()?;
+    let rule_set = crate::rating::rules_for(&book, period, explicit)?;
+    let db = Database::connect(&settings.database.url, 2)?;
+    let actor = actor.unwrap_or_else(default_actor);
+    let summary = crate::rating::rate_period(&db, period, &rule_set, &actor, publish)?;
+    print_summary(&summary);
+    Ok(())
+}
+
+fn print_summary(s: &crate::rating::RunSummary) {
+    println!(
+        "run {} ({}) of {}: {} companies rated",
+        s.run_id, s.status, s.period, s.rated
+    );
+    println!(
+        "rule set {} {} (sha256 {})",
+        s.rule_name, s.rule_version, s.rule_sha256
+    );
+    let grades: Vec<String> = s.grades.iter().map(|(g, n)| format!("{g} {n}")).collect();
+    let lists: Vec<String> = s.lists.iter().map(|(l, n)| format!("{l} {n}")).collect();
+    println!("grades: {}", grades.join(", "));
+    println!("lists: {}", lists.join(", "));
+    println!(
+        "time: load {:.2} s, compute {:.2} s, store {:.2} s",
+        s.load.as_secs_f64(),
+        s.compute.as_secs_f64(),
+        s.store.as_secs_f64()
+    );
+    for w in &s.warnings {
+        println!("warning: {w}");
+    }
+}
+
+fn publish_command(settings: &Settings, run: i64, actor: Option<String>) -> anyhow::Result<()> {
+    let db = Database::connect(&settings.database.url, 2)?;
+    let run = crate::rating::publish(&db, run, &actor.unwrap_or_else(default_actor))?;
+    println!("run {} of {} is published", run.id, run.period);
+    Ok(())
+}
+
+fn export_command(
+    settings: &Settings,
+    period: &str,
+    run_id: Option<i64>,
+    format: ExportFormat,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
+    use crate::storage::runs;
+    let period = parse_period(period)?;
+    let db = Database::connect(&settings.database.url, 2)?;
+    let mut conn = db.get()?;
+    let run = match run_id {
+        Some(id) => runs::get(&mut conn, id)?.with_context(|| format!("there is no run {id}"))?,
+        None => runs::published_run(&mut conn, period)?.with_context(|| {
+            format!("{period} has no published run; publish one, or name a draft with --run")
+        })?,
+    };
+    if run.period != period.to_string() {
+        bail!("run {} is of {}, not of {period}", run.id, run.period);
+    }
+    let rows = runs::results(&mut conn, &run)?;
+    let bytes = match format {
+        ExportFormat::Csv => crate::export::csv(&rows)?,
+        ExportFormat::Json => crate::export::json(Some(&run), &rows)?,
+        ExportFormat::Xlsx => {
+            if out.is_none() && std::io::stdout().is_terminal() {
+                bail!("an XLSX export is binary: give --out FILE");
+            }
+            crate::export::xlsx(&run, &rows)?
+        }
+    };
+    match out {
+        Some(path) => std::fs::write(path, &bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
+    }
+    Ok(())
+}
+
+fn runs_command(settings: &Settings, period: Option<&str>) -> anyhow::Result<()> {
+    let period = period.map(parse_period).transpose()?;
+    let db = Database::connect(&settings.database.url, 2)?;
+    let mut conn = db.get()?;
+    for r in crate::storage::runs::list(&mut conn, period)? {
+        println!(
+            "run {:>5}  {}  {:<10}  {} {}  started {} by {}",
+            r.id,
+            r.period,
+            r.status,
+            r.rule_name,
+            r.rule_version,
+            r.started_at.format("%Y-%m-%d %H:%M"),
+            r.started_by
+        );
     }
     Ok(())
 }

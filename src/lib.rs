@@ -9,10 +9,13 @@
 pub mod cli;
 pub mod configuration;
 pub mod domain;
+pub mod export;
 pub mod generate;
 pub mod http;
 pub mod import;
+pub mod rating;
 pub mod rules;
+pub mod scoring;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

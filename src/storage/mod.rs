@@ -4,7 +4,9 @@
 
 pub mod audit;
 pub mod batches;
+pub mod rating_data;
 pub mod records;
+pub mod runs;
 pub mod schema;
 
 use std::path::Path;

@@ -113,6 +113,55 @@ diesel::table! {
 }
 
 diesel::table! {
+    rating_runs (id) {
+        id -> BigInt,
+        period -> Text,
+        status -> Text,
+        rule_name -> Text,
+        rule_version -> Text,
+        rule_sha256 -> Text,
+        rule_text -> Text,
+        input_digest -> Text,
+        started_at -> Timestamp,
+        finished_at -> Timestamp,
+        duration_ms -> BigInt,
+        started_by -> Text,
+        published_at -> Nullable<Timestamp>,
+        published_by -> Nullable<Text>,
+        warnings -> Text,
+    }
+}
+
+diesel::table! {
+    run_results (run_id, company_code) {
+        run_id -> BigInt,
+        company_code -> Text,
+        company_name -> Text,
+        district -> Text,
+        communities -> Integer,
+        households -> BigInt,
+        satisfaction -> Nullable<BigInt>,
+        complaint_rate -> Nullable<BigInt>,
+        timely_resolution -> Nullable<BigInt>,
+        fee_collection -> Nullable<BigInt>,
+        inspection -> Nullable<BigInt>,
+        base -> BigInt,
+        bonus -> BigInt,
+        penalty -> BigInt,
+        total -> BigInt,
+        grade -> Text,
+        list -> Text,
+        rank -> Integer,
+        district_rank -> Integer,
+        decision -> Text,
+        credit_score -> BigInt,
+        credit_level -> Text,
+        subsidy_cents -> BigInt,
+        explanation -> Text,
+    }
+}
+
+diesel::table! {
     survey_responses (response_id) {
         response_id -> Text,
         community_code -> Text,
@@ -132,6 +181,7 @@ diesel::joinable!(contracts -> communities (community_code));
 diesel::joinable!(contracts -> companies (company_code));
 diesel::joinable!(fee_rows -> communities (community_code));
 diesel::joinable!(inspections -> communities (community_code));
+diesel::joinable!(run_results -> rating_runs (run_id));
 diesel::joinable!(survey_responses -> communities (community_code));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -144,5 +194,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     fee_rows,
     import_batches,
     inspections,
+    rating_runs,
+    run_results,
     survey_responses,
 );

@@ -1,0 +1,2 @@
+DROP TABLE run_results;
+DROP TABLE rating_runs;

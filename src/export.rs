@@ -1,0 +1,201 @@
+//! Exports of a run's result rows (scoring.md §9): CSV exactly as specified,
+//! JSON, and an XLSX ready for public notice (公示).
+
+use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, XlsxError};
+use serde::Serialize;
+
+use crate::scoring::{Fixed2, ResultRow};
+use crate::storage::runs::Run;
+
+/// The §9 columns, in order.
+pub const COLUMNS: [&str; 23] = [
+    "period",
+    "company_code",
+    "company_name",
+    "district",
+    "communities",
+    "households",
+    "satisfaction",
+    "complaint_rate",
+    "timely_resolution",
+    "fee_collection",
+    "inspection",
+    "base",
+    "bonus",
+    "penalty",
+    "total",
+    "grade",
+    "list",
+    "rank",
+    "district_rank",
+    "decision",
+    "credit_score",
+    "credit_level",
+    "subsidy",
+];
+
+/// Headers for the public notice, column for column.
+pub const CHINESE_COLUMNS: [&str; 23] = [
+    "考核周期",
+    "统一社会信用代码",
+    "企业名称",
+    "所属区县",
+    "在管小区数",
+    "在管户数",
+    "居民满意度",
+    "投诉率得分",
+    "投诉及时办结",
+    "物业费收缴",
+    "检查考评",
+    "基础分",
+    "加分",
+    "扣分",
+    "总分",
+    "等级",
+    "红黑榜",
+    "排名",
+    "区内排名",
+    "市场决定",
+    "信用分",
+    "信用等级",
+    "奖补金额（元）",
+];
+
+fn cells(r: &ResultRow) -> [String; 23] {
+    let opt = |v: Option<Fixed2>| v.map(|f| f.to_string()).unwrap_or_default();
+    [
+        r.period.to_string(),
+        r.company_code.clone(),
+        r.company_name.clone(),
+        r.district.clone(),
+        r.communities.to_string(),
+        r.households.to_string(),
+        opt(r.satisfaction),
+        opt(r.complaint_rate),
+        opt(r.timely_resolution),
+        opt(r.fee_collection),
+        opt(r.inspection),
+        r.base.to_string(),
+        r.bonus.to_string(),
+        r.penalty.to_string(),
+        r.total.to_string(),
+        r.grade.clone(),
+        r.list.as_str().into(),
+        r.rank.to_string(),
+        r.district_rank.to_string(),
+        r.decision.as_str().into(),
+        r.credit_score.to_string(),
+        r.credit_level.clone(),
+        r.subsidy.to_string(),
+    ]
+}
+
+/// UTF-8 without BOM, LF line ends, fields quoted only when they must be.
+pub fn csv(rows: &[ResultRow]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(COLUMNS)?;
+    for r in rows {
+        w.write_record(cells(r))?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+#[derive(Serialize)]
+struct JsonExport<'a> {
+    run: Option<&'a Run>,
+    rows: &'a [ResultRow],
+}
+
+pub fn json(run: Option<&Run>, rows: &[ResultRow]) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec_pretty(&JsonExport { run, rows })
+}
+
+/// An XLSX for public notice: a title row naming the rule set and run, Chinese
+/// headers, a frozen header row, grade and list colours. Every cell is written
+/// as text or number, never as a formula.
+pub fn xlsx(run: &Run, rows: &[ResultRow]) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(format!("{} 信用评价结果", run.period))?;
+    let title = Format::new().set_bold().set_font_size(14);
+    let header = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xD9E1F2))
+        .set_align(FormatAlign::Center)
+        .set_text_wrap();
+    let red = Format::new().set_background_color(Color::RGB(0xF8CBAD));
+    let black = Format::new()
+        .set_background_color(Color::RGB(0x595959))
+        .set_font_color(Color::White);
+    let grade_colours = [
+        Color::RGB(0xC6EFCE),
+        Color::RGB(0xDDEBF7),
+        Color::RGB(0xFFF2CC),
+        Color::RGB(0xFFC7CE),
+    ];
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{} 物业服务企业信用评价结果公示 — 规则 {} {} (sha256 {}) — 评价批次 run {} ({})",
+            run.period,
+            run.rule_name,
+            run.rule_version,
+            &run.rule_sha256.get(..12).unwrap_or_default(),
+            run.id,
+            run.status
+        ),
+        &title,
+    )?;
+    for (col, h) in CHINESE_COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(1, u16::try_from(col).unwrap_or(0), *h, &header)?;
+    }
+    sheet.set_freeze_panes(2, 0)?;
+    let numeric: [bool; 23] = std::array::from_fn(|i| matches!(i, 4..=14 | 17 | 18 | 20 | 22));
+    let mut grades: Vec<String> = rows.iter().map(|r| r.grade.clone()).collect();
+    grades.sort();
+    grades.dedup();
+    for (i, r) in rows.iter().enumerate() {
+        let row = u32::try_from(i + 2).unwrap_or(u32::MAX);
+        for (col, text) in cells(r).iter().enumerate() {
+            let c = u16::try_from(col).unwrap_or(0);
+            let format = match col {
+                15 => grades.iter().position(|g| *g == r.grade).map(|g| {
+                    Format::new()
+                        .set_background_color(grade_colours[g.min(grade_colours.len() - 1)])
+                }),
+                16 if r.list.as_str() == "red" => Some(red.clone()),
+                16 if r.list.as_str() == "black" => Some(black.clone()),
+                _ => None,
+            };
+            let number = if numeric[col] {
+                text.parse::<f64>().ok()
+            } else {
+                None
+            };
+            match (number, format) {
+                (Some(n), Some(f)) => {
+                    sheet.write_number_with_format(row, c, n, &f.set_num_format("0.00"))?
+                }
+                (Some(n), None) if matches!(col, 4 | 5 | 17 | 18) => {
+                    sheet.write_number(row, c, n)?
+                }
+                (Some(n), None) => sheet.write_number_with_format(
+                    row,
+                    c,
+                    n,
+                    &Format::new().set_num_format("0.00"),
+                )?,
+                // write_string never interprets "=…" as a formula.
+                (None, Some(f)) => sheet.write_string_with_format(row, c, text, &f)?,
+                (None, None) => sheet.write_string(row, c, text)?,
+            };
+        }
+    }
+    sheet.set_column_width(1, 22)?;
+    sheet.set_column_width(2, 30)?;
+    sheet.autofilter(1, 0, u32::try_from(rows.len() + 1).unwrap_or(u32::MAX), 22)?;
+    book.save_to_buffer()
+}

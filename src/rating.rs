@@ -1,0 +1,199 @@
+//! Rating runs as a service (scoring.md §8): load a period's data, run the
+//! engine, store the run — used alike by the command line, the HTTP API and
+//! the scheduler.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::domain::Period;
+use crate::rules::{LoadedRuleSet, RuleBook};
+use crate::scoring::{self, digest, RatingOutcome};
+use crate::storage::runs::{self, NewRun, RunStatus};
+use crate::storage::{rating_data, Database, StorageError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RatingError {
+    #[error(
+        "no rule set in {dir} is effective for {period} (every effective_from is after {start})"
+    )]
+    NoRules {
+        dir: String,
+        period: Period,
+        start: chrono::NaiveDate,
+    },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Scoring(#[from] scoring::ScoringError),
+    #[error(transparent)]
+    Publish(#[from] runs::PublishError),
+}
+
+/// What a finished run reports, with where the time went.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub run_id: i64,
+    pub period: Period,
+    pub status: &'static str,
+    pub rule_name: String,
+    pub rule_version: String,
+    pub rule_sha256: String,
+    pub input_digest: String,
+    pub rated: usize,
+    /// (grade, companies), in the rule set's grade order.
+    pub grades: Vec<(String, usize)>,
+    /// (list, companies): red, black, none.
+    pub lists: Vec<(String, usize)>,
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    pub load: Duration,
+    #[serde(skip)]
+    pub compute: Duration,
+    #[serde(skip)]
+    pub store: Duration,
+}
+
+/// The rule set a run of `period` uses: `explicit`, else the one in force.
+pub fn rules_for(
+    book: &RuleBook,
+    period: Period,
+    explicit: Option<LoadedRuleSet>,
+) -> Result<LoadedRuleSet, RatingError> {
+    match explicit {
+        Some(set) => Ok(set),
+        None => book
+            .for_period(period)
+            .cloned()
+            .ok_or_else(|| RatingError::NoRules {
+                dir: book.dir.display().to_string(),
+                period,
+                start: period.start(),
+            }),
+    }
+}
+
+/// Computes `period` with `rule_set` over the data as it stands, without storing anything.
+pub fn compute(
+    db: &Database,
+    period: Period,
+    rule_set: &LoadedRuleSet,
+) -> Result<(RatingOutcome, String, Duration, Duration), RatingError> {
+    let started = Instant::now();
+    let rules = &rule_set.rules;
+    let history = rules
+        .credit_file
+        .history_quarters
+        .max(rules.decisions.exit_after_consecutive_black)
+        .saturating_sub(1);
+    let input = {
+        let mut conn = db.get()?;
+        rating_data::load(&mut conn, period, history)?
+    };
+    let load = started.elapsed();
+    let started = Instant::now();
+    let digest = digest::input_digest(&input);
+    let outcome = scoring::rate(&input, rules)?;
+    Ok((outcome, digest, load, started.elapsed()))
+}
+
+/// Rates `period` and stores the run (a draft, or published with `publish`).
+pub fn rate_period(
+    db: &Database,
+    period: Period,
+    rule_set: &LoadedRuleSet,
+    actor: &str,
+    publish: bool,
+) -> Result<RunSummary, RatingError> {
+    let span = tracing::info_span!("rate", %period, rules = %rule_set.rules.name, publish);
+    let _entered = span.enter();
+    let started_at = chrono::Local::now().naive_local();
+    let (outcome, input_digest, load, compute) = compute(db, period, rule_set)?;
+    let started = Instant::now();
+    let finished_at = chrono::Local::now().naive_local();
+    let rules = &rule_set.rules;
+    let run = NewRun {
+        period: period.to_string(),
+        status: RunStatus::Draft.as_str().into(),
+        rule_name: rules.name.clone(),
+        rule_version: rules.version.clone(),
+        rule_sha256: rule_set.sha256.clone(),
+        rule_text: rule_set.text.clone(),
+        input_digest: input_digest.clone(),
+        started_at,
+        finished_at,
+        duration_ms: i64::try_from((load + compute).as_millis()).unwrap_or(i64::MAX),
+        started_by: actor.into(),
+        published_at: None,
+        published_by: None,
+        warnings: serde_json::to_string(&outcome.warnings).unwrap_or_else(|_| "[]".into()),
+    };
+    let run_id = {
+        let mut conn = db.get()?;
+        runs::store(
+            &mut conn,
+            run,
+            &outcome.rows,
+            &outcome.explanations,
+            publish,
+        )?
+    };
+    let store = started.elapsed();
+    let grades = rules
+        .grades
+        .iter()
+        .map(|g| {
+            (
+                g.name.clone(),
+                outcome.rows.iter().filter(|r| r.grade == g.name).count(),
+            )
+        })
+        .collect();
+    let lists = ["red", "black", "none"]
+        .iter()
+        .map(|l| {
+            (
+                l.to_string(),
+                outcome
+                    .rows
+                    .iter()
+                    .filter(|r| r.list.as_str() == *l)
+                    .count(),
+            )
+        })
+        .collect();
+    tracing::info!(
+        run_id,
+        rated = outcome.rows.len(),
+        load_ms = load.as_millis(),
+        compute_ms = compute.as_millis(),
+        store_ms = store.as_millis(),
+        "rated"
+    );
+    Ok(RunSummary {
+        run_id,
+        period,
+        status: if publish { "published" } else { "draft" },
+        rule_name: rules.name.clone(),
+        rule_version: rules.version.clone(),
+        rule_sha256: rule_set.sha256.clone(),
+        input_digest,
+        rated: outcome.rows.len(),
+        grades,
+        lists,
+        warnings: outcome.warnings,
+        load,
+        compute,
+        store,
+    })
+}
+
+pub fn publish(db: &Database, run_id: i64, actor: &str) -> Result<runs::Run, RatingError> {
+    let mut conn = db.get()?;
+    Ok(runs::publish(
+        &mut conn,
+        run_id,
+        actor,
+        chrono::Local::now().naive_local(),
+    )?)
+}

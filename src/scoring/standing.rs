@@ -1,0 +1,405 @@
+//! §4–§7 on rounded totals: ranks, grades, lists, decisions, subsidies and
+//! the credit file, plus the explanation of each company's numbers.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::explain::*;
+use super::*;
+use crate::domain::exact_decimal;
+use crate::rules::GradingMethod;
+
+struct Standing {
+    score: CompanyScore,
+    total: Fixed2,
+    rank: u32,
+    district_rank: u32,
+    grade: usize,
+    grade_rule: GradeRule,
+    list: ListPlacement,
+    list_reason: String,
+}
+
+pub(super) fn finish(
+    input: &RatingInput,
+    rules: &RuleSet,
+    community_scores: &[CommunityScore],
+    companies: Vec<CompanyScore>,
+    warnings: Vec<String>,
+) -> RatingOutcome {
+    let mut standings: Vec<Standing> = companies
+        .into_iter()
+        .map(|score| Standing {
+            total: Fixed2::round(score.total),
+            score,
+            rank: 0,
+            district_rank: 0,
+            grade: 0,
+            grade_rule: GradeRule::default(),
+            list: ListPlacement::None,
+            list_reason: String::new(),
+        })
+        .collect();
+    let code = |s: &Standing| input.companies[s.score.company].code.clone();
+    standings.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| code(a).cmp(&code(b))));
+
+    // §4 competition ranks, overall and per registered district.
+    let mut district_seen: HashMap<String, (u32, Fixed2, u32)> = HashMap::new();
+    let mut previous: Option<(Fixed2, u32)> = None;
+    for (i, s) in standings.iter_mut().enumerate() {
+        let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        s.rank = match previous {
+            Some((t, r)) if t == s.total => r,
+            _ => position,
+        };
+        previous = Some((s.total, s.rank));
+        let district = input.companies[s.score.company].district.clone();
+        let entry = district_seen
+            .entry(district)
+            .or_insert((0, Fixed2(i64::MIN), 0));
+        entry.0 += 1;
+        if entry.1 != s.total {
+            entry.2 = entry.0;
+            entry.1 = s.total;
+        }
+        s.district_rank = entry.2;
+    }
+
+    // §4 grades.
+    let n = standings.len();
+    let last_grade = rules.grades.len().saturating_sub(1);
+    let cutoffs = quantile_cutoffs(rules, n);
+    for s in &mut standings {
+        let (grade, rule) = match rules.grading.method {
+            GradingMethod::Threshold => {
+                let t = s.total.to_f64();
+                let g = rules
+                    .grades
+                    .iter()
+                    .position(|g| g.min.is_some_and(|m| m <= t))
+                    .unwrap_or(last_grade);
+                let min = rules.grades.get(g).and_then(|g| g.min).unwrap_or(0.0);
+                (
+                    g,
+                    GradeRule {
+                        method: "threshold".into(),
+                        rule: format!("the first grade whose min <= {}: min {min}", s.total),
+                        cutoff_rank: None,
+                    },
+                )
+            }
+            GradingMethod::Quantile => {
+                let g = cutoffs
+                    .iter()
+                    .position(|&c| u64::from(s.rank) <= c)
+                    .unwrap_or(last_grade)
+                    .min(last_grade);
+                let cutoff = cutoffs.get(g).copied().filter(|_| g < last_grade);
+                let rule = match cutoff {
+                    Some(c) => format!("rank {} of {n} is within the first {c} (cumulative share × {n}, rounded down)", s.rank),
+                    None => format!("rank {} of {n} is beyond every earlier grade's cut-off: the last grade", s.rank),
+                };
+                (
+                    g,
+                    GradeRule {
+                        method: "quantile".into(),
+                        rule,
+                        cutoff_rank: cutoff,
+                    },
+                )
+            }
+        };
+        if s.score.veto && grade != last_grade {
+            s.grade = last_grade;
+            s.grade_rule = GradeRule {
+                method: rule.method,
+                rule: format!(
+                    "{}; but an active veto record (一票否决) gives the last grade",
+                    rule.rule
+                ),
+                cutoff_rank: rule.cutoff_rank,
+            };
+        } else {
+            s.grade = grade;
+            s.grade_rule = rule;
+        }
+    }
+
+    // §4 lists.
+    let grade_name = |g: usize| {
+        rules
+            .grades
+            .get(g)
+            .map(|x| x.name.clone())
+            .unwrap_or_default()
+    };
+    for s in &mut standings {
+        let name = grade_name(s.grade);
+        let black_grade = rules.lists.black_grades.contains(&name);
+        let red_grade = rules.lists.red_grades.contains(&name);
+        let clean = !s.score.has_active_bad && s.score.overdue.is_empty();
+        (s.list, s.list_reason) = if s.score.veto {
+            (
+                ListPlacement::Black,
+                "an active veto record (一票否决)".into(),
+            )
+        } else if black_grade {
+            (
+                ListPlacement::Black,
+                format!("grade {name} is a black-list grade"),
+            )
+        } else if red_grade && (clean || !rules.lists.red_requires_clean_record) {
+            (
+                ListPlacement::Red,
+                format!("grade {name} is a red-list grade and no rule keeps it off"),
+            )
+        } else if red_grade {
+            (ListPlacement::None, format!("grade {name} is a red-list grade, but the red list requires a clean record: no active bad record and no overdue rectification"))
+        } else {
+            (
+                ListPlacement::None,
+                format!("grade {name} is on neither list"),
+            )
+        };
+    }
+
+    // §6 subsidies.
+    let subsidies = subsidies(input, rules, community_scores, &standings, &grade_name);
+
+    // §5 and §7 against published history, §9 rows, explanations.
+    let mut rows = Vec::with_capacity(standings.len());
+    let mut explanations = Vec::with_capacity(standings.len());
+    for (i, s) in standings.iter().enumerate() {
+        let company = &input.companies[s.score.company];
+        let (decision, decision_reason) = decision(input, rules, s, &company.code);
+        let credit = credit(input, rules, &company.code, s.total);
+        let subsidy_lines = subsidies.get(i).cloned().unwrap_or_default();
+        let subsidy = Fixed2::round(subsidy_lines.iter().map(|p| p.amount).sum());
+        let row = ResultRow {
+            period: input.period,
+            company_code: company.code.clone(),
+            company_name: company.name.clone(),
+            district: company.district.clone(),
+            communities: u32::try_from(s.score.communities.len()).unwrap_or(u32::MAX),
+            households: s.score.households,
+            satisfaction: s.score.dimensions[0].map(Fixed2::round),
+            complaint_rate: s.score.dimensions[1].map(Fixed2::round),
+            timely_resolution: s.score.dimensions[2].map(Fixed2::round),
+            fee_collection: s.score.dimensions[3].map(Fixed2::round),
+            inspection: s.score.dimensions[4].map(Fixed2::round),
+            base: Fixed2::round(s.score.base),
+            bonus: Fixed2::round(s.score.bonus),
+            penalty: Fixed2::round(s.score.penalty),
+            total: s.total,
+            grade: grade_name(s.grade),
+            list: s.list,
+            rank: s.rank,
+            district_rank: s.district_rank,
+            decision,
+            credit_score: credit.score,
+            credit_level: credit.level.clone(),
+            subsidy,
+        };
+        explanations.push(explain::build(ExplainParts {
+            input,
+            rules,
+            row: &row,
+            score: &s.score,
+            community_scores,
+            grade_rule: s.grade_rule.clone(),
+            list_reason: s.list_reason.clone(),
+            decision_reason,
+            subsidies: subsidy_lines,
+            credit,
+        }));
+        rows.push(row);
+    }
+    RatingOutcome {
+        rows,
+        explanations,
+        warnings,
+    }
+}
+
+/// floor(C_i · N) for every grade, with C_i taken exactly as the file's decimals.
+fn quantile_cutoffs(rules: &RuleSet, n: usize) -> Vec<u64> {
+    let n = i128::try_from(n).unwrap_or(0);
+    let mut cumulative: (i128, i128) = (0, 1);
+    rules
+        .grades
+        .iter()
+        .map(|g| {
+            if let Some((num, den)) = g.share.and_then(exact_decimal) {
+                cumulative = (cumulative.0 * den + num * cumulative.1, cumulative.1 * den);
+            }
+            let cut = (cumulative.0 * n).div_euclid(cumulative.1.max(1));
+            u64::try_from(cut.max(0)).unwrap_or(u64::MAX)
+        })
+        .collect()
+}
+
+fn decision(input: &RatingInput, rules: &RuleSet, s: &Standing, code: &str) -> (Decision, String) {
+    match s.list {
+        ListPlacement::Red => (
+            Decision::Priority,
+            "on the red list: priority for taking on new communities (优先推荐承接)".into(),
+        ),
+        ListPlacement::None => (Decision::None, "on neither list".into()),
+        ListPlacement::Black => {
+            let needed = usize::try_from(
+                rules
+                    .decisions
+                    .exit_after_consecutive_black
+                    .saturating_sub(1),
+            )
+            .unwrap_or(0);
+            let streak = input
+                .history
+                .iter()
+                .take(needed)
+                .take_while(|q| {
+                    q.results.as_ref().is_some_and(|rs| {
+                        rs.iter()
+                            .any(|r| r.company_code == code && r.list == ListPlacement::Black)
+                    })
+                })
+                .count();
+            if streak >= needed && input.history.len() >= needed {
+                let quarters = rules.decisions.exit_after_consecutive_black;
+                (Decision::Exit, format!("black in this quarter and the {needed} published quarter(s) before it: {quarters} in a row means exit (清退)"))
+            } else if rules.decisions.exit_on_unrectified && !s.score.overdue.is_empty() {
+                (
+                    Decision::Exit,
+                    format!(
+                        "black with {} overdue rectification(s) in this quarter: exit (整改不到位)",
+                        s.score.overdue.len()
+                    ),
+                )
+            } else {
+                (Decision::Warning, format!("black, but only {} of the {needed} quarter(s) before were published black in a row: warning (警示约谈)", streak))
+            }
+        }
+    }
+}
+
+fn credit(input: &RatingInput, rules: &RuleSet, code: &str, total: Fixed2) -> CreditExplanation {
+    let h = usize::try_from(rules.credit_file.history_quarters)
+        .unwrap_or(1)
+        .max(1);
+    let mut terms = vec![CreditTerm {
+        period: input.period,
+        total,
+        weight: 1.0,
+    }];
+    let mut weight = 1.0;
+    for q in input.history.iter().take(h - 1) {
+        weight *= rules.credit_file.decay;
+        let past = q
+            .results
+            .as_ref()
+            .and_then(|rs| rs.iter().find(|r| r.company_code == code));
+        if let Some(r) = past {
+            terms.push(CreditTerm {
+                period: q.period,
+                total: r.total,
+                weight,
+            });
+        }
+    }
+    let num: f64 = terms.iter().map(|t| t.weight * t.total.to_f64()).sum();
+    let den: f64 = terms.iter().map(|t| t.weight).sum();
+    let score = Fixed2::round(num / den);
+    let level = rules
+        .credit_levels
+        .iter()
+        .find(|l| l.min <= score.to_f64())
+        .or(rules.credit_levels.last())
+        .map(|l| l.name.clone())
+        .unwrap_or_default();
+    CreditExplanation {
+        terms,
+        score,
+        level,
+    }
+}
+
+fn subsidies(
+    input: &RatingInput,
+    rules: &RuleSet,
+    community_scores: &[CommunityScore],
+    standings: &[Standing],
+    grade_name: &dyn Fn(usize) -> String,
+) -> Vec<Vec<SubsidyLine>> {
+    let by_index: BTreeMap<usize, &CommunityScore> =
+        community_scores.iter().map(|c| (c.index, c)).collect();
+    let mut lines: Vec<Vec<SubsidyLine>> = vec![Vec::new(); standings.len()];
+    for programme in &rules.subsidies {
+        let mut amounts: Vec<(usize, SubsidyLine)> = Vec::new();
+        for (i, s) in standings.iter().enumerate() {
+            if s.list == ListPlacement::Black {
+                continue;
+            }
+            if let Some(code) = &programme.requires_active_conduct {
+                if !s.score.conduct.iter().any(|c| &c.code == code) {
+                    continue;
+                }
+            }
+            let grade = grade_name(s.grade);
+            let mut line = SubsidyLine {
+                programme: programme.name.clone(),
+                ..SubsidyLine::default()
+            };
+            if let Some(rate) = programme.per_household.as_ref().and_then(|m| m.get(&grade)) {
+                for &ci in &s.score.communities {
+                    let c = &input.communities[ci];
+                    let fee = by_index.get(&ci).and_then(|cs| cs.fee_ratio);
+                    let passes = programme.old_community.is_none_or(|o| o == c.old_community)
+                        && programme
+                            .community_types
+                            .as_ref()
+                            .is_none_or(|ts| ts.iter().any(|t| t == c.community_type.as_str()))
+                        && programme
+                            .min_fee_collection
+                            .is_none_or(|min| fee.is_some_and(|f| f >= min));
+                    if passes {
+                        let amount = rate * f64::from(c.households);
+                        line.per_household.push(HouseholdPart {
+                            community_code: c.code.clone(),
+                            households: c.households,
+                            rate: *rate,
+                            amount,
+                        });
+                        line.amount += amount;
+                    }
+                }
+            }
+            if let Some(per_company) = programme.per_company {
+                if programme
+                    .grades
+                    .as_ref()
+                    .is_none_or(|gs| gs.contains(&grade))
+                {
+                    line.per_company = Some(per_company);
+                    line.amount += per_company;
+                }
+            }
+            if line.per_company.is_some() || !line.per_household.is_empty() {
+                amounts.push((i, line));
+            }
+        }
+        let sum: f64 = amounts.iter().map(|(_, l)| l.amount).sum();
+        if let Some(budget) = programme.budget.filter(|&b| sum > b) {
+            let factor = budget / sum;
+            for (_, line) in &mut amounts {
+                line.before_budget = Some(line.amount);
+                line.amount = Fixed2::floor(line.amount * factor).to_f64();
+                line.budget_factor = Some(factor);
+            }
+        }
+        for (i, line) in amounts {
+            if let Some(l) = lines.get_mut(i) {
+                l.push(line);
+            }
+        }
+    }
+    lines
+}

@@ -1,0 +1,246 @@
+//! Loads what the scoring engine needs for one period, in a fixed order so
+//! that the same data always gives the same input (and digest).
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::schema::*;
+use super::{runs, DbConn, StorageError};
+use crate::domain::{CommunityType, Period};
+use crate::scoring::input::*;
+use crate::with_conn;
+
+/// `period`'s data plus the published results of the `history` quarters before it.
+pub fn load(conn: &mut DbConn, period: Period, history: u32) -> Result<RatingInput, StorageError> {
+    let (s, e) = (period.start(), period.end());
+    let day_start = s.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let next_day = e
+        .succ_opt()
+        .unwrap_or(e)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
+
+    let companies: Vec<(String, String, String)> = with_conn!(conn, |c| companies::table
+        .select((
+            companies::company_code,
+            companies::name,
+            companies::district
+        ))
+        .order(companies::company_code)
+        .load(c))?;
+    let communities: Vec<(String, String, String, bool, i32)> =
+        with_conn!(conn, |c| communities::table
+            .select((
+                communities::community_code,
+                communities::district,
+                communities::community_type,
+                communities::old_community,
+                communities::households,
+            ))
+            .order(communities::community_code)
+            .load(c))?;
+    let contracts: Vec<(String, String, chrono::NaiveDate, Option<chrono::NaiveDate>)> =
+        with_conn!(conn, |c| contracts::table
+            .filter(contracts::start_date.le(e))
+            .filter(contracts::end_date.is_null().or(contracts::end_date.ge(s)))
+            .select((
+                contracts::community_code,
+                contracts::company_code,
+                contracts::start_date,
+                contracts::end_date
+            ))
+            .order((
+                contracts::community_code,
+                contracts::company_code,
+                contracts::start_date
+            ))
+            .load(c))?;
+    let tallies: Vec<(String, i32, i64)> = with_conn!(conn, |c| survey_responses::table
+        .filter(survey_responses::surveyed_on.between(s, e))
+        .group_by((survey_responses::community_code, survey_responses::overall))
+        .select((
+            survey_responses::community_code,
+            survey_responses::overall,
+            count_star()
+        ))
+        .order((survey_responses::community_code, survey_responses::overall))
+        .load(c))?;
+    let complaints: Vec<(
+        String,
+        chrono::NaiveDateTime,
+        bool,
+        Option<chrono::NaiveDateTime>,
+    )> = with_conn!(conn, |c| complaints::table
+        .filter(complaints::received_at.ge(day_start))
+        .filter(complaints::received_at.lt(next_day))
+        .filter(complaints::revoked_at.is_null())
+        .select((
+            complaints::community_code,
+            complaints::received_at,
+            complaints::substantiated,
+            complaints::resolved_at
+        ))
+        .order(complaints::complaint_id)
+        .load(c))?;
+    let fees: Vec<(String, i64, i64)> = with_conn!(conn, |c| fee_rows::table
+        .filter(fee_rows::period.eq(period.to_string()))
+        .select((
+            fee_rows::community_code,
+            fee_rows::billed_cents,
+            fee_rows::collected_cents
+        ))
+        .order(fee_rows::community_code)
+        .load(c))?;
+    type InspectionRow = (
+        String,
+        String,
+        chrono::NaiveDate,
+        f64,
+        Option<chrono::NaiveDate>,
+        Option<chrono::NaiveDate>,
+    );
+    let inspections: Vec<InspectionRow> = with_conn!(conn, |c| inspections::table
+        .filter(inspections::revoked_at.is_null())
+        .filter(
+            inspections::inspected_on
+                .between(s, e)
+                .or(inspections::rectification_due.between(s, e))
+        )
+        .select((
+            inspections::inspection_id,
+            inspections::community_code,
+            inspections::inspected_on,
+            inspections::score,
+            inspections::rectification_due,
+            inspections::rectified_on,
+        ))
+        .order(inspections::inspection_id)
+        .load(c))?;
+    let conduct: Vec<(String, String, String, chrono::NaiveDate)> =
+        with_conn!(conn, |c| conduct_records::table
+            .filter(conduct_records::revoked_at.is_null())
+            .filter(conduct_records::occurred_on.le(e))
+            .select((
+                conduct_records::record_id,
+                conduct_records::company_code,
+                conduct_records::code,
+                conduct_records::occurred_on
+            ))
+            .order(conduct_records::record_id)
+            .load(c))?;
+
+    let mut quarters = Vec::new();
+    let mut q = period;
+    for _ in 0..history {
+        q = q.prev();
+        let results = runs::published_results(conn, q)?;
+        quarters.push(PublishedQuarter { period: q, results });
+    }
+
+    let bad = |what: String| {
+        StorageError::Query(diesel::result::Error::DeserializationError(what.into()))
+    };
+    Ok(RatingInput {
+        period,
+        companies: companies
+            .into_iter()
+            .map(|(code, name, district)| CompanyIn {
+                code,
+                name,
+                district,
+            })
+            .collect(),
+        communities: communities
+            .into_iter()
+            .map(|(code, district, t, old_community, households)| {
+                let community_type = CommunityType::parse(&t)
+                    .ok_or_else(|| bad(format!("community {code} has an unknown type {t}")))?;
+                let households = u32::try_from(households)
+                    .map_err(|_| bad(format!("community {code} has {households} households")))?;
+                Ok(CommunityIn {
+                    code,
+                    district,
+                    community_type,
+                    old_community,
+                    households,
+                })
+            })
+            .collect::<Result<_, StorageError>>()?,
+        contracts: contracts
+            .into_iter()
+            .map(|(community_code, company_code, start, end)| ContractIn {
+                community_code,
+                company_code,
+                start,
+                end,
+            })
+            .collect(),
+        survey_tallies: tallies
+            .into_iter()
+            .map(|(community_code, overall, n)| SurveyTally {
+                community_code,
+                overall,
+                responses: u32::try_from(n).unwrap_or(u32::MAX),
+            })
+            .collect(),
+        complaints: complaints
+            .into_iter()
+            .map(
+                |(community_code, received_at, substantiated, resolved_at)| ComplaintIn {
+                    community_code,
+                    received_at,
+                    substantiated,
+                    resolved_at,
+                },
+            )
+            .collect(),
+        fees: fees
+            .into_iter()
+            .map(|(community_code, billed_cents, collected_cents)| FeeIn {
+                community_code,
+                billed_cents,
+                collected_cents,
+            })
+            .collect(),
+        inspections: inspections
+            .into_iter()
+            .map(
+                |(
+                    inspection_id,
+                    community_code,
+                    inspected_on,
+                    score,
+                    rectification_due,
+                    rectified_on,
+                )| InspectionIn {
+                    inspection_id,
+                    community_code,
+                    inspected_on,
+                    score,
+                    rectification_due,
+                    rectified_on,
+                },
+            )
+            .collect(),
+        conduct: conduct
+            .into_iter()
+            .map(|(record_id, company_code, code, occurred_on)| ConductIn {
+                record_id,
+                company_code,
+                code,
+                occurred_on,
+            })
+            .collect(),
+        history: quarters,
+    })
+}
+
+/// The quarters for which fee rows exist: the quarters the data covers.
+pub fn periods_with_data(conn: &mut DbConn) -> Result<Vec<Period>, StorageError> {
+    let periods: Vec<String> = with_conn!(conn, |c| fee_rows::table
+        .select(fee_rows::period)
+        .distinct()
+        .order(fee_rows::period)
+        .load(c))?;
+    Ok(periods.iter().filter_map(|p| p.parse().ok()).collect())
+}

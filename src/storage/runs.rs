@@ -1,0 +1,360 @@
+//! Rating runs and their result rows (scoring.md §8–§9).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::{rating_runs, run_results};
+use super::{DbConn, StorageError};
+use crate::domain::Period;
+use crate::scoring::{Decision, Explanation, Fixed2, ListPlacement, PastResult, ResultRow};
+use crate::with_conn;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Draft,
+    Published,
+    Superseded,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Superseded => "superseded",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
+#[diesel(table_name = rating_runs)]
+pub struct Run {
+    pub id: i64,
+    pub period: String,
+    pub status: String,
+    pub rule_name: String,
+    pub rule_version: String,
+    pub rule_sha256: String,
+    #[serde(skip)]
+    pub rule_text: String,
+    pub input_digest: String,
+    pub started_at: NaiveDateTime,
+    pub finished_at: NaiveDateTime,
+    pub duration_ms: i64,
+    pub started_by: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub published_by: Option<String>,
+    pub warnings: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = rating_runs, treat_none_as_default_value = false)]
+pub struct NewRun {
+    pub period: String,
+    pub status: String,
+    pub rule_name: String,
+    pub rule_version: String,
+    pub rule_sha256: String,
+    pub rule_text: String,
+    pub input_digest: String,
+    pub started_at: NaiveDateTime,
+    pub finished_at: NaiveDateTime,
+    pub duration_ms: i64,
+    pub started_by: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub published_by: Option<String>,
+    pub warnings: String,
+}
+
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = run_results, treat_none_as_default_value = false)]
+struct StoredResult {
+    run_id: i64,
+    company_code: String,
+    company_name: String,
+    district: String,
+    communities: i32,
+    households: i64,
+    satisfaction: Option<i64>,
+    complaint_rate: Option<i64>,
+    timely_resolution: Option<i64>,
+    fee_collection: Option<i64>,
+    inspection: Option<i64>,
+    base: i64,
+    bonus: i64,
+    penalty: i64,
+    total: i64,
+    grade: String,
+    list: String,
+    rank: i32,
+    district_rank: i32,
+    decision: String,
+    credit_score: i64,
+    credit_level: String,
+    subsidy_cents: i64,
+    explanation: String,
+}
+
+fn corrupt(what: String) -> StorageError {
+    StorageError::Query(diesel::result::Error::DeserializationError(what.into()))
+}
+
+impl StoredResult {
+    fn from_row(
+        run_id: i64,
+        row: &ResultRow,
+        explanation: &Explanation,
+    ) -> Result<Self, StorageError> {
+        let int = |n: u32| {
+            i32::try_from(n).map_err(|_| corrupt(format!("{n} does not fit the results table")))
+        };
+        Ok(Self {
+            run_id,
+            company_code: row.company_code.clone(),
+            company_name: row.company_name.clone(),
+            district: row.district.clone(),
+            communities: int(row.communities)?,
+            households: i64::try_from(row.households).map_err(|_| corrupt("households".into()))?,
+            satisfaction: row.satisfaction.map(Fixed2::hundredths),
+            complaint_rate: row.complaint_rate.map(Fixed2::hundredths),
+            timely_resolution: row.timely_resolution.map(Fixed2::hundredths),
+            fee_collection: row.fee_collection.map(Fixed2::hundredths),
+            inspection: row.inspection.map(Fixed2::hundredths),
+            base: row.base.0,
+            bonus: row.bonus.0,
+            penalty: row.penalty.0,
+            total: row.total.0,
+            grade: row.grade.clone(),
+            list: row.list.as_str().into(),
+            rank: int(row.rank)?,
+            district_rank: int(row.district_rank)?,
+            decision: row.decision.as_str().into(),
+            credit_score: row.credit_score.0,
+            credit_level: row.credit_level.clone(),
+            subsidy_cents: row.subsidy.0,
+            explanation: serde_json::to_string(explanation).map_err(|e| corrupt(e.to_string()))?,
+        })
+    }
+
+    fn into_row(self, period: Period) -> Result<ResultRow, StorageError> {
+        let fixed = |h: Option<i64>| h.map(Fixed2);
+        let uint = |n: i32| u32::try_from(n).map_err(|_| corrupt(format!("negative count {n}")));
+        Ok(ResultRow {
+            period,
+            list: ListPlacement::parse(&self.list)
+                .ok_or_else(|| corrupt(format!("list '{}'", self.list)))?,
+            decision: Decision::parse(&self.decision)
+                .ok_or_else(|| corrupt(format!("decision '{}'", self.decision)))?,
+            company_code: self.company_code,
+            company_name: self.company_name,
+            district: self.district,
+            communities: uint(self.communities)?,
+            households: u64::try_from(self.households).map_err(|_| corrupt("households".into()))?,
+            satisfaction: fixed(self.satisfaction),
+            complaint_rate: fixed(self.complaint_rate),
+            timely_resolution: fixed(self.timely_resolution),
+            fee_collection: fixed(self.fee_collection),
+            inspection: fixed(self.inspection),
+            base: Fixed2(self.base),
+            bonus: Fixed2(self.bonus),
+            penalty: Fixed2(self.penalty),
+            total: Fixed2(self.total),
+            grade: self.grade,
+            rank: uint(self.rank)?,
+            district_rank: uint(self.district_rank)?,
+            credit_score: Fixed2(self.credit_score),
+            credit_level: self.credit_level,
+            subsidy: Fixed2(self.subsidy_cents),
+        })
+    }
+}
+
+/// Writes a run with all its rows and explanations in one transaction: a crash
+/// part-way leaves nothing visible. With `publish`, it is published at once.
+pub fn store(
+    conn: &mut DbConn,
+    run: NewRun,
+    rows: &[ResultRow],
+    explanations: &[Explanation],
+    publish: bool,
+) -> Result<i64, StorageError> {
+    conn.transaction(|conn| {
+        let period = run.period.clone();
+        let published_by = run.started_by.clone();
+        let published_at = run.finished_at;
+        let id: i64 = with_conn!(conn, |c| diesel::insert_into(rating_runs::table)
+            .values(&run)
+            .returning(rating_runs::id)
+            .get_result(c))?;
+        let stored = rows
+            .iter()
+            .zip(explanations)
+            .map(|(r, e)| StoredResult::from_row(id, r, e))
+            .collect::<Result<Vec<_>, _>>()?;
+        for chunk in stored.chunks(500) {
+            with_conn!(conn, |c| diesel::insert_into(run_results::table)
+                .values(chunk)
+                .execute(c))?;
+        }
+        if publish {
+            mark_published(conn, id, &period, &published_by, published_at)?;
+        }
+        Ok(id)
+    })
+}
+
+/// Publishes a draft run: the earlier published run of its period becomes superseded.
+pub fn publish(
+    conn: &mut DbConn,
+    id: i64,
+    actor: &str,
+    at: NaiveDateTime,
+) -> Result<Run, PublishError> {
+    conn.transaction(|conn| {
+        let run = get(conn, id)?.ok_or(PublishError::NotFound(id))?;
+        if run.status != RunStatus::Draft.as_str() {
+            return Err(PublishError::NotDraft {
+                id,
+                status: run.status,
+            });
+        }
+        mark_published(conn, id, &run.period, actor, at)?;
+        Ok(get(conn, id)?.ok_or(PublishError::NotFound(id))?)
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("there is no run {0}")]
+    NotFound(i64),
+    #[error("run {id} is {status}; only a draft can be published")]
+    NotDraft { id: i64, status: String },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<diesel::result::Error> for PublishError {
+    fn from(e: diesel::result::Error) -> Self {
+        PublishError::Storage(e.into())
+    }
+}
+
+fn mark_published(
+    conn: &mut DbConn,
+    id: i64,
+    period: &str,
+    actor: &str,
+    at: NaiveDateTime,
+) -> Result<(), StorageError> {
+    if let DbConn::Pg(c) = conn {
+        // Two publishers of one period queue here rather than racing for the unique index.
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(format!("publish {period}"))
+            .execute(&mut **c)?;
+    }
+    with_conn!(conn, |c| diesel::update(
+        rating_runs::table
+            .filter(rating_runs::period.eq(period))
+            .filter(rating_runs::status.eq("published"))
+    )
+    .set(rating_runs::status.eq("superseded"))
+    .execute(c))?;
+    with_conn!(conn, |c| diesel::update(rating_runs::table.find(id))
+        .set((
+            rating_runs::status.eq("published"),
+            rating_runs::published_at.eq(Some(at)),
+            rating_runs::published_by.eq(Some(actor)),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<Run>, StorageError> {
+    Ok(with_conn!(conn, |c| rating_runs::table
+        .find(id)
+        .select(Run::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn published_run(conn: &mut DbConn, period: Period) -> Result<Option<Run>, StorageError> {
+    Ok(with_conn!(conn, |c| rating_runs::table
+        .filter(rating_runs::period.eq(period.to_string()))
+        .filter(rating_runs::status.eq("published"))
+        .select(Run::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// Runs, newest first; of one period when given.
+pub fn list(conn: &mut DbConn, period: Option<Period>) -> Result<Vec<Run>, StorageError> {
+    let p = period.map(|p| p.to_string());
+    Ok(with_conn!(conn, |c| {
+        let mut q = rating_runs::table
+            .select(Run::as_select())
+            .order(rating_runs::id.desc())
+            .into_boxed();
+        if let Some(p) = &p {
+            q = q.filter(rating_runs::period.eq(p.clone()));
+        }
+        q.load(c)
+    })?)
+}
+
+/// The result rows of a run, sorted by rank then company code (§9).
+pub fn results(conn: &mut DbConn, run: &Run) -> Result<Vec<ResultRow>, StorageError> {
+    let period: Period = run.period.parse().map_err(corrupt)?;
+    let stored: Vec<StoredResult> = with_conn!(conn, |c| run_results::table
+        .filter(run_results::run_id.eq(run.id))
+        .order((run_results::rank.asc(), run_results::company_code.asc()))
+        .select(StoredResult::as_select())
+        .load(c))?;
+    stored.into_iter().map(|s| s.into_row(period)).collect()
+}
+
+/// The stored explanation of one company in a run.
+pub fn explanation(
+    conn: &mut DbConn,
+    run_id: i64,
+    company: &str,
+) -> Result<Option<serde_json::Value>, StorageError> {
+    let text: Option<String> = with_conn!(conn, |c| run_results::table
+        .find((run_id, company))
+        .select(run_results::explanation)
+        .first(c)
+        .optional())?;
+    text.map(|t| serde_json::from_str(&t).map_err(|e| corrupt(e.to_string())))
+        .transpose()
+}
+
+/// Totals and lists of the published run of `period` (None: nothing published).
+pub fn published_results(
+    conn: &mut DbConn,
+    period: Period,
+) -> Result<Option<Vec<PastResult>>, StorageError> {
+    let Some(run) = published_run(conn, period)? else {
+        return Ok(None);
+    };
+    let rows: Vec<(String, i64, String)> = with_conn!(conn, |c| run_results::table
+        .filter(run_results::run_id.eq(run.id))
+        .select((
+            run_results::company_code,
+            run_results::total,
+            run_results::list
+        ))
+        .order(run_results::company_code)
+        .load(c))?;
+    rows.into_iter()
+        .map(|(company_code, total, list)| {
+            Ok(PastResult {
+                company_code,
+                total: Fixed2(total),
+                list: ListPlacement::parse(&list)
+                    .ok_or_else(|| corrupt(format!("list '{list}'")))?,
+            })
+        })
+        .collect::<Result<Vec<_>, StorageError>>()
+        .map(Some)
+}
