@@ -146,8 +146,10 @@ pub struct CountedConduct {
     pub points: f64,
     pub veto: bool,
     pub occurred_on: NaiveDate,
-    /// The last quarter-end day on which it would still be active.
+    /// The last day on which it is still active (were that day a quarter's end).
     pub active_through: NaiveDate,
+    /// The first day it no longer counts.
+    pub expires_on: NaiveDate,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -465,6 +467,9 @@ fn active_conduct(records: &[&ConductIn], e: NaiveDate, rules: &RuleSet) -> Vec<
                 veto: entry.veto,
                 occurred_on: r.occurred_on,
                 active_through: active_through(r.occurred_on, entry.validity_months),
+                expires_on: active_through(r.occurred_on, entry.validity_months)
+                    .succ_opt()
+                    .unwrap_or(NaiveDate::MAX),
             })
         })
         .collect();

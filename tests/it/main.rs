@@ -7,3 +7,4 @@ mod helpers;
 mod cli;
 mod http;
 mod import;
+mod rating;

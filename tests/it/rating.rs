@@ -1,0 +1,205 @@
+//! scoring.md end to end through storage: the worked example, reruns,
+//! publishing and concurrent runs — on SQLite and PostgreSQL alike.
+
+use propcredit::domain::Period;
+use propcredit::import::{self, ImportOptions};
+use propcredit::rating;
+use propcredit::storage::runs::{self, NewRun, PublishError};
+
+use crate::helpers::{example_rules, repo_path, TestDb};
+use crate::on_both_backends;
+
+const PERIODS: [&str; 4] = ["2025Q3", "2025Q4", "2026Q1", "2026Q2"];
+
+fn import_small_city(t: &TestDb) {
+    let rules = example_rules();
+    let mut conn = t.db.get().unwrap();
+    for (kind, path) in import::files_in_dir(&repo_path("tests/data/small-city/data")).unwrap() {
+        import::import_path(
+            &mut conn,
+            &rules,
+            kind,
+            &path,
+            &ImportOptions {
+                actor: "test",
+                progress: None,
+            },
+        )
+        .unwrap();
+    }
+}
+
+fn export_csv(t: &TestDb, run_id: i64) -> String {
+    let mut conn = t.db.get().unwrap();
+    let run = runs::get(&mut conn, run_id).unwrap().unwrap();
+    String::from_utf8(propcredit::export::csv(&runs::results(&mut conn, &run).unwrap()).unwrap())
+        .unwrap()
+}
+
+on_both_backends! {
+    the_small_city_example_matches_to_the_cent => super::the_small_city_example_matches_to_the_cent;
+    a_failed_store_leaves_nothing_and_publishing_supersedes => super::a_failed_store_leaves_nothing_and_publishing_supersedes;
+    two_runs_of_one_period_at_once_leave_one_published => super::two_runs_of_one_period_at_once_leave_one_published;
+}
+
+fn the_small_city_example_matches_to_the_cent(t: TestDb) {
+    import_small_city(&t);
+    let book = example_rules();
+    let mut last = None;
+    for p in PERIODS {
+        let period: Period = p.parse().unwrap();
+        let rules = rating::rules_for(&book, period, None).unwrap();
+        let summary = rating::rate_period(&t.db, period, &rules, "test", true).unwrap();
+        assert_eq!(summary.rated, 30);
+        let expected = std::fs::read_to_string(repo_path(&format!(
+            "tests/data/small-city/expected/{p}.csv"
+        )))
+        .unwrap();
+        let got = export_csv(&t, summary.run_id);
+        if got != expected {
+            let diff: Vec<String> = got
+                .lines()
+                .zip(expected.lines())
+                .filter(|(g, e)| g != e)
+                .map(|(g, e)| format!("got      {g}\nexpected {e}"))
+                .collect();
+            panic!("{p} differs in {} rows:\n{}", diff.len(), diff.join("\n"));
+        }
+        last = Some((period, rules, summary));
+    }
+    // The same data and rule set give byte-identical results (here as a draft rerun).
+    let (period, rules, published) = last.unwrap();
+    let rerun = rating::rate_period(&t.db, period, &rules, "test", false).unwrap();
+    assert_eq!(rerun.input_digest, published.input_digest);
+    assert_eq!(
+        export_csv(&t, rerun.run_id),
+        export_csv(&t, published.run_id)
+    );
+    let mut conn = t.db.get().unwrap();
+    let run = runs::get(&mut conn, rerun.run_id).unwrap().unwrap();
+    assert_eq!(run.status, "draft");
+    assert_eq!(run.rule_sha256, rules.sha256);
+    assert!(run.rule_text.contains("name = \"example\""));
+    // The explanation of every company is stored with the run.
+    let explanation = runs::explanation(&mut conn, rerun.run_id, "913346UW3LKQ70JX54")
+        .unwrap()
+        .unwrap();
+    assert_eq!(explanation["total"], 89.89);
+    assert_eq!(explanation["communities"].as_array().unwrap().len(), 4);
+}
+
+fn a_failed_store_leaves_nothing_and_publishing_supersedes(t: TestDb) {
+    import_small_city(&t);
+    let period: Period = "2025Q3".parse().unwrap();
+    let rules = rating::rules_for(&example_rules(), period, None).unwrap();
+    let (outcome, digest, _, _) = rating::compute(&t.db, period, &rules).unwrap();
+    let now = chrono::Local::now().naive_local();
+    let new_run = || NewRun {
+        period: period.to_string(),
+        status: "draft".into(),
+        rule_name: "example".into(),
+        rule_version: "1".into(),
+        rule_sha256: rules.sha256.clone(),
+        rule_text: rules.text.clone(),
+        input_digest: digest.clone(),
+        started_at: now,
+        finished_at: now,
+        duration_ms: 1,
+        started_by: "test".into(),
+        published_at: None,
+        published_by: None,
+        warnings: "[]".into(),
+    };
+    // A duplicate row fails the insert after the run row and many results were written.
+    let mut rows = outcome.rows.clone();
+    rows.push(rows[0].clone());
+    let mut explanations = outcome.explanations.clone();
+    explanations.push(explanations[0].clone());
+    let mut conn = t.db.get().unwrap();
+    assert!(runs::store(&mut conn, new_run(), &rows, &explanations, false).is_err());
+    assert!(
+        runs::list(&mut conn, None).unwrap().is_empty(),
+        "a failed run leaves nothing visible"
+    );
+
+    let first = runs::store(
+        &mut conn,
+        new_run(),
+        &outcome.rows,
+        &outcome.explanations,
+        false,
+    )
+    .unwrap();
+    let second = runs::store(
+        &mut conn,
+        new_run(),
+        &outcome.rows,
+        &outcome.explanations,
+        false,
+    )
+    .unwrap();
+    runs::publish(&mut conn, first, "official", now).unwrap();
+    assert!(matches!(
+        runs::publish(&mut conn, first, "official", now),
+        Err(PublishError::NotDraft { .. })
+    ));
+    assert!(matches!(
+        runs::publish(&mut conn, 999_999, "official", now),
+        Err(PublishError::NotFound(_))
+    ));
+    runs::publish(&mut conn, second, "official", now).unwrap();
+    let statuses: Vec<(i64, String)> = runs::list(&mut conn, Some(period))
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, r.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            (second, "published".to_string()),
+            (first, "superseded".to_string())
+        ]
+    );
+    assert_eq!(
+        runs::published_run(&mut conn, period)
+            .unwrap()
+            .unwrap()
+            .published_by
+            .as_deref(),
+        Some("official")
+    );
+}
+
+fn two_runs_of_one_period_at_once_leave_one_published(t: TestDb) {
+    import_small_city(&t);
+    let period: Period = "2025Q3".parse().unwrap();
+    let rules = rating::rules_for(&example_rules(), period, None).unwrap();
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| rating::rate_period(&t.db, period, &rules, "test", true)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    for r in &results {
+        if let Err(e) = r {
+            // Losing the race is allowed, with a clear message; corruption is not.
+            assert!(!e.to_string().is_empty());
+        }
+    }
+    assert!(!ok.is_empty());
+    let mut conn = t.db.get().unwrap();
+    let all = runs::list(&mut conn, Some(period)).unwrap();
+    assert_eq!(
+        all.iter().filter(|r| r.status == "published").count(),
+        1,
+        "{all:?}"
+    );
+    for r in &all {
+        assert_eq!(
+            runs::results(&mut conn, r).unwrap().len(),
+            30,
+            "every stored run is whole"
+        );
+    }
+}
