@@ -365,6 +365,11 @@ fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     }
     let system = actix_web::rt::System::new();
     system.block_on(async {
+        actix_web::rt::spawn(crate::scheduler::run(
+            db.clone(),
+            settings.rules.dir.clone(),
+            settings.scheduler.clone(),
+        ));
         let app = Application::build_with(settings, db, rules)?;
         tracing::info!(bind = %settings.server.bind, port = app.port(), "propcredit is listening");
         app.run_until_stopped().await?;
@@ -374,7 +379,8 @@ fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
 
 const DEMO_DIR: &str = "fixtures/demo";
 
-/// Imports the demo city once, into an empty database.
+/// Imports the demo city once, into an empty database, then rates and
+/// publishes each of its quarters in order so that rankings show at once.
 fn seed_demo(db: &Database, rules: &RuleBook) -> anyhow::Result<()> {
     let mut conn = db.get()?;
     let counts = crate::storage::records::table_counts(&mut conn)?;
@@ -396,6 +402,18 @@ fn seed_demo(db: &Database, rules: &RuleBook) -> anyhow::Result<()> {
         )
         .with_context(|| format!("importing the demo city from {DEMO_DIR}"))?;
         tracing::info!(%report, "demo data imported");
+    }
+    drop(conn);
+    let mut conn = db.get()?;
+    let periods = crate::storage::rating_data::periods_with_data(&mut conn)?;
+    drop(conn);
+    for period in periods {
+        let Some(rule_set) = rules.for_period(period) else {
+            tracing::warn!(%period, "no rule set is in force for this demo quarter; it is not rated");
+            continue;
+        };
+        let summary = crate::rating::rate_period(db, period, rule_set, "demo", true)?;
+        tracing::info!(run_id = summary.run_id, %period, rated = summary.rated, "demo quarter rated and published");
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ pub struct Settings {
     pub rules: RulesSettings,
     pub server: ServerSettings,
     pub telemetry: TelemetrySettings,
+    pub scheduler: crate::scheduler::SchedulerSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,6 +93,14 @@ impl Settings {
             .set_default("telemetry.format", "pretty")
             .map_err(err)?
             .set_default("telemetry.level", "info")
+            .map_err(err)?
+            .set_default("scheduler.enabled", true)
+            .map_err(err)?
+            .set_default("scheduler.grace_days", 10)
+            .map_err(err)?
+            .set_default("scheduler.publish", false)
+            .map_err(err)?
+            .set_default("scheduler.check_interval_minutes", 60)
             .map_err(err)?;
         match config_file {
             Some(path) => {

@@ -15,6 +15,7 @@ pub mod http;
 pub mod import;
 pub mod rating;
 pub mod rules;
+pub mod scheduler;
 pub mod scoring;
 pub mod startup;
 pub mod storage;

@@ -353,7 +353,7 @@ fn ratio(a: i64, b: i64) -> Option<f64> {
     (b != 0).then(|| i64_to_f64(a).unwrap_or(0.0) / i64_to_f64(b).unwrap_or(1.0))
 }
 
-fn weights_for<'r>(rules: &'r RuleSet, t: CommunityType) -> (&'r str, &'r Weights) {
+fn weights_for(rules: &RuleSet, t: CommunityType) -> (&str, &Weights) {
     match rules.weights.get_key_value(t.as_str()) {
         Some((name, w)) => (name.as_str(), w),
         None => rules

@@ -7,6 +7,10 @@ use chrono::NaiveDate;
 use super::input::ContractIn;
 use crate::domain::Period;
 
+/// A company's intervals clipped to [S, E], and its latest start among the
+/// contracts that overlap [S, E].
+type Coverage = (Vec<(NaiveDate, NaiveDate)>, NaiveDate);
+
 /// The owner's company code, or None when no contract covers a day of P.
 ///
 /// The company managing the community on the most days of [S, E] wins (a day
@@ -15,8 +19,7 @@ use crate::domain::Period;
 /// [S, E], then to the smaller company code.
 pub fn owner<'a>(contracts: &[&'a ContractIn], period: Period) -> Option<&'a str> {
     let (s, e) = (period.start(), period.end());
-    // company → (intervals clipped to [S, E], latest start among overlapping contracts)
-    let mut by_company: BTreeMap<&str, (Vec<(NaiveDate, NaiveDate)>, NaiveDate)> = BTreeMap::new();
+    let mut by_company: BTreeMap<&str, Coverage> = BTreeMap::new();
     for c in contracts {
         let end = c.end.unwrap_or(NaiveDate::MAX);
         if c.start > e || end < s {

@@ -221,7 +221,7 @@ pub fn publish(
             });
         }
         mark_published(conn, id, &run.period, actor, at)?;
-        Ok(get(conn, id)?.ok_or(PublishError::NotFound(id))?)
+        get(conn, id)?.ok_or(PublishError::NotFound(id))
     })
 }
 

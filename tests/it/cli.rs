@@ -200,3 +200,95 @@ fn rules_check_accepts_the_shipped_files_and_names_the_broken_key() {
     );
     assert!(!stderr.contains("panicked"));
 }
+
+on_both_backends! {
+    rate_publish_and_export_from_the_command_line => super::rate_publish_and_export_from_the_command_line;
+}
+
+fn rate_publish_and_export_from_the_command_line(t: TestDb) {
+    let rules = repo_path("tests/data/small-city");
+    let data = repo_path("tests/data/small-city/data");
+    assert!(
+        propcredit(&t.url, &rules, &["import", data.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    let out = propcredit(&t.url, &rules, &["rate", "--period", "2025Q3"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("run 1 (draft) of 2025Q3: 30 companies rated"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("grades: A 2, B 8, C 9, D 11")
+            && stdout.contains("lists: red 1, black 11, none 18"),
+        "{stdout}"
+    );
+    assert_clean_failure(
+        &propcredit(&t.url, &rules, &["export", "--period", "2025Q3"]),
+        "2025Q3 has no published run",
+    );
+    let draft = propcredit(
+        &t.url,
+        &rules,
+        &["export", "--period", "2025Q3", "--run", "1"],
+    );
+    let expected = std::fs::read(repo_path("tests/data/small-city/expected/2025Q3.csv")).unwrap();
+    assert_eq!(draft.stdout, expected);
+
+    assert!(propcredit(&t.url, &rules, &["publish", "--run", "1"])
+        .status
+        .success());
+    assert_eq!(
+        propcredit(&t.url, &rules, &["export", "--period", "2025Q3"]).stdout,
+        expected
+    );
+    assert_clean_failure(
+        &propcredit(&t.url, &rules, &["publish", "--run", "1"]),
+        "only a draft can be published",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("notice.xlsx");
+    let out = propcredit(
+        &t.url,
+        &rules,
+        &[
+            "export",
+            "--period",
+            "2025Q3",
+            "--format",
+            "xlsx",
+            "--out",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(std::fs::metadata(&xlsx).unwrap().len() > 1000);
+    let json = propcredit(
+        &t.url,
+        &rules,
+        &["export", "--period", "2025Q3", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["rows"][0]["total"], 87.54);
+    assert_eq!(v["run"]["status"], "published");
+
+    assert_clean_failure(
+        &propcredit(&t.url, &rules, &["rate", "--period", "2024Q4"]),
+        "no rule set",
+    );
+    assert_clean_failure(
+        &propcredit(&t.url, &rules, &["rate", "--period", "2025Q9"]),
+        "not a period",
+    );
+    assert_clean_failure(
+        &propcredit(
+            &t.url,
+            &rules,
+            &["export", "--period", "2025Q4", "--run", "1"],
+        ),
+        "run 1 is of 2025Q3",
+    );
+}

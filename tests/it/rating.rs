@@ -203,3 +203,85 @@ fn two_runs_of_one_period_at_once_leave_one_published(t: TestDb) {
         );
     }
 }
+
+on_both_backends! {
+    the_scheduler_rates_an_ended_quarter_once => super::the_scheduler_rates_an_ended_quarter_once;
+    the_xlsx_notice_has_title_chinese_headers_and_no_formulas => super::the_xlsx_notice_has_title_chinese_headers_and_no_formulas;
+}
+
+fn the_scheduler_rates_an_ended_quarter_once(t: TestDb) {
+    use propcredit::scheduler::{tick, SchedulerSettings};
+    import_small_city(&t);
+    let settings = SchedulerSettings {
+        enabled: true,
+        grace_days: 10,
+        publish: false,
+        check_interval_minutes: 60,
+    };
+    let dir = repo_path("tests/data/small-city");
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    assert!(
+        tick(&t.db, &dir, &settings, day("2025-10-09"))
+            .unwrap()
+            .is_none(),
+        "still in the grace period"
+    );
+    let summary = tick(&t.db, &dir, &settings, day("2025-10-10"))
+        .unwrap()
+        .expect("2025Q3 is due");
+    assert_eq!(
+        (
+            summary.period.to_string().as_str(),
+            summary.status,
+            summary.rated
+        ),
+        ("2025Q3", "draft", 30)
+    );
+    assert!(
+        tick(&t.db, &dir, &settings, day("2025-11-01"))
+            .unwrap()
+            .is_none(),
+        "rated already"
+    );
+    let mut conn = t.db.get().unwrap();
+    assert_eq!(
+        runs::get(&mut conn, summary.run_id)
+            .unwrap()
+            .unwrap()
+            .started_by,
+        "scheduler"
+    );
+}
+
+fn the_xlsx_notice_has_title_chinese_headers_and_no_formulas(t: TestDb) {
+    use calamine::{Data, Reader, Xlsx};
+    import_small_city(&t);
+    let period: Period = "2025Q3".parse().unwrap();
+    let rules = rating::rules_for(&example_rules(), period, None).unwrap();
+    let summary = rating::rate_period(&t.db, period, &rules, "test", true).unwrap();
+    let mut conn = t.db.get().unwrap();
+    let run = runs::get(&mut conn, summary.run_id).unwrap().unwrap();
+    let mut rows = runs::results(&mut conn, &run).unwrap();
+    rows[0].company_name = "=HYPERLINK(\"http://x\")".into();
+    let bytes = propcredit::export::xlsx(&run, &rows).unwrap();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let formulas = book.worksheet_formula("2025Q3 信用评价结果").unwrap();
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no cell is a formula"
+    );
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let title = sheet.get((0, 0)).unwrap().to_string();
+    assert!(
+        title.contains(&format!("run {}", run.id)) && title.contains("example"),
+        "{title}"
+    );
+    assert_eq!(sheet.get((1, 2)), Some(&Data::String("企业名称".into())));
+    assert_eq!(sheet.get((1, 14)), Some(&Data::String("总分".into())));
+    assert_eq!(
+        sheet.get((2, 2)),
+        Some(&Data::String("=HYPERLINK(\"http://x\")".into()))
+    );
+    assert_eq!(sheet.get((2, 14)), Some(&Data::Float(87.54)));
+    assert_eq!(sheet.height(), 32);
+}

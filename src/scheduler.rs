@@ -1,0 +1,135 @@
+//! The quarterly scheduler: once a quarter has ended and its data had
+//! `grace_days` to arrive, it is rated without anyone at a keyboard — as a
+//! draft for officials to review, or published when so configured.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::domain::Period;
+use crate::rating::{self, RunSummary};
+use crate::rules::RuleBook;
+use crate::storage::{runs, Database};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerSettings {
+    pub enabled: bool,
+    /// Days after a quarter's end before it is rated (late data has time to arrive).
+    pub grace_days: u32,
+    /// Publish the scheduled run at once instead of leaving a draft.
+    pub publish: bool,
+    pub check_interval_minutes: u64,
+}
+
+/// The quarter due for a scheduled run on `today`, if any: the last ended
+/// quarter, once its grace period is over, unless it already has a run.
+pub fn due_period(
+    today: NaiveDate,
+    grace_days: u32,
+    has_run: impl Fn(Period) -> bool,
+) -> Option<Period> {
+    let last_ended = Period::containing(today).prev();
+    let due_from = last_ended
+        .end()
+        .checked_add_days(chrono::Days::new(u64::from(grace_days)))?;
+    (today >= due_from && !has_run(last_ended)).then_some(last_ended)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TickError {
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+    #[error(transparent)]
+    Rules(#[from] crate::rules::RuleErrors),
+    #[error(transparent)]
+    Rating(#[from] rating::RatingError),
+}
+
+/// One check: rates the due quarter, if there is one. Blocking (database).
+pub fn tick(
+    db: &Database,
+    rules_dir: &std::path::Path,
+    settings: &SchedulerSettings,
+    today: NaiveDate,
+) -> Result<Option<RunSummary>, TickError> {
+    let mut conn = db.get()?;
+    let existing: Vec<Period> = runs::list(&mut conn, None)?
+        .iter()
+        .filter_map(|r| r.period.parse().ok())
+        .collect();
+    drop(conn);
+    let Some(period) = due_period(today, settings.grace_days, |p| existing.contains(&p)) else {
+        return Ok(None);
+    };
+    // Reloaded each time: officials may have added a rule file since.
+    let book = RuleBook::load_dir(rules_dir)?;
+    let rule_set = rating::rules_for(&book, period, None)?;
+    Ok(Some(rating::rate_period(
+        db,
+        period,
+        &rule_set,
+        "scheduler",
+        settings.publish,
+    )?))
+}
+
+/// Runs forever on the actix runtime, checking every `check_interval_minutes`.
+pub async fn run(db: Database, rules_dir: std::path::PathBuf, settings: SchedulerSettings) {
+    if !settings.enabled {
+        tracing::info!("the quarterly scheduler is disabled");
+        return;
+    }
+    let interval = Duration::from_secs(settings.check_interval_minutes.max(1) * 60);
+    loop {
+        let (db2, dir, s) = (db.clone(), rules_dir.clone(), settings.clone());
+        let today = chrono::Local::now().date_naive();
+        match actix_web::rt::task::spawn_blocking(move || tick(&db2, &dir, &s, today)).await {
+            Ok(Ok(Some(summary))) => {
+                tracing::info!(run_id = summary.run_id, period = %summary.period, status = summary.status, "scheduled rating done")
+            }
+            Ok(Ok(None)) => tracing::debug!("no quarter is due for rating"),
+            Ok(Err(e)) => tracing::error!(error = %e, "scheduled rating failed; will retry"),
+            Err(e) => tracing::error!(error = %e, "scheduled rating task failed; will retry"),
+        }
+        actix_web::rt::time::sleep(interval).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_quarter_is_due_after_its_grace_days_and_only_once() {
+        let none = |_: Period| false;
+        assert_eq!(
+            due_period(d("2026-10-09"), 10, none),
+            None,
+            "2026Q3 ended 09-30; due from 10-10"
+        );
+        assert_eq!(
+            due_period(d("2026-10-10"), 10, none),
+            Some("2026Q3".parse().unwrap())
+        );
+        assert_eq!(
+            due_period(d("2026-12-31"), 10, none),
+            Some("2026Q3".parse().unwrap())
+        );
+        assert_eq!(
+            due_period(d("2027-01-05"), 0, none),
+            Some("2026Q4".parse().unwrap())
+        );
+        let q3: Period = "2026Q3".parse().unwrap();
+        assert_eq!(
+            due_period(d("2026-10-10"), 10, |p| p == q3),
+            None,
+            "already rated"
+        );
+    }
+}
