@@ -159,9 +159,9 @@ pub(super) fn build(p: ExplainParts<'_>) -> Explanation {
     };
     let members: Vec<&CommunityScore> = p
         .score
-        .communities
+        .members
         .iter()
-        .filter_map(|&i| p.community_scores.iter().find(|cs| cs.index == i))
+        .filter_map(|&m| p.community_scores.get(m))
         .collect();
     let weight_sum: f64 = members
         .iter()

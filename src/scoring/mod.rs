@@ -165,7 +165,10 @@ pub struct OverdueRectification {
 #[derive(Debug, Clone)]
 pub(crate) struct CompanyScore {
     pub company: usize,
+    /// Indices into the input's communities.
     pub communities: Vec<usize>,
+    /// Positions in the engine's community scores (same order as `communities`).
+    pub members: Vec<usize>,
     pub households: u64,
     pub base: f64,
     pub dimensions: [Option<f64>; 5],
@@ -534,6 +537,7 @@ fn score_company(
     CompanyScore {
         company,
         communities: members.iter().map(|&m| community_scores[m].index).collect(),
+        members: members.to_vec(),
         households,
         base,
         dimensions,

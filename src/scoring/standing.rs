@@ -39,8 +39,8 @@ pub(super) fn finish(
             list_reason: String::new(),
         })
         .collect();
-    let code = |s: &Standing| input.companies[s.score.company].code.clone();
-    standings.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| code(a).cmp(&code(b))));
+    let code = |s: &Standing| input.companies[s.score.company].code.as_str();
+    standings.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| code(a).cmp(code(b))));
 
     // §4 competition ranks, overall and per registered district.
     let mut district_seen: HashMap<String, (u32, Fixed2, u32)> = HashMap::new();
@@ -165,13 +165,27 @@ pub(super) fn finish(
     // §6 subsidies.
     let subsidies = subsidies(input, rules, community_scores, &standings, &grade_name);
 
-    // §5 and §7 against published history, §9 rows, explanations.
+    // §5 and §7 against published history (indexed once, not searched per company).
+    let history: Vec<(Period, Option<HashMap<&str, &PastResult>>)> = input
+        .history
+        .iter()
+        .map(|q| {
+            (
+                q.period,
+                q.results
+                    .as_ref()
+                    .map(|rs| rs.iter().map(|r| (r.company_code.as_str(), r)).collect()),
+            )
+        })
+        .collect();
+
+    // §9 rows and explanations.
     let mut rows = Vec::with_capacity(standings.len());
     let mut explanations = Vec::with_capacity(standings.len());
     for (i, s) in standings.iter().enumerate() {
         let company = &input.companies[s.score.company];
-        let (decision, decision_reason) = decision(input, rules, s, &company.code);
-        let credit = credit(input, rules, &company.code, s.total);
+        let (decision, decision_reason) = decision(&history, rules, s, &company.code);
+        let credit = credit(input.period, &history, rules, &company.code, s.total);
         let subsidy_lines = subsidies.get(i).cloned().unwrap_or_default();
         let subsidy = Fixed2::round(subsidy_lines.iter().map(|p| p.amount).sum());
         let row = ResultRow {
@@ -237,7 +251,15 @@ fn quantile_cutoffs(rules: &RuleSet, n: usize) -> Vec<u64> {
         .collect()
 }
 
-fn decision(input: &RatingInput, rules: &RuleSet, s: &Standing, code: &str) -> (Decision, String) {
+/// Earlier quarters, nearest first, with their published results by company code.
+type History<'a> = [(Period, Option<HashMap<&'a str, &'a PastResult>>)];
+
+fn decision(
+    history: &History<'_>,
+    rules: &RuleSet,
+    s: &Standing,
+    code: &str,
+) -> (Decision, String) {
     match s.list {
         ListPlacement::Red => (
             Decision::Priority,
@@ -252,18 +274,17 @@ fn decision(input: &RatingInput, rules: &RuleSet, s: &Standing, code: &str) -> (
                     .saturating_sub(1),
             )
             .unwrap_or(0);
-            let streak = input
-                .history
+            let streak = history
                 .iter()
                 .take(needed)
-                .take_while(|q| {
-                    q.results.as_ref().is_some_and(|rs| {
-                        rs.iter()
-                            .any(|r| r.company_code == code && r.list == ListPlacement::Black)
-                    })
+                .take_while(|(_, results)| {
+                    results
+                        .as_ref()
+                        .and_then(|rs| rs.get(code))
+                        .is_some_and(|r| r.list == ListPlacement::Black)
                 })
                 .count();
-            if streak >= needed && input.history.len() >= needed {
+            if streak >= needed && history.len() >= needed {
                 let quarters = rules.decisions.exit_after_consecutive_black;
                 (Decision::Exit, format!("black in this quarter and the {needed} published quarter(s) before it: {quarters} in a row means exit (清退)"))
             } else if rules.decisions.exit_on_unrectified && !s.score.overdue.is_empty() {
@@ -281,25 +302,27 @@ fn decision(input: &RatingInput, rules: &RuleSet, s: &Standing, code: &str) -> (
     }
 }
 
-fn credit(input: &RatingInput, rules: &RuleSet, code: &str, total: Fixed2) -> CreditExplanation {
+fn credit(
+    period: Period,
+    history: &History<'_>,
+    rules: &RuleSet,
+    code: &str,
+    total: Fixed2,
+) -> CreditExplanation {
     let h = usize::try_from(rules.credit_file.history_quarters)
         .unwrap_or(1)
         .max(1);
     let mut terms = vec![CreditTerm {
-        period: input.period,
+        period,
         total,
         weight: 1.0,
     }];
     let mut weight = 1.0;
-    for q in input.history.iter().take(h - 1) {
+    for (q, results) in history.iter().take(h - 1) {
         weight *= rules.credit_file.decay;
-        let past = q
-            .results
-            .as_ref()
-            .and_then(|rs| rs.iter().find(|r| r.company_code == code));
-        if let Some(r) = past {
+        if let Some(r) = results.as_ref().and_then(|rs| rs.get(code)) {
             terms.push(CreditTerm {
-                period: q.period,
+                period: *q,
                 total: r.total,
                 weight,
             });

@@ -80,7 +80,7 @@ pub fn load(conn: &mut DbConn, period: Period, history: u32) -> Result<RatingInp
             complaints::substantiated,
             complaints::resolved_at
         ))
-        .order(complaints::complaint_id)
+        .order((complaints::received_at, complaints::complaint_id))
         .load(c))?;
     let fees: Vec<(String, i64, i64)> = with_conn!(conn, |c| fee_rows::table
         .filter(fee_rows::period.eq(period.to_string()))

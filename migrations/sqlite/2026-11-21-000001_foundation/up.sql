@@ -69,7 +69,8 @@ CREATE TABLE complaints (
     revoked_at TIMESTAMP,
     CHECK (resolved_at IS NULL OR resolved_at >= received_at)
 );
-CREATE INDEX complaints_received ON complaints (received_at);
+-- The rating reads a quarter in this order (received_at, then id): no sort needed.
+CREATE INDEX complaints_received ON complaints (received_at, complaint_id);
 
 -- Money in integer cents: never a float.
 CREATE TABLE fee_rows (
