@@ -145,7 +145,7 @@ struct GenerateArgs {
     /// Survey responses per community and quarter, on average.
     #[arg(long, default_value_t = 100)]
     surveys_per_community: u32,
-    /// Complaints per community and quarter, on average.
+    /// Complaints per 500 households and quarter, on average.
     #[arg(long, default_value_t = 20)]
     complaints_per_community: u32,
     #[arg(long)]

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::domain::Period;
 use crate::rating::{self, RunSummary};
 use crate::rules::RuleBook;
-use crate::storage::{runs, Database};
+use crate::storage::{rating_data, runs, Database};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,10 +59,16 @@ pub fn tick(
         .iter()
         .filter_map(|r| r.period.parse().ok())
         .collect();
-    drop(conn);
     let Some(period) = due_period(today, settings.grace_days, |p| existing.contains(&p)) else {
         return Ok(None);
     };
+    // A quarter without any imported data would be rated on nothing but
+    // "no complaints": wait for the data instead, and say so.
+    if !rating_data::has_data(&mut conn, period)? {
+        tracing::warn!(%period, "the quarter is due for rating but none of its data has been imported yet");
+        return Ok(None);
+    }
+    drop(conn);
     // Reloaded each time: officials may have added a rule file since.
     let book = RuleBook::load_dir(rules_dir)?;
     let rule_set = rating::rules_for(&book, period, None)?;

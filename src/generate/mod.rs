@@ -217,7 +217,8 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
             + Duration::days(i64::try_from(rng.below(9000)).unwrap_or(0));
         let district = DISTRICTS.get(district_no).copied().unwrap_or(DISTRICTS[0]);
         w.write_record([code.as_str(), &name, district, &registered.to_string()])?;
-        let quality = (0.62 + 0.2 * rng.normal()).clamp(0.05, 0.98);
+        // Most companies are ordinary; a few are excellent or poor.
+        let quality = (0.68 + 0.13 * rng.normal()).clamp(0.25, 0.98);
         companies.push(Company { code, quality });
     }
     w.flush()?;
@@ -376,7 +377,8 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
             let q = quality(ci, p);
             for _ in 0..rng.count(f64::from(o.surveys_per_community)) {
                 n_surveys += 1;
-                let overall = (1.0 + 4.0 * q + 0.9 * rng.normal()).round().clamp(1.0, 5.0);
+                // A typical company (q ≈ 0.6) gets ~4.4 of 5: most residents are satisfied.
+                let overall = (2.5 + 3.1 * q + 0.8 * rng.normal()).round().clamp(1.0, 5.0);
                 let respondent = format!("H{:05}", rng.below(u64::from(c.households.max(1))) + 1);
                 w.write_record([
                     &format!("S{n_surveys:09}"),
@@ -406,20 +408,22 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
     for &p in &periods {
         for (ci, c) in communities.iter().enumerate() {
             let q = quality(ci, p);
-            let mean = f64::from(o.complaints_per_community) * (0.3 + 1.4 * (1.0 - q));
+            // Per 500 households: big estates get more complaints.
+            let mean = f64::from(o.complaints_per_community) * f64::from(c.households) / 500.0
+                * (0.2 + 1.2 * (1.0 - q));
             for _ in 0..rng.count(mean) {
                 n_complaints += 1;
                 let received = time_in(p, &mut rng);
-                let substantiated = if rng.chance(0.55) { "是" } else { "否" };
+                let substantiated = if rng.chance(0.4) { "是" } else { "否" };
                 let roll = rng.unit();
-                let resolved = if roll < 0.35 + 0.45 * q {
+                let resolved = if roll < 0.62 + 0.45 * q {
                     Some(
                         received
                             + Duration::minutes(
                                 i64::try_from(30 + rng.below(60 * 60)).unwrap_or(30),
                             ),
                     )
-                } else if roll < 0.9 {
+                } else if roll < 0.97 {
                     Some(
                         received
                             + Duration::hours(i64::try_from(73 + rng.below(400)).unwrap_or(73)),
@@ -461,7 +465,7 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
             }
             let q = quality(ci, p);
             let billed = to_i64(f64::from(c.households) * (20_000.0 + 70_000.0 * rng.unit()));
-            let rate = (0.35 + 0.65 * q + 0.12 * rng.normal()).clamp(0.2, 1.15);
+            let rate = (0.5 + 0.55 * q + 0.1 * rng.normal()).clamp(0.2, 1.15);
             let collected = to_i64(i64_to_f64(billed).unwrap_or(0.0) * rate);
             w.write_record([
                 c.code.as_str(),
@@ -498,7 +502,7 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
             for _ in 0..n {
                 n_inspections += 1;
                 let on = day_in(p, &mut rng);
-                let score = (45.0 + 50.0 * q + 8.0 * rng.normal()).clamp(0.0, 100.0);
+                let score = (62.0 + 45.0 * q + 7.0 * rng.normal()).clamp(0.0, 100.0);
                 let (due, done) = if score < 80.0 && rng.chance(0.6) {
                     let due = on + Duration::days(i64::try_from(10 + rng.below(25)).unwrap_or(10));
                     let roll = rng.unit();
@@ -553,7 +557,7 @@ pub fn write_city(o: &GenerateOptions, out: &Path) -> anyhow::Result<Vec<(String
             if rng.chance(0.08 + 0.2 * k.quality) {
                 records.push(*rng.pick(&GOOD_CODES));
             }
-            if rng.chance(0.05 + 0.25 * (1.0 - k.quality)) {
+            if rng.chance(0.04 + 0.18 * (1.0 - k.quality)) {
                 records.push(*rng.pick(&BAD_CODES));
             }
             if rng.chance(0.004) {

@@ -244,3 +244,38 @@ pub fn periods_with_data(conn: &mut DbConn) -> Result<Vec<Period>, StorageError>
         .load(c))?;
     Ok(periods.iter().filter_map(|p| p.parse().ok()).collect())
 }
+
+/// Whether any survey, complaint, fee row or inspection of `period` has been imported.
+pub fn has_data(conn: &mut DbConn, period: Period) -> Result<bool, StorageError> {
+    let (s, e) = (period.start(), period.end());
+    let day_start = s.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let next_day = e
+        .succ_opt()
+        .unwrap_or(e)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
+    let fees: i64 = with_conn!(conn, |c| fee_rows::table
+        .filter(fee_rows::period.eq(period.to_string()))
+        .count()
+        .get_result(c))?;
+    if fees > 0 {
+        return Ok(true);
+    }
+    let surveys: Option<String> = with_conn!(conn, |c| survey_responses::table
+        .filter(survey_responses::surveyed_on.between(s, e))
+        .select(survey_responses::response_id)
+        .first(c)
+        .optional())?;
+    let complaints: Option<String> = with_conn!(conn, |c| complaints::table
+        .filter(complaints::received_at.ge(day_start))
+        .filter(complaints::received_at.lt(next_day))
+        .select(complaints::complaint_id)
+        .first(c)
+        .optional())?;
+    let inspections: Option<String> = with_conn!(conn, |c| inspections::table
+        .filter(inspections::inspected_on.between(s, e))
+        .select(inspections::inspection_id)
+        .first(c)
+        .optional())?;
+    Ok(surveys.is_some() || complaints.is_some() || inspections.is_some())
+}

@@ -243,6 +243,13 @@ fn the_scheduler_rates_an_ended_quarter_once(t: TestDb) {
             .is_none(),
         "rated already"
     );
+    // 2026Q3 is due from 2026-10-10, but the example has no data for it: no run.
+    assert!(
+        tick(&t.db, &dir, &settings, day("2026-10-10"))
+            .unwrap()
+            .is_none(),
+        "no data, no run"
+    );
     let mut conn = t.db.get().unwrap();
     assert_eq!(
         runs::get(&mut conn, summary.run_id)
