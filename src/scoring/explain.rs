@@ -153,10 +153,6 @@ pub(super) struct ExplainParts<'a> {
 
 pub(super) fn build(p: ExplainParts<'_>) -> Explanation {
     let rules = p.rules;
-    let weight_of = |households: u32| match rules.aggregation.community_weight {
-        CommunityWeight::Households => f64::from(households),
-        CommunityWeight::Equal => 1.0,
-    };
     let members: Vec<&CommunityScore> = p
         .score
         .members
@@ -165,7 +161,7 @@ pub(super) fn build(p: ExplainParts<'_>) -> Explanation {
         .collect();
     let weight_sum: f64 = members
         .iter()
-        .map(|cs| weight_of(p.input.communities[cs.index].households))
+        .map(|cs| community_weight(rules, p.input.communities[cs.index].households))
         .sum();
     let communities = members
         .iter()
@@ -186,7 +182,7 @@ pub(super) fn build(p: ExplainParts<'_>) -> Explanation {
                     takes_part: iv.normalised.is_some(),
                 })
                 .collect();
-            let w = weight_of(c.households);
+            let w = community_weight(rules, c.households);
             CommunityExplanation {
                 community_code: c.code.clone(),
                 district: c.district.clone(),
@@ -281,10 +277,7 @@ fn raised_base(members: &[&CommunityScore], input: &RatingInput, rules: &RuleSet
             }
         }
         if weight_sum > 0.0 {
-            let w = match rules.aggregation.community_weight {
-                CommunityWeight::Households => f64::from(c.households),
-                CommunityWeight::Equal => 1.0,
-            };
+            let w = community_weight(rules, c.households);
             num += w * weighted / weight_sum;
             den += w;
         }

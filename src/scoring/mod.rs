@@ -351,6 +351,14 @@ pub fn rate(input: &RatingInput, rules: &RuleSet) -> Result<RatingOutcome, Scori
     Ok(outcome)
 }
 
+/// A community's weight in its company's score (§3): its households, or 1.
+pub(crate) fn community_weight(rules: &RuleSet, households: u32) -> f64 {
+    match rules.aggregation.community_weight {
+        CommunityWeight::Households => f64::from(households),
+        CommunityWeight::Equal => 1.0,
+    }
+}
+
 /// a / b as f64, None when b is 0.
 fn ratio(a: i64, b: i64) -> Option<f64> {
     (b != 0).then(|| i64_to_f64(a).unwrap_or(0.0) / i64_to_f64(b).unwrap_or(1.0))
@@ -489,10 +497,6 @@ fn score_company(
     overdue: Vec<OverdueRectification>,
     rules: &RuleSet,
 ) -> CompanyScore {
-    let weight_of = |cs: &CommunityScore| match rules.aggregation.community_weight {
-        CommunityWeight::Households => f64::from(communities[cs.index].households),
-        CommunityWeight::Equal => 1.0,
-    };
     let mut base_num = 0.0;
     let mut base_den = 0.0;
     let mut dim_num = [0.0; 5];
@@ -500,7 +504,7 @@ fn score_company(
     let mut households = 0u64;
     for &m in members {
         let cs = &community_scores[m];
-        let w = weight_of(cs);
+        let w = community_weight(rules, communities[cs.index].households);
         households += u64::from(communities[cs.index].households);
         if let Some(q) = cs.score {
             base_num += w * q;

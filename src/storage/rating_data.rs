@@ -1,6 +1,7 @@
 //! Loads what the scoring engine needs for one period, in a fixed order so
 //! that the same data always gives the same input (and digest).
 
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
@@ -10,8 +11,8 @@ use crate::domain::{CommunityType, Period};
 use crate::scoring::input::*;
 use crate::with_conn;
 
-/// `period`'s data plus the published results of the `history` quarters before it.
-pub fn load(conn: &mut DbConn, period: Period, history: u32) -> Result<RatingInput, StorageError> {
+/// S, E, and the datetimes [S 00:00, E+1 00:00) that hold the period's timestamps.
+fn bounds(period: Period) -> (NaiveDate, NaiveDate, NaiveDateTime, NaiveDateTime) {
     let (s, e) = (period.start(), period.end());
     let day_start = s.and_hms_opt(0, 0, 0).unwrap_or_default();
     let next_day = e
@@ -19,6 +20,12 @@ pub fn load(conn: &mut DbConn, period: Period, history: u32) -> Result<RatingInp
         .unwrap_or(e)
         .and_hms_opt(0, 0, 0)
         .unwrap_or_default();
+    (s, e, day_start, next_day)
+}
+
+/// `period`'s data plus the published results of the `history` quarters before it.
+pub fn load(conn: &mut DbConn, period: Period, history: u32) -> Result<RatingInput, StorageError> {
+    let (s, e, day_start, next_day) = bounds(period);
 
     let companies: Vec<(String, String, String)> = with_conn!(conn, |c| companies::table
         .select((
@@ -247,13 +254,7 @@ pub fn periods_with_data(conn: &mut DbConn) -> Result<Vec<Period>, StorageError>
 
 /// Whether any survey, complaint, fee row or inspection of `period` has been imported.
 pub fn has_data(conn: &mut DbConn, period: Period) -> Result<bool, StorageError> {
-    let (s, e) = (period.start(), period.end());
-    let day_start = s.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let next_day = e
-        .succ_opt()
-        .unwrap_or(e)
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default();
+    let (s, e, day_start, next_day) = bounds(period);
     let fees: i64 = with_conn!(conn, |c| fee_rows::table
         .filter(fee_rows::period.eq(period.to_string()))
         .count()
