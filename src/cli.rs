@@ -97,6 +97,11 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Users and their API tokens.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// List rating runs, newest first.
     Runs {
         #[arg(long)]
@@ -104,6 +109,26 @@ enum Command {
     },
     /// Write a synthetic city (all eight files) for demos and benchmarks.
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user; prints a one-time API token alone on the last line.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// admin, inspector or company
+        #[arg(long)]
+        role: String,
+        /// The company a company user is bound to.
+        #[arg(long, value_name = "CODE")]
+        company: Option<String>,
+        /// Read a password for web sign-in from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Revoke a user and every token of theirs.
+    Revoke { name: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -186,6 +211,7 @@ pub fn run() -> anyhow::Result<()> {
             out,
         } => export_command(&settings, &period, run, format, out.as_deref()),
         Command::Runs { period } => runs_command(&settings, period.as_deref()),
+        Command::User { command } => user_command(&settings, command),
         Command::Generate(args) => generate_command(args),
     };
     if cli.global.report_resources {
@@ -548,6 +574,56 @@ fn runs_command(settings: &Settings, period: Option<&str>) -> anyhow::Result<()>
             r.started_at.format("%Y-%m-%d %H:%M"),
             r.started_by
         );
+    }
+    Ok(())
+}
+
+fn user_command(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
+    use crate::storage::users;
+    let db = Database::connect(&settings.database.url, 1)?;
+    let mut conn = db.get()?;
+    let actor = default_actor();
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            company,
+            password_stdin,
+        } => {
+            let password_hash = if password_stdin {
+                let mut password = String::new();
+                std::io::stdin()
+                    .read_line(&mut password)
+                    .context("cannot read the password from standard input")?;
+                let password = password.trim_end_matches(['\r', '\n']);
+                if password.chars().count() < 10 {
+                    bail!("the password must have at least 10 characters");
+                }
+                Some(crate::http::auth::hash_password(password)?)
+            } else {
+                None
+            };
+            let token = users::new_token()
+                .map_err(|e| anyhow::anyhow!("no randomness for a token: {e}"))?;
+            let user = users::add(
+                &mut conn,
+                &name,
+                &role,
+                company.as_deref(),
+                password_hash,
+                &token,
+                &actor,
+            )?;
+            println!(
+                "user {} ({}) added; keep this API token, it is shown only once:",
+                user.name, user.role
+            );
+            println!("{token}");
+        }
+        UserCommand::Revoke { name } => {
+            users::revoke(&mut conn, &name, &actor)?;
+            println!("user {name} and all their tokens are revoked");
+        }
     }
     Ok(())
 }

@@ -15,6 +15,14 @@ pub struct Settings {
     pub server: ServerSettings,
     pub telemetry: TelemetrySettings,
     pub scheduler: crate::scheduler::SchedulerSettings,
+    pub runs: RunSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSettings {
+    /// Publishing needs a second official: the publisher must differ from the starter.
+    pub four_eyes: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -101,6 +109,8 @@ impl Settings {
             .set_default("scheduler.publish", false)
             .map_err(err)?
             .set_default("scheduler.check_interval_minutes", 60)
+            .map_err(err)?
+            .set_default("runs.four_eyes", false)
             .map_err(err)?;
         match config_file {
             Some(path) => {

@@ -10,8 +10,23 @@ use serde::Serialize;
 pub enum ApiError {
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    #[error("this needs a valid API token (Authorization: Bearer …)")]
+    Unauthenticated,
+    #[error("your role may not do this")]
+    Forbidden,
     #[error("the resource was not found")]
     NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the upload is larger than the limit of {0} MiB")]
+    PayloadTooLarge(u64),
+    /// A rejected import: every bad row is in `details`.
+    #[error("{message}")]
+    Unprocessable {
+        code: &'static str,
+        message: String,
+        details: serde_json::Value,
+    },
     #[error("the service is unavailable: {0}")]
     Unavailable(String),
     /// Anything unexpected: logged in full, answered as a bare 500.
@@ -23,15 +38,28 @@ pub enum ApiError {
 struct Body<'a> {
     error: &'a str,
     message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a serde_json::Value>,
 }
 
 impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::BadRequest { code, .. } => code,
+            ApiError::BadRequest { code, .. } | ApiError::Unprocessable { code, .. } => code,
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::Forbidden => "forbidden",
             ApiError::NotFound => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::Unavailable(_) => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
         }
     }
 }
@@ -40,7 +68,12 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -58,9 +91,14 @@ impl ResponseError for ApiError {
             }
             other => other.to_string(),
         };
+        let details = match self {
+            ApiError::Unprocessable { details, .. } => Some(details),
+            _ => None,
+        };
         HttpResponse::build(self.status_code()).json(Body {
             error: self.code(),
             message,
+            details,
         })
     }
 }
@@ -68,5 +106,14 @@ impl ResponseError for ApiError {
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::storage::StorageError> for ApiError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        match e {
+            crate::storage::StorageError::Pool(p) => ApiError::Unavailable(p.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }

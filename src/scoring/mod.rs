@@ -446,8 +446,9 @@ fn score_community(
     }
 }
 
-/// The last quarter end on which a record occurring on `occurred` is still active.
-fn active_through(occurred: NaiveDate, months: u32) -> NaiveDate {
+/// The last day on which a record occurring on `occurred`, valid `months`
+/// months, is still active (were that day a quarter's end).
+pub fn active_through(occurred: NaiveDate, months: u32) -> NaiveDate {
     // Active at E iff occurred > E − m months. Start a few days past
     // occurred + m months and step back: month-end clamping makes this
     // not quite a plain addition.

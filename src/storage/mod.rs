@@ -8,6 +8,7 @@ pub mod rating_data;
 pub mod records;
 pub mod runs;
 pub mod schema;
+pub mod users;
 
 use std::path::Path;
 use std::time::Duration;

@@ -251,3 +251,26 @@ pub fn table_counts(conn: &mut DbConn) -> QueryResult<Vec<(&'static str, i64)>> 
         count!(audit_log),
     ])
 }
+
+/// A company's conduct records, revoked ones included, oldest first.
+pub fn conduct_of(
+    conn: &mut DbConn,
+    company: &str,
+) -> QueryResult<Vec<(ConductRecord, Option<chrono::NaiveDateTime>)>> {
+    with_conn!(conn, |c| conduct_records::table
+        .filter(conduct_records::company_code.eq(company))
+        .order((
+            conduct_records::occurred_on.asc(),
+            conduct_records::record_id.asc()
+        ))
+        .select((ConductRecord::as_select(), conduct_records::revoked_at))
+        .load(c))
+}
+
+pub fn company(conn: &mut DbConn, code: &str) -> QueryResult<Option<Company>> {
+    with_conn!(conn, |c| companies::table
+        .find(code)
+        .select(Company::as_select())
+        .first(c)
+        .optional())
+}

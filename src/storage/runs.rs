@@ -358,3 +358,18 @@ pub fn published_results(
         .collect::<Result<Vec<_>, StorageError>>()
         .map(Some)
 }
+
+/// Every published result of one company, oldest period first.
+pub fn published_history(conn: &mut DbConn, company: &str) -> Result<Vec<ResultRow>, StorageError> {
+    let stored: Vec<(String, StoredResult)> = with_conn!(conn, |c| run_results::table
+        .inner_join(rating_runs::table)
+        .filter(run_results::company_code.eq(company))
+        .filter(rating_runs::status.eq("published"))
+        .order(rating_runs::period.asc())
+        .select((rating_runs::period, StoredResult::as_select()))
+        .load(c))?;
+    stored
+        .into_iter()
+        .map(|(period, s)| s.into_row(period.parse().map_err(corrupt)?))
+        .collect()
+}

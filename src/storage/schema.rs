@@ -3,6 +3,16 @@
 // these types; the import tests write and read back every table on both databases.
 
 diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_sha256 -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> BigInt,
         actor -> Text,
@@ -172,6 +182,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(audit_log -> import_batches (batch_id));
 diesel::joinable!(communities -> import_batches (batch_id));
 diesel::joinable!(companies -> import_batches (batch_id));
@@ -184,7 +195,20 @@ diesel::joinable!(inspections -> communities (community_code));
 diesel::joinable!(run_results -> rating_runs (run_id));
 diesel::joinable!(survey_responses -> communities (community_code));
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        name -> Text,
+        role -> Text,
+        company_code -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
     audit_log,
     communities,
     companies,
@@ -197,4 +221,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     rating_runs,
     run_results,
     survey_responses,
+    users,
 );

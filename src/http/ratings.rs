@@ -1,0 +1,176 @@
+//! Published rankings and the red and black lists.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::auth::Caller;
+use super::ApiError;
+use crate::domain::Period;
+use crate::scoring::{Fixed2, ListPlacement, ResultRow};
+use crate::storage::runs::{self, Run};
+use crate::storage::Database;
+
+/// What anyone may see of a published result.
+#[derive(Serialize)]
+pub struct PublicRow<'a> {
+    pub company_code: &'a str,
+    pub company_name: &'a str,
+    pub district: &'a str,
+    pub total: Fixed2,
+    pub grade: &'a str,
+    pub list: ListPlacement,
+    pub rank: u32,
+}
+
+impl<'a> From<&'a ResultRow> for PublicRow<'a> {
+    fn from(r: &'a ResultRow) -> Self {
+        PublicRow {
+            company_code: &r.company_code,
+            company_name: &r.company_name,
+            district: &r.district,
+            total: r.total,
+            grade: &r.grade,
+            list: r.list,
+            rank: r.rank,
+        }
+    }
+}
+
+pub fn parse_period(text: &str) -> Result<Period, ApiError> {
+    text.parse()
+        .map_err(|e: String| ApiError::bad_request("bad_period", e))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RankingQuery {
+    district: Option<String>,
+    grade: Option<String>,
+    list: Option<String>,
+    q: Option<String>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+    sort: Option<String>,
+    run_id: Option<i64>,
+}
+
+/// The run a period's table comes from: its published run, or (admins) a named run.
+fn table_of(
+    db: &Database,
+    period: Period,
+    run_id: Option<i64>,
+) -> Result<(Run, Vec<ResultRow>), ApiError> {
+    let mut conn = db.get()?;
+    let run = match run_id {
+        Some(id) => runs::get(&mut conn, id)?.filter(|r| r.period == period.to_string()),
+        None => runs::published_run(&mut conn, period)?,
+    }
+    .ok_or(ApiError::NotFound)?;
+    let rows = runs::results(&mut conn, &run)?;
+    Ok((run, rows))
+}
+
+pub async fn rankings(
+    path: web::Path<String>,
+    query: web::Query<RankingQuery>,
+    caller: Caller,
+    db: web::Data<Database>,
+) -> Result<HttpResponse, ApiError> {
+    let period = parse_period(&path)?;
+    let q = query.into_inner();
+    if q.run_id.is_some() {
+        caller.require_admin()?;
+    }
+    let per_page = q.per_page.unwrap_or(50);
+    if !(1..=500).contains(&per_page) {
+        return Err(ApiError::bad_request(
+            "bad_query",
+            "per_page must be from 1 to 500",
+        ));
+    }
+    let page = q.page.unwrap_or(1).max(1);
+    let list = q
+        .list
+        .as_deref()
+        .map(|l| {
+            ListPlacement::parse(l).ok_or_else(|| {
+                ApiError::bad_request("bad_query", "list must be red, black or none")
+            })
+        })
+        .transpose()?;
+    let db = db.get_ref().clone();
+    let run_id = q.run_id;
+    let (run, mut rows) = web::block(move || table_of(&db, period, run_id)).await??;
+    rows.retain(|r| {
+        q.district.as_deref().is_none_or(|d| r.district == d)
+            && q.grade.as_deref().is_none_or(|g| r.grade == g)
+            && list.is_none_or(|l| r.list == l)
+            && q.q
+                .as_deref()
+                .is_none_or(|text| r.company_name.contains(text) || r.company_code.contains(text))
+    });
+    match q.sort.as_deref().unwrap_or("rank") {
+        "rank" => {}
+        "-rank" => rows.reverse(),
+        "name" => rows.sort_by(|a, b| {
+            a.company_name
+                .cmp(&b.company_name)
+                .then(a.company_code.cmp(&b.company_code))
+        }),
+        "district" => rows.sort_by(|a, b| {
+            a.district
+                .cmp(&b.district)
+                .then(a.district_rank.cmp(&b.district_rank))
+        }),
+        other => {
+            return Err(ApiError::bad_request(
+                "bad_query",
+                format!("sort '{other}' is not one of rank, -rank, name, district"),
+            ))
+        }
+    }
+    let matching = rows.len();
+    let start = usize::try_from((page - 1) * per_page)
+        .unwrap_or(usize::MAX)
+        .min(matching);
+    let end = start
+        .saturating_add(usize::try_from(per_page).unwrap_or(0))
+        .min(matching);
+    let page_rows = &rows[start..end];
+    let body = if caller.is_official() {
+        serde_json::json!({ "period": period, "run_id": run.id, "status": run.status, "matching": matching, "page": page, "per_page": per_page, "rows": page_rows })
+    } else {
+        let public: Vec<PublicRow<'_>> = page_rows.iter().map(PublicRow::from).collect();
+        serde_json::json!({ "period": period, "run_id": run.id, "status": run.status, "matching": matching, "page": page, "per_page": per_page, "rows": public })
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
+
+async fn list_of(
+    period: String,
+    db: web::Data<Database>,
+    which: ListPlacement,
+) -> Result<HttpResponse, ApiError> {
+    let period = parse_period(&period)?;
+    let db = db.get_ref().clone();
+    let (run, rows) = web::block(move || table_of(&db, period, None)).await??;
+    let listed: Vec<PublicRow<'_>> = rows
+        .iter()
+        .filter(|r| r.list == which)
+        .map(PublicRow::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "period": period, "run_id": run.id, "list": which, "companies": listed })))
+}
+
+pub async fn red_list(
+    path: web::Path<String>,
+    db: web::Data<Database>,
+) -> Result<HttpResponse, ApiError> {
+    list_of(path.into_inner(), db, ListPlacement::Red).await
+}
+
+pub async fn black_list(
+    path: web::Path<String>,
+    db: web::Data<Database>,
+) -> Result<HttpResponse, ApiError> {
+    list_of(path.into_inner(), db, ListPlacement::Black).await
+}

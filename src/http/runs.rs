@@ -1,0 +1,115 @@
+//! Rating runs over HTTP: list, start, publish (with four-eyes when configured).
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::auth::Caller;
+use super::ratings::parse_period;
+use super::ApiError;
+use crate::configuration::Settings;
+use crate::rating::{self, RatingError};
+use crate::rules::RuleBook;
+use crate::storage::runs::{self, PublishError};
+use crate::storage::Database;
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    period: Option<String>,
+}
+
+pub async fn list(
+    query: web::Query<ListQuery>,
+    caller: Caller,
+    db: web::Data<Database>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_official()?;
+    let period = query.period.as_deref().map(parse_period).transpose()?;
+    let db = db.get_ref().clone();
+    let list = web::block(move || {
+        let mut conn = db.get()?;
+        runs::list(&mut conn, period)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "runs": list })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRun {
+    period: String,
+    /// A rule set of the rules directory by its SHA-256; default: the one in force.
+    rule_sha256: Option<String>,
+}
+
+fn rating_error(e: RatingError) -> ApiError {
+    match e {
+        RatingError::NoRules { .. } => ApiError::Unprocessable {
+            code: "no_rule_set",
+            message: e.to_string(),
+            details: serde_json::Value::Null,
+        },
+        RatingError::Storage(s) => s.into(),
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+pub async fn start(
+    body: web::Json<StartRun>,
+    caller: Caller,
+    db: web::Data<Database>,
+    book: web::Data<RuleBook>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let period = parse_period(&body.period)?;
+    let explicit = match &body.rule_sha256 {
+        None => None,
+        Some(sha) => Some(
+            book.sets
+                .iter()
+                .find(|s| &s.sha256 == sha)
+                .cloned()
+                .ok_or_else(|| ApiError::Unprocessable {
+                    code: "unknown_rule_set",
+                    message: format!("no rule set in the rules directory has the SHA-256 {sha}"),
+                    details: serde_json::Value::Null,
+                })?,
+        ),
+    };
+    let rule_set = rating::rules_for(&book, period, explicit).map_err(rating_error)?;
+    let db = db.get_ref().clone();
+    let actor = caller.actor();
+    let summary = web::block(move || rating::rate_period(&db, period, &rule_set, &actor, false))
+        .await?
+        .map_err(rating_error)?;
+    Ok(HttpResponse::Created().json(summary))
+}
+
+pub async fn publish(
+    path: web::Path<i64>,
+    caller: Caller,
+    db: web::Data<Database>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let id = path.into_inner();
+    let actor = caller.actor();
+    let four_eyes = settings.runs.four_eyes;
+    let db = db.get_ref().clone();
+    let run = web::block(move || {
+        let mut conn = db.get()?;
+        let run = runs::get(&mut conn, id)?.ok_or(ApiError::NotFound)?;
+        if four_eyes && run.started_by == actor {
+            return Err(ApiError::BadRequest {
+                code: "four_eyes",
+                message: "runs.four_eyes is on: the run must be published by someone other than who started it".into(),
+            });
+        }
+        runs::publish(&mut conn, id, &actor, chrono::Local::now().naive_local()).map_err(|e| match e {
+            PublishError::NotFound(_) => ApiError::NotFound,
+            PublishError::NotDraft { .. } => ApiError::Conflict(e.to_string()),
+            PublishError::Storage(s) => s.into(),
+        })
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(run))
+}
