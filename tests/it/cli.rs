@@ -292,3 +292,135 @@ fn rate_publish_and_export_from_the_command_line(t: TestDb) {
         "run 1 is of 2025Q3",
     );
 }
+
+on_both_backends! {
+    user_add_prints_a_working_token_and_revoke_kills_it => super::user_add_prints_a_working_token_and_revoke_kills_it;
+}
+
+fn user_add_prints_a_working_token_and_revoke_kills_it(t: TestDb) {
+    use std::io::Write;
+    let rules = repo_path("tests/data/small-city");
+    let data = repo_path("tests/data/small-city/data");
+    assert!(propcredit(
+        &t.url,
+        &rules,
+        &[
+            "import",
+            "--kind",
+            "companies",
+            data.join("companies.csv").to_str().unwrap()
+        ]
+    )
+    .status
+    .success());
+    let out = propcredit(
+        &t.url,
+        &rules,
+        &[
+            "user",
+            "add",
+            "--name",
+            "ko",
+            "--role",
+            "company",
+            "--company",
+            "913346UW3LKQ70JX54",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let token = stdout.lines().last().unwrap().to_string();
+    assert!(token.starts_with("pc_") && token.len() == 67, "{stdout}");
+    let user = propcredit::storage::users::by_token(&mut t.db.get().unwrap(), &token)
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.company_code.as_deref(), Some("913346UW3LKQ70JX54"));
+
+    assert_clean_failure(
+        &propcredit(
+            &t.url,
+            &rules,
+            &["user", "add", "--name", "ko", "--role", "admin"],
+        ),
+        "exists already",
+    );
+    assert_clean_failure(
+        &propcredit(
+            &t.url,
+            &rules,
+            &["user", "add", "--name", "w", "--role", "wizard"],
+        ),
+        "not a role",
+    );
+    assert_clean_failure(
+        &propcredit(
+            &t.url,
+            &rules,
+            &["user", "add", "--name", "c", "--role", "company"],
+        ),
+        "needs --company",
+    );
+    assert_clean_failure(
+        &propcredit(
+            &t.url,
+            &rules,
+            &[
+                "user",
+                "add",
+                "--name",
+                "c",
+                "--role",
+                "company",
+                "--company",
+                "91420108B56N051JD9",
+            ],
+        ),
+        "no company with the code",
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_propcredit"))
+        .args([
+            "--database-url",
+            &t.url,
+            "--rules-dir",
+            rules.to_str().unwrap(),
+            "user",
+            "add",
+            "--name",
+            "ada",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"correct horse battery\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let admin_token = text(&out.stdout).lines().last().unwrap().to_string();
+    let admin = propcredit::storage::users::by_token(&mut t.db.get().unwrap(), &admin_token)
+        .unwrap()
+        .unwrap();
+    assert!(admin.password_hash.unwrap().starts_with("$argon2id$"));
+
+    assert!(propcredit(&t.url, &rules, &["user", "revoke", "ko"])
+        .status
+        .success());
+    assert!(
+        propcredit::storage::users::by_token(&mut t.db.get().unwrap(), &token)
+            .unwrap()
+            .is_none()
+    );
+    assert_clean_failure(
+        &propcredit(&t.url, &rules, &["user", "revoke", "ko"]),
+        "no active user",
+    );
+}
