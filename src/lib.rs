@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod configuration;
+pub mod diff;
 pub mod domain;
 pub mod export;
 pub mod generate;

@@ -1,12 +1,14 @@
 //! The HTTP layer (actix-web). Handlers never block a worker thread on the
 //! database: every diesel call runs in `web::block`.
 
+mod audit;
 pub mod auth;
 mod companies;
 pub mod error;
 mod health;
 mod imports;
 mod ratings;
+mod rule_sets;
 mod runs;
 
 use actix_web::web;
@@ -45,6 +47,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/runs", web::get().to(runs::list))
             .route("/runs", web::post().to(runs::start))
             .route("/runs/{id}/publish", web::post().to(runs::publish))
+            .route("/runs/{id}/diff", web::get().to(runs::diff))
+            .route("/rule-sets", web::get().to(rule_sets::list))
+            .route("/rule-sets/validate", web::post().to(rule_sets::validate))
+            .route("/rule-sets/{sha}", web::get().to(rule_sets::get))
+            .route("/what-if", web::post().to(rule_sets::what_if))
+            .route("/audit", web::get().to(audit::list))
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
             })),

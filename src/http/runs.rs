@@ -113,3 +113,47 @@ pub async fn publish(
     .await??;
     Ok(HttpResponse::Ok().json(run))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct DiffQuery {
+    against: Option<i64>,
+}
+
+/// What changes from run `against` (default: the period's published run) to run `id`.
+pub async fn diff(
+    path: web::Path<i64>,
+    query: web::Query<DiffQuery>,
+    caller: Caller,
+    db: web::Data<Database>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_official()?;
+    let id = path.into_inner();
+    let against = query.against;
+    let db = db.get_ref().clone();
+    let body = web::block(move || -> Result<serde_json::Value, ApiError> {
+        let mut conn = db.get()?;
+        let run = runs::get(&mut conn, id)?.ok_or(ApiError::NotFound)?;
+        let base = match against {
+            Some(other) => runs::get(&mut conn, other)?.ok_or(ApiError::NotFound)?,
+            None => {
+                let period = parse_period(&run.period)?;
+                runs::published_run(&mut conn, period)?.ok_or_else(|| {
+                    ApiError::bad_request(
+                        "nothing_to_compare",
+                        format!(
+                            "{} has no published run; name one with ?against=",
+                            run.period
+                        ),
+                    )
+                })?
+            }
+        };
+        let diff = crate::diff::diff(
+            &runs::results(&mut conn, &base)?,
+            &runs::results(&mut conn, &run)?,
+        );
+        Ok(serde_json::json!({ "run": run.id, "against": base.id, "diff": diff }))
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(body))
+}

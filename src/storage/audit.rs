@@ -57,3 +57,37 @@ pub fn for_entity(conn: &mut DbConn, entity: &str, key: &str) -> QueryResult<Vec
         .select(AuditEntry::as_select())
         .load(c))
 }
+
+/// Filters of an audit search; None matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub entity: Option<String>,
+    pub actor: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    /// Exclusive.
+    pub until: Option<NaiveDateTime>,
+}
+
+/// The newest 1,000 entries that match, newest first.
+pub fn search(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<AuditEntry>> {
+    with_conn!(conn, |c| {
+        let mut q = audit_log::table
+            .select(AuditEntry::as_select())
+            .order(audit_log::id.desc())
+            .limit(1000)
+            .into_boxed();
+        if let Some(e) = &f.entity {
+            q = q.filter(audit_log::entity.eq(e.clone()));
+        }
+        if let Some(a) = &f.actor {
+            q = q.filter(audit_log::actor.eq(a.clone()));
+        }
+        if let Some(t) = f.from {
+            q = q.filter(audit_log::at.ge(t));
+        }
+        if let Some(t) = f.until {
+            q = q.filter(audit_log::at.lt(t));
+        }
+        q.load(c)
+    })
+}

@@ -11,6 +11,12 @@ use serde_json::Value;
 use crate::helpers::{example_rules, repo_path, TestDb};
 use crate::on_both_backends;
 
+const EXAMPLE_RULES: &str = include_str!("../data/small-city/rules.toml");
+
+fn what_if_body(rules: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({ "period": "2025Q4", "rules": rules })).unwrap()
+}
+
 const OWN: &str = "913346UW3LKQ70JX54";
 const OTHER: &str = "918245RK2A20Y55BBG";
 const NOBODY: &str = "914995WBCDXJMWED85X";
@@ -124,6 +130,115 @@ on_both_backends! {
     four_eyes_publishing_needs_a_second_admin => super::four_eyes_publishing_needs_a_second_admin;
 }
 
+on_both_backends! {
+    what_if_previews_without_touching_published_results => super::what_if_previews_without_touching_published_results;
+}
+
+fn what_if_previews_without_touching_published_results(t: TestDb) {
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let (_, before) = api
+            .get("/periods/2025Q4/rankings?per_page=500", Some(ADMIN))
+            .await;
+        // Satisfaction weighs more, fee collection less.
+        let draft = EXAMPLE_RULES
+            .replacen("satisfaction = 0.35", "satisfaction = 0.45", 1)
+            .replacen("fee_collection = 0.15", "fee_collection = 0.05", 1);
+        let (status, preview) = api
+            .call(
+                Method::POST,
+                "/what-if",
+                Some(ADMIN),
+                Some(("application/json", what_if_body(&draft))),
+            )
+            .await;
+        assert_eq!(status.as_u16(), 200, "{preview}");
+        assert_eq!(preview["stored"], false);
+        assert!(
+            !preview["diff"]["total_changes"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "a weight change moves totals"
+        );
+        let (_, after) = api
+            .get("/periods/2025Q4/rankings?per_page=500", Some(ADMIN))
+            .await;
+        assert_eq!(before, after, "the published results are untouched");
+        let (_, runs_list) = api.get("/runs", Some(ADMIN)).await;
+        assert_eq!(
+            runs_list["runs"].as_array().unwrap().len(),
+            3,
+            "no run was stored"
+        );
+        // The same rules as published: no difference at all.
+        let (_, same) = api
+            .call(
+                Method::POST,
+                "/what-if",
+                Some(ADMIN),
+                Some(("application/json", what_if_body(EXAMPLE_RULES))),
+            )
+            .await;
+        assert!(
+            same["diff"]["total_changes"].as_array().unwrap().is_empty(),
+            "{}",
+            same["diff"]
+        );
+        // A broken draft: every problem, 422.
+        let broken = draft
+            .replacen("satisfaction = 0.45", "satisfaction = 0.55", 1)
+            .replacen("red_grades = [\"A\"]", "red_grades = [\"S\"]", 1);
+        let (status, body) = api
+            .call(
+                Method::POST,
+                "/rule-sets/validate",
+                Some(ADMIN),
+                Some(("application/toml", broken.into_bytes())),
+            )
+            .await;
+        assert_eq!(
+            (status.as_u16(), body["error"].as_str()),
+            (422, Some("invalid_rule_set"))
+        );
+        assert_eq!(
+            body["details"]["errors"].as_array().unwrap().len(),
+            2,
+            "{body}"
+        );
+        // The rule set in force, by its hash, with its text.
+        let (_, sets) = api.get("/rule-sets", Some(INSPECTOR)).await;
+        let sha = sets["rule_sets"][0]["sha256"].as_str().unwrap().to_string();
+        let (status, one) = api.get(&format!("/rule-sets/{sha}"), Some(INSPECTOR)).await;
+        assert_eq!(status.as_u16(), 200);
+        assert_eq!(one["parsed"]["name"], "example");
+        assert_eq!(one["text"].as_str().unwrap(), EXAMPLE_RULES);
+        assert_eq!(
+            api.get("/rule-sets/0000", Some(INSPECTOR)).await.0.as_u16(),
+            404
+        );
+        // The diff of two runs names both.
+        let (_, diff) = api
+            .get(
+                &format!("/runs/{}/diff?against=1", api.draft_run),
+                Some(ADMIN),
+            )
+            .await;
+        assert_eq!(
+            (diff["run"].as_i64(), diff["against"].as_i64()),
+            (Some(api.draft_run), Some(1))
+        );
+        assert!(!diff["diff"]["total_changes"].as_array().unwrap().is_empty());
+        // The audit log shows who added users.
+        let (_, audit) = api.get("/audit?entity=users", Some(ADMIN)).await;
+        assert_eq!(audit["entries"].as_array().unwrap().len(), 4);
+        let (_, none) = api
+            .get("/audit?entity=users&from=2999-01-01", Some(ADMIN))
+            .await;
+        assert!(none["entries"].as_array().unwrap().is_empty());
+    });
+}
+
 fn every_role_gets_what_it_may_and_nothing_more(t: TestDb) {
     run_async(async {
         let api = setup(&t, |_| {}).await;
@@ -235,6 +350,26 @@ fn every_role_gets_what_it_may_and_nothing_more(t: TestDb) {
                 "/no/such/thing".into(),
                 None,
                 [404, 404, 404, 404],
+            ),
+            (Method::GET, "/rule-sets".into(), None, [401, 403, 200, 200]),
+            (
+                Method::GET,
+                format!("/runs/{draft}/diff?against=1"),
+                None,
+                [401, 403, 200, 200],
+            ),
+            (Method::GET, "/audit".into(), None, [401, 403, 403, 200]),
+            (
+                Method::POST,
+                "/rule-sets/validate".into(),
+                Some(("application/toml", EXAMPLE_RULES.as_bytes().to_vec())),
+                [401, 403, 200, 200],
+            ),
+            (
+                Method::POST,
+                "/what-if".into(),
+                Some(("application/json", what_if_body(EXAMPLE_RULES))),
+                [401, 403, 403, 200],
             ),
         ];
         for (method, path, body, expected) in table {

@@ -1,0 +1,105 @@
+//! Rule sets over HTTP: what is in force, one file with its parsed form,
+//! validation of a draft, and the what-if impact preview of a draft.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::auth::Caller;
+use super::ratings::parse_period;
+use super::ApiError;
+use crate::rules::{LoadedRuleSet, RuleBook, RuleErrors};
+use crate::storage::{runs, Database};
+
+pub async fn list(caller: Caller, book: web::Data<RuleBook>) -> Result<HttpResponse, ApiError> {
+    caller.require_official()?;
+    let sets: Vec<serde_json::Value> = book
+        .sets
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "file": s.source.rsplit('/').next().unwrap_or(&s.source),
+                "name": s.rules.name,
+                "version": s.rules.version,
+                "effective_from": s.rules.effective_from,
+                "sha256": s.sha256,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "rule_sets": sets })))
+}
+
+pub async fn get(
+    path: web::Path<String>,
+    caller: Caller,
+    book: web::Data<RuleBook>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_official()?;
+    let set = book
+        .sets
+        .iter()
+        .find(|s| s.sha256 == *path)
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "sha256": set.sha256, "text": set.text, "parsed": set.rules })))
+}
+
+fn invalid(errors: RuleErrors) -> ApiError {
+    ApiError::Unprocessable {
+        code: "invalid_rule_set",
+        message: errors.to_string(),
+        details: serde_json::json!({ "errors": errors.0 }),
+    }
+}
+
+fn parse_draft(text: &str) -> Result<LoadedRuleSet, ApiError> {
+    LoadedRuleSet::from_text("draft.toml", text).map_err(invalid)
+}
+
+/// TOML in; every problem out (422), or the summary of a valid file.
+pub async fn validate(body: String, caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.require_official()?;
+    let set = parse_draft(&body)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "valid": true, "sha256": set.sha256, "summary": crate::rules::summary(&set) })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIf {
+    period: String,
+    /// The draft rule file's TOML text.
+    rules: String,
+}
+
+/// Rates a period with a draft rule set — never stored, never published —
+/// and shows the difference from the period's published run.
+pub async fn what_if(
+    body: web::Json<WhatIf>,
+    caller: Caller,
+    db: web::Data<Database>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let period = parse_period(&body.period)?;
+    let draft = parse_draft(&body.rules)?;
+    let db = db.get_ref().clone();
+    let (outcome, published, diff) = web::block(move || -> Result<_, ApiError> {
+        let (outcome, _, _, _) = crate::rating::compute(&db, period, &draft)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let mut conn = db.get()?;
+        let published = runs::published_run(&mut conn, period)?;
+        let before = match &published {
+            Some(run) => runs::results(&mut conn, run)?,
+            None => Vec::new(),
+        };
+        let diff = crate::diff::diff(&before, &outcome.rows);
+        Ok((outcome, published.map(|r| r.id), diff))
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "period": period,
+        "stored": false,
+        "against_run": published,
+        "diff": diff,
+        "rows": outcome.rows,
+        "warnings": outcome.warnings,
+    })))
+}
