@@ -16,6 +16,7 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     pub scheduler: crate::scheduler::SchedulerSettings,
     pub runs: RunSettings,
+    pub appeals: crate::appeals::AppealSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -111,6 +112,10 @@ impl Settings {
             .set_default("scheduler.check_interval_minutes", 60)
             .map_err(err)?
             .set_default("runs.four_eyes", false)
+            .map_err(err)?
+            .set_default("appeals.window_days", 10)
+            .map_err(err)?
+            .set_default("appeals.review_working_days", 5)
             .map_err(err)?;
         match config_file {
             Some(path) => {

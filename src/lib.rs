@@ -6,6 +6,7 @@
 //! `startup`/`configuration`/`telemetry` (the running service), `generate`
 //! (synthetic cities), `cli` (the command line).
 
+pub mod appeals;
 pub mod cli;
 pub mod configuration;
 pub mod diff;

@@ -1,6 +1,7 @@
 //! The HTTP layer (actix-web). Handlers never block a worker thread on the
 //! database: every diesel call runs in `web::block`.
 
+mod appeals;
 mod audit;
 pub mod auth;
 mod companies;
@@ -53,6 +54,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/rule-sets/{sha}", web::get().to(rule_sets::get))
             .route("/what-if", web::post().to(rule_sets::what_if))
             .route("/audit", web::get().to(audit::list))
+            .route("/appeals", web::get().to(appeals::list))
+            .route("/appeals", web::post().to(appeals::file))
+            .route("/appeals/{id}/decision", web::post().to(appeals::decide))
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
             })),

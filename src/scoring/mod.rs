@@ -7,7 +7,7 @@ pub mod digest;
 pub mod explain;
 mod fixed;
 pub mod input;
-mod ownership;
+pub mod ownership;
 mod standing;
 
 use std::collections::{BTreeMap, HashMap};

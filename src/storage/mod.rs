@@ -2,6 +2,7 @@
 //! database URL at run time. Queries are written once and type-checked against
 //! both connection types through [`with_conn!`].
 
+pub mod appeals;
 pub mod audit;
 pub mod batches;
 pub mod rating_data;

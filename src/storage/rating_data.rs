@@ -280,3 +280,26 @@ pub fn has_data(conn: &mut DbConn, period: Period) -> Result<bool, StorageError>
         .optional())?;
     Ok(surveys.is_some() || complaints.is_some() || inspections.is_some())
 }
+
+/// Every contract of one community.
+pub fn contracts_of(conn: &mut DbConn, community: &str) -> Result<Vec<ContractIn>, StorageError> {
+    let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> =
+        with_conn!(conn, |c| contracts::table
+            .filter(contracts::community_code.eq(community))
+            .select((
+                contracts::community_code,
+                contracts::company_code,
+                contracts::start_date,
+                contracts::end_date
+            ))
+            .load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(|(community_code, company_code, start, end)| ContractIn {
+            community_code,
+            company_code,
+            start,
+            end,
+        })
+        .collect())
+}

@@ -274,3 +274,12 @@ pub fn company(conn: &mut DbConn, code: &str) -> QueryResult<Option<Company>> {
         .first(c)
         .optional())
 }
+
+/// The catalogue code of a conduct record.
+pub fn conduct_code(conn: &mut DbConn, record_id: &str) -> QueryResult<Option<String>> {
+    with_conn!(conn, |c| conduct_records::table
+        .find(record_id)
+        .select(conduct_records::code)
+        .first(c)
+        .optional())
+}

@@ -13,6 +13,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    appeals (id) {
+        id -> BigInt,
+        record_kind -> Text,
+        record_id -> Text,
+        company_code -> Text,
+        reason -> Text,
+        filed_by -> Text,
+        filed_at -> Timestamp,
+        status -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_reason -> Nullable<Text>,
+        rerun_runs -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> BigInt,
         actor -> Text,
@@ -209,6 +226,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
+    appeals,
     audit_log,
     communities,
     companies,

@@ -1,0 +1,294 @@
+//! Appeals (异议申诉) as a service: who may appeal which record and until
+//! when, deciding, and — when an appeal is upheld — draft re-runs of every
+//! published quarter the revoked record touched, each with its diff.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::diff::{self, RunDiff};
+use crate::domain::{months_before, Period};
+use crate::rating;
+use crate::rules::RuleBook;
+use crate::scoring::ownership;
+use crate::storage::appeals::{self, Appeal, AppealError, RecordKind};
+use crate::storage::{rating_data, runs, Database, StorageError};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealSettings {
+    /// Days after a record's import during which its company may appeal.
+    pub window_days: u32,
+    /// Working days (Monday–Friday) an appeal may wait for a decision before it is overdue.
+    pub review_working_days: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// Not found, or not the company's own: the same answer, so nothing leaks.
+    #[error("no such record of your company")]
+    NoSuchRecord,
+    #[error("the record was revoked already")]
+    Revoked,
+    #[error("the appeal window closed on {0}: appeals are possible for {1} days after a record's import")]
+    WindowClosed(NaiveDate, u32),
+    #[error("give a reason for the appeal")]
+    NoReason,
+    #[error(transparent)]
+    Appeal(#[from] AppealError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Working days (Monday–Friday) after `from`, up to and including `to`.
+pub fn working_days_between(from: NaiveDate, to: NaiveDate) -> u32 {
+    from.iter_days()
+        .skip(1)
+        .take_while(|d| *d <= to)
+        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        .fold(0, |n, _| n + 1)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppealView {
+    #[serde(flatten)]
+    pub appeal: Appeal,
+    /// Pending longer than `review_working_days` working days.
+    pub overdue: bool,
+}
+
+pub fn view(appeal: Appeal, settings: &AppealSettings, today: NaiveDate) -> AppealView {
+    let overdue = appeal.status == "pending"
+        && working_days_between(appeal.filed_at.date(), today) > settings.review_working_days;
+    AppealView { appeal, overdue }
+}
+
+/// Does `company` own the record? Conduct: the company it names. Complaints
+/// and inspections: the company the community belongs to (§2.1) in the quarter of the record's day.
+fn owns(db: &Database, facts: &appeals::RecordFacts, company: &str) -> Result<bool, StorageError> {
+    if let Some(k) = &facts.company_code {
+        return Ok(k == company);
+    }
+    let (Some(community), Some(day)) = (&facts.community_code, facts.days.first()) else {
+        return Ok(false);
+    };
+    let mut conn = db.get()?;
+    let contracts = rating_data::contracts_of(&mut conn, community)?;
+    let refs: Vec<_> = contracts.iter().collect();
+    Ok(ownership::owner(&refs, Period::containing(*day)) == Some(company))
+}
+
+/// Who appeals which record, and why.
+#[derive(Debug, Clone, Copy)]
+pub struct Filing<'a> {
+    pub company: &'a str,
+    pub kind: RecordKind,
+    pub record_id: &'a str,
+    pub reason: &'a str,
+    pub actor: &'a str,
+}
+
+pub fn file(
+    db: &Database,
+    settings: &AppealSettings,
+    filing: Filing<'_>,
+    now: NaiveDateTime,
+) -> Result<Appeal, FileError> {
+    let Filing {
+        company,
+        kind,
+        record_id,
+        reason,
+        actor,
+    } = filing;
+    if reason.trim().is_empty() {
+        return Err(FileError::NoReason);
+    }
+    let facts = {
+        let mut conn = db.get()?;
+        appeals::record_facts(&mut conn, kind, record_id)?.ok_or(FileError::NoSuchRecord)?
+    };
+    if !owns(db, &facts, company)? {
+        return Err(FileError::NoSuchRecord);
+    }
+    if facts.revoked {
+        return Err(FileError::Revoked);
+    }
+    let closes = facts.imported_at.date() + chrono::Days::new(u64::from(settings.window_days));
+    if now.date() > closes {
+        return Err(FileError::WindowClosed(closes, settings.window_days));
+    }
+    let mut conn = db.get()?;
+    Ok(appeals::file(
+        &mut conn,
+        kind,
+        record_id,
+        company,
+        reason.trim(),
+        actor,
+        now,
+    )?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rerun {
+    pub period: Period,
+    pub run_id: i64,
+    pub against_run: i64,
+    pub diff: RunDiff,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    #[error(transparent)]
+    Appeal(#[from] AppealError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Rating(#[from] rating::RatingError),
+}
+
+/// The published quarters a record took part in.
+fn touched_quarters(
+    db: &Database,
+    book: &RuleBook,
+    appeal: &Appeal,
+    facts: &appeals::RecordFacts,
+) -> Result<Vec<Period>, StorageError> {
+    let mut conn = db.get()?;
+    let published: Vec<Period> = runs::list(&mut conn, None)?
+        .into_iter()
+        .filter(|r| r.status == "published")
+        .filter_map(|r| r.period.parse().ok())
+        .collect();
+    let mut quarters: Vec<Period> = match appeal.record_kind.as_str() {
+        "conduct" => {
+            let Some(&day) = facts.days.first() else {
+                return Ok(Vec::new());
+            };
+            let code = appeal_code(&mut conn, appeal).unwrap_or_default();
+            // Active at E of P under P's rule set: occurred_on <= E and > E − validity.
+            published
+                .iter()
+                .copied()
+                .filter(|p| {
+                    book.for_period(*p)
+                        .and_then(|set| {
+                            set.rules
+                                .conduct
+                                .iter()
+                                .find(|c| c.code == code)
+                                .map(|c| c.validity_months)
+                        })
+                        .is_some_and(|m| day <= p.end() && day > months_before(p.end(), m))
+                })
+                .collect()
+        }
+        _ => facts
+            .days
+            .iter()
+            .map(|d| Period::containing(*d))
+            .filter(|p| published.contains(p))
+            .collect(),
+    };
+    quarters.sort();
+    quarters.dedup();
+    Ok(quarters)
+}
+
+fn appeal_code(conn: &mut crate::storage::DbConn, appeal: &Appeal) -> Option<String> {
+    crate::storage::records::conduct_code(conn, &appeal.record_id)
+        .ok()
+        .flatten()
+}
+
+/// Decides an appeal; an upheld one revokes the record and re-rates every
+/// published quarter it touched as a draft, returned with its diff.
+pub fn decide(
+    db: &Database,
+    book: &RuleBook,
+    id: i64,
+    uphold: bool,
+    reason: &str,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<(Appeal, Vec<Rerun>), DecideError> {
+    let appeal = {
+        let mut conn = db.get()?;
+        appeals::get(&mut conn, id)?.ok_or(AppealError::NotFound(id))?
+    };
+    let kind = match appeal.record_kind.as_str() {
+        "complaint" => RecordKind::Complaint,
+        "inspection" => RecordKind::Inspection,
+        _ => RecordKind::Conduct,
+    };
+    let facts = {
+        let mut conn = db.get()?;
+        appeals::record_facts(&mut conn, kind, &appeal.record_id)?
+    };
+    let quarters = match (&facts, uphold) {
+        (Some(f), true) => touched_quarters(db, book, &appeal, f)?,
+        _ => Vec::new(),
+    };
+    let decided = {
+        let mut conn = db.get()?;
+        appeals::decide(&mut conn, id, uphold, reason, actor, now)?
+    };
+    let mut reruns = Vec::new();
+    for period in quarters {
+        let published = {
+            let mut conn = db.get()?;
+            runs::published_run(&mut conn, period)?
+        };
+        let Some(published) = published else { continue };
+        let set = book
+            .sets
+            .iter()
+            .find(|s| s.sha256 == published.rule_sha256)
+            .cloned()
+            .map(Ok)
+            .unwrap_or_else(|| rating::rules_for(book, period, None))?;
+        let summary = rating::rate_period(db, period, &set, &format!("appeal:{id}"), false)?;
+        let mut conn = db.get()?;
+        let before = runs::results(&mut conn, &published)?;
+        let after_run = runs::get(&mut conn, summary.run_id)?
+            .ok_or(StorageError::Query(diesel::result::Error::NotFound))?;
+        let after = runs::results(&mut conn, &after_run)?;
+        reruns.push(Rerun {
+            period,
+            run_id: summary.run_id,
+            against_run: published.id,
+            diff: diff::diff(&before, &after),
+        });
+    }
+    if !reruns.is_empty() {
+        let mut conn = db.get()?;
+        appeals::set_reruns(
+            &mut conn,
+            id,
+            &reruns.iter().map(|r| r.run_id).collect::<Vec<_>>(),
+        )?;
+    }
+    let decided = {
+        let mut conn = db.get()?;
+        appeals::get(&mut conn, id)?.unwrap_or(decided)
+    };
+    Ok((decided, reruns))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn working_days_skip_weekends() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // Friday 2026-11-20 → Friday 2026-11-27: Mon–Fri = 5.
+        assert_eq!(working_days_between(d("2026-11-20"), d("2026-11-27")), 5);
+        assert_eq!(
+            working_days_between(d("2026-11-20"), d("2026-11-22")),
+            0,
+            "a weekend"
+        );
+        assert_eq!(working_days_between(d("2026-11-20"), d("2026-11-20")), 0);
+    }
+}

@@ -1,0 +1,146 @@
+//! Appeals over HTTP: companies file and follow their own; admins decide.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::auth::Caller;
+use super::ApiError;
+use crate::appeals::{self as service, DecideError, FileError};
+use crate::configuration::Settings;
+use crate::rules::RuleBook;
+use crate::storage::appeals::{self, AppealError, RecordKind};
+use crate::storage::users::Role;
+use crate::storage::Database;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAppeal {
+    record_kind: RecordKind,
+    record_id: String,
+    reason: String,
+}
+
+pub async fn file(
+    body: web::Json<NewAppeal>,
+    caller: Caller,
+    db: web::Data<Database>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    let company = match caller.require_user()? {
+        Role::Company { company_code } => company_code.clone(),
+        _ => return Err(ApiError::Forbidden),
+    };
+    let body = body.into_inner();
+    let actor = caller.actor();
+    let db = db.get_ref().clone();
+    let appeal_settings = settings.appeals.clone();
+    let now = chrono::Local::now().naive_local();
+    let appeal = web::block(move || {
+        service::file(
+            &db,
+            &appeal_settings,
+            service::Filing {
+                company: &company,
+                kind: body.record_kind,
+                record_id: &body.record_id,
+                reason: &body.reason,
+                actor: &actor,
+            },
+            now,
+        )
+    })
+    .await?
+    .map_err(|e| match e {
+        FileError::NoSuchRecord => ApiError::NotFound,
+        FileError::NoReason => ApiError::bad_request("no_reason", e.to_string()),
+        FileError::Revoked | FileError::Appeal(AppealError::Duplicate(_)) => {
+            ApiError::Conflict(e.to_string())
+        }
+        FileError::WindowClosed(..) => ApiError::Unprocessable {
+            code: "appeal_window_closed",
+            message: e.to_string(),
+            details: serde_json::Value::Null,
+        },
+        FileError::Appeal(other) => ApiError::Internal(other.to_string()),
+        FileError::Storage(s) => s.into(),
+    })?;
+    Ok(HttpResponse::Created().json(service::view(appeal, &settings.appeals, now.date())))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+}
+
+pub async fn list(
+    query: web::Query<ListQuery>,
+    caller: Caller,
+    db: web::Data<Database>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    let company = match caller.require_user()? {
+        Role::Company { company_code } => Some(company_code.clone()),
+        _ => None,
+    };
+    let status = query.into_inner().status;
+    if let Some(s) = &status {
+        if !["pending", "upheld", "rejected"].contains(&s.as_str()) {
+            return Err(ApiError::bad_request(
+                "bad_query",
+                "status must be pending, upheld or rejected",
+            ));
+        }
+    }
+    let db = db.get_ref().clone();
+    let list = web::block(move || {
+        let mut conn = db.get()?;
+        appeals::list(&mut conn, company.as_deref(), status.as_deref())
+    })
+    .await??;
+    let today = chrono::Local::now().date_naive();
+    let views: Vec<_> = list
+        .into_iter()
+        .map(|a| service::view(a, &settings.appeals, today))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "appeals": views })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    uphold: bool,
+    reason: String,
+}
+
+pub async fn decide(
+    path: web::Path<i64>,
+    body: web::Json<Decision>,
+    caller: Caller,
+    db: web::Data<Database>,
+    book: web::Data<RuleBook>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let body = body.into_inner();
+    if body.reason.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "no_reason",
+            "give a reason for the decision",
+        ));
+    }
+    let id = path.into_inner();
+    let actor = caller.actor();
+    let db = db.get_ref().clone();
+    let book = book.get_ref().clone();
+    let now = chrono::Local::now().naive_local();
+    let (appeal, reruns) = web::block(move || {
+        service::decide(&db, &book, id, body.uphold, body.reason.trim(), &actor, now)
+    })
+    .await?
+    .map_err(|e| match e {
+        DecideError::Appeal(AppealError::NotFound(_)) => ApiError::NotFound,
+        DecideError::Appeal(AppealError::Decided(_)) => ApiError::Conflict(e.to_string()),
+        DecideError::Storage(s) => s.into(),
+        other => ApiError::Internal(other.to_string()),
+    })?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "appeal": appeal, "reruns": reruns })))
+}

@@ -1,0 +1,327 @@
+//! Appeals against records, and revoking a record when one is upheld.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::audit::{self, NewAuditEntry};
+use super::schema::{appeals, complaints, conduct_records, import_batches, inspections};
+use super::{DbConn, StorageError};
+use crate::with_conn;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    Complaint,
+    Inspection,
+    Conduct,
+}
+
+impl RecordKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Complaint => "complaint",
+            Self::Inspection => "inspection",
+            Self::Conduct => "conduct",
+        }
+    }
+
+    fn entity(self) -> &'static str {
+        match self {
+            Self::Complaint => "complaints",
+            Self::Inspection => "inspections",
+            Self::Conduct => "conduct_records",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
+#[diesel(table_name = appeals)]
+pub struct Appeal {
+    pub id: i64,
+    pub record_kind: String,
+    pub record_id: String,
+    pub company_code: String,
+    pub reason: String,
+    pub filed_by: String,
+    pub filed_at: NaiveDateTime,
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decision_reason: Option<String>,
+    pub rerun_runs: Option<String>,
+}
+
+/// What the appeal rules need to know of a record.
+#[derive(Debug, Clone)]
+pub struct RecordFacts {
+    /// The company a conduct record names, else None (decided by the community).
+    pub company_code: Option<String>,
+    pub community_code: Option<String>,
+    /// The days that place the record in quarters: a complaint's day, an
+    /// inspection's day and its rectification due date, a conduct record's day.
+    pub days: Vec<NaiveDate>,
+    pub imported_at: NaiveDateTime,
+    pub revoked: bool,
+}
+
+pub fn record_facts(
+    conn: &mut DbConn,
+    kind: RecordKind,
+    id: &str,
+) -> Result<Option<RecordFacts>, StorageError> {
+    Ok(match kind {
+        RecordKind::Complaint => {
+            let row: Option<(String, NaiveDateTime, Option<NaiveDateTime>, NaiveDateTime)> =
+                with_conn!(conn, |c| complaints::table
+                    .inner_join(
+                        import_batches::table.on(import_batches::id.eq(complaints::batch_id))
+                    )
+                    .filter(complaints::complaint_id.eq(id))
+                    .select((
+                        complaints::community_code,
+                        complaints::received_at,
+                        complaints::revoked_at,
+                        import_batches::imported_at
+                    ))
+                    .first(c)
+                    .optional())?;
+            row.map(|(community, received, revoked, imported_at)| RecordFacts {
+                company_code: None,
+                community_code: Some(community),
+                days: vec![received.date()],
+                imported_at,
+                revoked: revoked.is_some(),
+            })
+        }
+        RecordKind::Inspection => {
+            type Row = (
+                String,
+                NaiveDate,
+                Option<NaiveDate>,
+                Option<NaiveDateTime>,
+                NaiveDateTime,
+            );
+            let row: Option<Row> = with_conn!(conn, |c| inspections::table
+                .inner_join(import_batches::table.on(import_batches::id.eq(inspections::batch_id)))
+                .filter(inspections::inspection_id.eq(id))
+                .select((
+                    inspections::community_code,
+                    inspections::inspected_on,
+                    inspections::rectification_due,
+                    inspections::revoked_at,
+                    import_batches::imported_at,
+                ))
+                .first(c)
+                .optional())?;
+            row.map(|(community, on, due, revoked, imported_at)| RecordFacts {
+                company_code: None,
+                community_code: Some(community),
+                days: std::iter::once(on).chain(due).collect(),
+                imported_at,
+                revoked: revoked.is_some(),
+            })
+        }
+        RecordKind::Conduct => {
+            let row: Option<(String, NaiveDate, Option<NaiveDateTime>, NaiveDateTime)> =
+                with_conn!(conn, |c| conduct_records::table
+                    .inner_join(
+                        import_batches::table.on(import_batches::id.eq(conduct_records::batch_id))
+                    )
+                    .filter(conduct_records::record_id.eq(id))
+                    .select((
+                        conduct_records::company_code,
+                        conduct_records::occurred_on,
+                        conduct_records::revoked_at,
+                        import_batches::imported_at
+                    ))
+                    .first(c)
+                    .optional())?;
+            row.map(|(company, on, revoked, imported_at)| RecordFacts {
+                company_code: Some(company),
+                community_code: None,
+                days: vec![on],
+                imported_at,
+                revoked: revoked.is_some(),
+            })
+        }
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppealError {
+    #[error("record {0} has an appeal already; there is one appeal per record")]
+    Duplicate(String),
+    #[error("appeal {0} was decided already")]
+    Decided(i64),
+    #[error("there is no appeal {0}")]
+    NotFound(i64),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<diesel::result::Error> for AppealError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppealError::Storage(e.into())
+    }
+}
+
+pub fn file(
+    conn: &mut DbConn,
+    kind: RecordKind,
+    record_id: &str,
+    company: &str,
+    reason: &str,
+    actor: &str,
+    at: NaiveDateTime,
+) -> Result<Appeal, AppealError> {
+    conn.transaction(|conn| {
+        let existing: i64 = with_conn!(conn, |c| appeals::table
+            .filter(appeals::record_kind.eq(kind.as_str()))
+            .filter(appeals::record_id.eq(record_id))
+            .count()
+            .get_result(c))?;
+        if existing > 0 {
+            return Err(AppealError::Duplicate(record_id.into()));
+        }
+        let id: i64 = with_conn!(conn, |c| diesel::insert_into(appeals::table)
+            .values((
+                appeals::record_kind.eq(kind.as_str()),
+                appeals::record_id.eq(record_id),
+                appeals::company_code.eq(company),
+                appeals::reason.eq(reason),
+                appeals::filed_by.eq(actor),
+                appeals::filed_at.eq(at),
+                appeals::status.eq("pending"),
+            ))
+            .returning(appeals::id)
+            .get_result(c))?;
+        get(conn, id)?.ok_or(AppealError::NotFound(id))
+    })
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<Appeal>, StorageError> {
+    Ok(with_conn!(conn, |c| appeals::table
+        .find(id)
+        .select(Appeal::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// Appeals, newest first; of one company and/or status when given.
+pub fn list(
+    conn: &mut DbConn,
+    company: Option<&str>,
+    status: Option<&str>,
+) -> Result<Vec<Appeal>, StorageError> {
+    Ok(with_conn!(conn, |c| {
+        let mut q = appeals::table
+            .select(Appeal::as_select())
+            .order(appeals::id.desc())
+            .into_boxed();
+        if let Some(k) = company {
+            q = q.filter(appeals::company_code.eq(k.to_string()));
+        }
+        if let Some(s) = status {
+            q = q.filter(appeals::status.eq(s.to_string()));
+        }
+        q.load(c)
+    })?)
+}
+
+/// Decides a pending appeal. Upheld: the record is revoked and audited, in
+/// the same transaction.
+pub fn decide(
+    conn: &mut DbConn,
+    id: i64,
+    uphold: bool,
+    reason: &str,
+    actor: &str,
+    at: NaiveDateTime,
+) -> Result<Appeal, AppealError> {
+    conn.transaction(|conn| {
+        let appeal = get(conn, id)?.ok_or(AppealError::NotFound(id))?;
+        if appeal.status != "pending" {
+            return Err(AppealError::Decided(id));
+        }
+        let status = if uphold { "upheld" } else { "rejected" };
+        with_conn!(conn, |c| diesel::update(appeals::table.find(id))
+            .set((
+                appeals::status.eq(status),
+                appeals::decided_by.eq(Some(actor)),
+                appeals::decided_at.eq(Some(at)),
+                appeals::decision_reason.eq(Some(reason)),
+            ))
+            .execute(c))?;
+        if uphold {
+            let kind = match appeal.record_kind.as_str() {
+                "complaint" => RecordKind::Complaint,
+                "inspection" => RecordKind::Inspection,
+                _ => RecordKind::Conduct,
+            };
+            let rid = appeal.record_id.as_str();
+            let changed = match kind {
+                RecordKind::Complaint => {
+                    with_conn!(conn, |c| diesel::update(complaints::table.find(rid))
+                        .set(complaints::revoked_at.eq(Some(at)))
+                        .execute(c))?
+                }
+                RecordKind::Inspection => {
+                    with_conn!(conn, |c| diesel::update(inspections::table.find(rid))
+                        .set(inspections::revoked_at.eq(Some(at)))
+                        .execute(c))?
+                }
+                RecordKind::Conduct => {
+                    with_conn!(conn, |c| diesel::update(conduct_records::table.find(rid))
+                        .set(conduct_records::revoked_at.eq(Some(at)))
+                        .execute(c))?
+                }
+            };
+            if changed != 1 {
+                return Err(AppealError::Storage(StorageError::Query(
+                    diesel::result::Error::NotFound,
+                )));
+            }
+            audit::append(
+                conn,
+                &[NewAuditEntry {
+                    actor: actor.into(),
+                    at,
+                    entity: kind.entity().into(),
+                    entity_key: rid.into(),
+                    action: "revoke_by_appeal".into(),
+                    old_values: Some(serde_json::json!({ "revoked_at": null }).to_string()),
+                    new_values: Some(
+                        serde_json::json!({ "revoked_at": at, "appeal": id, "reason": reason })
+                            .to_string(),
+                    ),
+                    batch_id: None,
+                }],
+            )?;
+        }
+        audit::append(
+            conn,
+            &[NewAuditEntry {
+                actor: actor.into(),
+                at,
+                entity: "appeals".into(),
+                entity_key: id.to_string(),
+                action: format!("appeal_{status}"),
+                old_values: None,
+                new_values: Some(
+                    serde_json::json!({ "status": status, "reason": reason }).to_string(),
+                ),
+                batch_id: None,
+            }],
+        )?;
+        get(conn, id)?.ok_or(AppealError::NotFound(id))
+    })
+}
+
+pub fn set_reruns(conn: &mut DbConn, id: i64, runs: &[i64]) -> Result<(), StorageError> {
+    let text = serde_json::to_string(runs).unwrap_or_else(|_| "[]".into());
+    with_conn!(conn, |c| diesel::update(appeals::table.find(id))
+        .set(appeals::rerun_runs.eq(Some(text)))
+        .execute(c))?;
+    Ok(())
+}
