@@ -428,6 +428,110 @@ fn an_upheld_appeal_revokes_the_record_and_reruns_with_a_diff(t: TestDb) {
     });
 }
 
+on_both_backends! {
+    every_documented_operation_keeps_its_access_rule => super::every_documented_operation_keeps_its_access_rule;
+}
+
+/// Expected status for [anonymous, company (probing another company), inspector, admin];
+/// 2 stands for any 2xx.
+fn expected_for(access: &str, path: &str) -> [u16; 4] {
+    match access {
+        "public" => [2, 2, 2, 2],
+        "own_company" => [401, 404, 2, 2],
+        "official" => [401, 403, 2, 2],
+        "admin" => [401, 403, 403, 2],
+        "importer" if path.contains("{kind}") => [401, 403, 2, 2],
+        "company" => [401, 2, 403, 403],
+        "signed_in" => [401, 2, 2, 2],
+        other => panic!("undocumented access rule {other}"),
+    }
+}
+
+fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        // An appeal to decide, filed before the table runs.
+        let own_record = serde_json::json!({ "record_kind": "complaint", "record_id": "T000000715", "reason": "重复受理" });
+        let (_, pending) = api
+            .call(
+                Method::POST,
+                "/appeals",
+                Some(COMPANY),
+                json_body(own_record),
+            )
+            .await;
+        let appeal_id = pending["id"].as_i64().unwrap().to_string();
+        let (_, sets) = api.get("/rule-sets", Some(ADMIN)).await;
+        let sha = sets["rule_sets"][0]["sha256"].as_str().unwrap().to_string();
+        let (status, doc) = api.get("/openapi.json", None).await;
+        assert_eq!(status.as_u16(), 200);
+        let paths = doc["paths"].as_object().unwrap();
+        let mut operations = 0;
+        for (path, item) in paths {
+            for (method, op) in item.as_object().unwrap() {
+                operations += 1;
+                let access = op["x-access"].as_str().unwrap();
+                let concrete = path
+                    .replace("{period}", "2025Q3")
+                    .replace("{code}", OTHER)
+                    .replace("{kind}", "surveys")
+                    .replace("{sha}", &sha)
+                    .replace("/runs/{id}", &format!("/runs/{}", api.draft_run))
+                    .replace("/appeals/{id}", &format!("/appeals/{appeal_id}"));
+                // The draft's quarter has no published run: name the one to compare with.
+                let concrete = if path.ends_with("/diff") {
+                    format!("{concrete}?against=1")
+                } else {
+                    concrete
+                };
+                let body = match (method.as_str(), path.as_str()) {
+                    ("post", "/imports/{kind}") => Some(("text/csv", b"response_id,community_code,surveyed_on,respondent,overall\nS-doc-1,C000001,2026-02-01,H1,5\n".to_vec())),
+                    ("post", "/runs") => json_body(serde_json::json!({ "period": "2026Q2" })),
+                    ("post", "/rule-sets/validate") => Some(("application/toml", EXAMPLE_RULES.as_bytes().to_vec())),
+                    ("post", "/what-if") => Some(("application/json", what_if_body(EXAMPLE_RULES))),
+                    ("post", "/appeals") => json_body(serde_json::json!({ "record_kind": "complaint", "record_id": "T000000716", "reason": "重复受理" })),
+                    ("post", "/appeals/{id}/decision") => json_body(serde_json::json!({ "uphold": false, "reason": "证据不足" })),
+                    ("post", "/runs/{id}/publish") => None,
+                    ("post", other) => panic!("no test body for POST {other}: add one"),
+                    _ => None,
+                };
+                let m = if method == "post" {
+                    Method::POST
+                } else {
+                    Method::GET
+                };
+                let tokens = [None, Some(COMPANY), Some(INSPECTOR), Some(ADMIN)];
+                for (token, want) in tokens.into_iter().zip(expected_for(access, path)) {
+                    let (status, json) = api.call(m.clone(), &concrete, token, body.clone()).await;
+                    let ok = if want == 2 {
+                        status.is_success()
+                    } else {
+                        status.as_u16() == want
+                    };
+                    assert!(
+                        ok,
+                        "{method} {concrete} ({access}) as {token:?}: {status} {json}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            operations,
+            propcredit::http::endpoints::ENDPOINTS.len(),
+            "every endpoint is documented once"
+        );
+        let docs = reqwest::get(api.base.replace("/api/v1", "/api/docs"))
+            .await
+            .unwrap();
+        assert_eq!(docs.status().as_u16(), 200);
+        let html = docs.text().await.unwrap();
+        assert!(
+            html.contains("/api/v1/openapi.json") && !html.contains("https://"),
+            "the docs page works offline"
+        );
+    });
+}
+
 fn every_role_gets_what_it_may_and_nothing_more(t: TestDb) {
     run_async(async {
         let api = setup(&t, |_| {}).await;
