@@ -57,12 +57,14 @@ impl Application {
         let db = web::Data::new(db);
         let rules = web::Data::new(rules);
         let settings_data = web::Data::new(settings.clone());
+        let throttle = web::Data::new(crate::http::session::LoginThrottle::default());
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Logger::new("%r %s %b bytes %D ms"))
                 .app_data(db.clone())
                 .app_data(rules.clone())
                 .app_data(settings_data.clone())
+                .app_data(throttle.clone())
                 .app_data(web::PayloadConfig::new(upload_limit))
                 .configure(crate::http::routes)
         })

@@ -67,6 +67,14 @@ impl Caller {
     }
 }
 
+/// The cookie a web sign-in sets.
+pub const SESSION_COOKIE: &str = "propcredit_session";
+
+enum Credential {
+    Token(String),
+    Session(String),
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;
@@ -76,20 +84,29 @@ impl FromRequest for Caller {
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
             .map(|h| h.to_str().map(str::to_owned));
+        let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
         let db = req.app_data::<web::Data<Database>>().cloned();
         Box::pin(async move {
-            let token = match header {
-                None => return Ok(Caller::Anonymous),
-                Some(Ok(value)) => match value.strip_prefix("Bearer ") {
-                    Some(token) if !token.trim().is_empty() => token.trim().to_string(),
+            let credential = match (header, cookie) {
+                (None, None) => return Ok(Caller::Anonymous),
+                (Some(Ok(value)), _) => match value.strip_prefix("Bearer ") {
+                    Some(token) if !token.trim().is_empty() => {
+                        Credential::Token(token.trim().to_string())
+                    }
                     _ => return Err(ApiError::Unauthenticated),
                 },
-                Some(Err(_)) => return Err(ApiError::Unauthenticated),
+                (Some(Err(_)), _) => return Err(ApiError::Unauthenticated),
+                (None, Some(session)) => Credential::Session(session),
             };
             let db = db.ok_or_else(|| ApiError::Internal("no database in the app data".into()))?;
             let user = web::block(move || {
                 let mut conn = db.get()?;
-                users::by_token(&mut conn, &token)
+                match credential {
+                    Credential::Token(t) => users::by_token(&mut conn, &t),
+                    Credential::Session(s) => {
+                        users::by_session(&mut conn, &s, chrono::Local::now().naive_local())
+                    }
+                }
             })
             .await??;
             let user = user.ok_or(ApiError::Unauthenticated)?;
@@ -114,4 +131,15 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .hash_password(password.as_bytes(), &salt)
         .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?
         .to_string())
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }

@@ -7,7 +7,7 @@ use actix_web::{web, Route};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::{appeals, audit, companies, imports, ratings, rule_sets, runs};
+use super::{appeals, audit, companies, imports, ratings, rule_sets, runs, session};
 
 /// Who may call an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -27,6 +27,8 @@ pub enum Access {
     Company,
     /// Any signed-in user (a company sees only its own items).
     SignedIn,
+    /// Anyone with a name and password.
+    SignIn,
 }
 
 pub struct Endpoint {
@@ -62,6 +64,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { method: "post", path: "/appeals", summary: "Appeal against one of your company's records (异议申诉)", access: Access::Company, query: &[], body: &["application/json"], route: || web::post().to(appeals::file) },
     Endpoint { method: "post", path: "/appeals/{id}/decision", summary: "Uphold or reject an appeal; upheld revokes the record and re-runs the quarters it touched", access: Access::Admin, query: &[], body: &["application/json"], route: || web::post().to(appeals::decide) },
     Endpoint { method: "get", path: "/audit", summary: "The audit log", access: Access::Admin, query: &["entity", "actor", "from", "to"], body: &[], route: || web::get().to(audit::list) },
+    Endpoint { method: "post", path: "/session", summary: "Sign in with name and password: sets an HttpOnly session cookie; five failures lock the name for 15 minutes (429)", access: Access::SignIn, query: &[], body: &["application/json"], route: || web::post().to(session::sign_in) },
+    Endpoint { method: "delete", path: "/session", summary: "Sign out: ends the session of the cookie", access: Access::SignedIn, query: &[], body: &[], route: || web::delete().to(session::sign_out) },
     Endpoint { method: "get", path: "/openapi.json", summary: "This document", access: Access::Public, query: &[], body: &[], route: || web::get().to(openapi_json) },
 ];
 
@@ -97,7 +101,7 @@ pub fn openapi() -> Value {
                 "default": { "description": "An error: {\"error\": stable_snake_case_code, \"message\": …}", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
             }
         });
-        if e.access != Access::Public {
+        if !matches!(e.access, Access::Public | Access::SignIn) {
             op["security"] = json!([{ "bearer": [] }]);
         }
         if !e.body.is_empty() {

@@ -12,6 +12,7 @@ mod imports;
 mod ratings;
 mod rule_sets;
 mod runs;
+pub mod session;
 
 use actix_web::web;
 

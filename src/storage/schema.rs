@@ -189,6 +189,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_sha256 -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     survey_responses (response_id) {
         response_id -> Text,
         community_code -> Text,
@@ -210,6 +221,7 @@ diesel::joinable!(contracts -> companies (company_code));
 diesel::joinable!(fee_rows -> communities (community_code));
 diesel::joinable!(inspections -> communities (community_code));
 diesel::joinable!(run_results -> rating_runs (run_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(survey_responses -> communities (community_code));
 
 diesel::table! {
@@ -238,6 +250,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     inspections,
     rating_runs,
     run_results,
+    sessions,
     survey_responses,
     users,
 );

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::audit::{self, NewAuditEntry};
-use super::schema::{api_tokens, users};
+use super::schema::{api_tokens, sessions, users};
 use super::{DbConn, StorageError};
 use crate::with_conn;
 
@@ -208,6 +208,61 @@ pub fn by_token(conn: &mut DbConn, token: &str) -> Result<Option<User>, StorageE
         .inner_join(users::table)
         .filter(api_tokens::token_sha256.eq(digest))
         .filter(api_tokens::revoked_at.is_null())
+        .filter(users::revoked_at.is_null())
+        .select(User::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// An active user by name (for sign-in).
+pub fn active_by_name(conn: &mut DbConn, name: &str) -> Result<Option<User>, StorageError> {
+    Ok(with_conn!(conn, |c| users::table
+        .filter(users::name.eq(name))
+        .filter(users::revoked_at.is_null())
+        .select(User::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn start_session(
+    conn: &mut DbConn,
+    user_id: i64,
+    token: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> Result<(), StorageError> {
+    with_conn!(conn, |c| diesel::insert_into(sessions::table)
+        .values((
+            sessions::user_id.eq(user_id),
+            sessions::token_sha256.eq(token_digest(token)),
+            sessions::created_at.eq(now),
+            sessions::expires_at.eq(expires_at),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+pub fn end_session(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> Result<(), StorageError> {
+    with_conn!(conn, |c| diesel::update(
+        sessions::table.filter(sessions::token_sha256.eq(token_digest(token)))
+    )
+    .set(sessions::ended_at.eq(Some(now)))
+    .execute(c))?;
+    Ok(())
+}
+
+/// The active user of a live session.
+pub fn by_session(
+    conn: &mut DbConn,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<Option<User>, StorageError> {
+    let digest = token_digest(token);
+    Ok(with_conn!(conn, |c| sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_sha256.eq(digest))
+        .filter(sessions::ended_at.is_null())
+        .filter(sessions::expires_at.gt(now))
         .filter(users::revoked_at.is_null())
         .select(User::as_select())
         .first(c)

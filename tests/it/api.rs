@@ -29,6 +29,8 @@ struct Api {
 
 /// Tokens are fixed strings so the table below can name them.
 const ADMIN: &str = "pc_admin";
+/// The password of the users "pat" (admin) and "lou" (inspector).
+const PASSWORD: &str = "correct horse battery";
 const ADMIN2: &str = "pc_admin2";
 const INSPECTOR: &str = "pc_inspector";
 const COMPANY: &str = "pc_company";
@@ -56,6 +58,27 @@ async fn setup(t: &TestDb, configure: impl FnOnce(&mut Settings)) -> Api {
         ] {
             users::add(&mut conn, name, role, company, None, token, "test").unwrap();
         }
+        let hash = propcredit::http::auth::hash_password(PASSWORD).unwrap();
+        users::add(
+            &mut conn,
+            "pat",
+            "admin",
+            None,
+            Some(hash.clone()),
+            "pc_pat",
+            "test",
+        )
+        .unwrap();
+        users::add(
+            &mut conn,
+            "lou",
+            "inspector",
+            None,
+            Some(hash),
+            "pc_lou",
+            "test",
+        )
+        .unwrap();
         drop(conn);
         let mut draft = 0;
         for (p, publish) in [("2025Q3", true), ("2025Q4", true), ("2026Q1", false)] {
@@ -231,7 +254,11 @@ fn what_if_previews_without_touching_published_results(t: TestDb) {
         assert!(!diff["diff"]["total_changes"].as_array().unwrap().is_empty());
         // The audit log shows who added users.
         let (_, audit) = api.get("/audit?entity=users", Some(ADMIN)).await;
-        assert_eq!(audit["entries"].as_array().unwrap().len(), 4);
+        assert_eq!(
+            audit["entries"].as_array().unwrap().len(),
+            6,
+            "six users were added"
+        );
         let (_, none) = api
             .get("/audit?entity=users&from=2999-01-01", Some(ADMIN))
             .await;
@@ -443,6 +470,7 @@ fn expected_for(access: &str, path: &str) -> [u16; 4] {
         "importer" if path.contains("{kind}") => [401, 403, 2, 2],
         "company" => [401, 2, 403, 403],
         "signed_in" => [401, 2, 2, 2],
+        "sign_in" => [2, 2, 2, 2],
         other => panic!("undocumented access rule {other}"),
     }
 }
@@ -492,13 +520,14 @@ fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
                     ("post", "/appeals") => json_body(serde_json::json!({ "record_kind": "complaint", "record_id": "T000000716", "reason": "重复受理" })),
                     ("post", "/appeals/{id}/decision") => json_body(serde_json::json!({ "uphold": false, "reason": "证据不足" })),
                     ("post", "/runs/{id}/publish") => None,
+                    ("post", "/session") => json_body(serde_json::json!({ "name": "pat", "password": PASSWORD })),
                     ("post", other) => panic!("no test body for POST {other}: add one"),
                     _ => None,
                 };
-                let m = if method == "post" {
-                    Method::POST
-                } else {
-                    Method::GET
+                let m = match method.as_str() {
+                    "post" => Method::POST,
+                    "delete" => Method::DELETE,
+                    _ => Method::GET,
                 };
                 let tokens = [None, Some(COMPANY), Some(INSPECTOR), Some(ADMIN)];
                 for (token, want) in tokens.into_iter().zip(expected_for(access, path)) {
@@ -528,6 +557,93 @@ fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
         assert!(
             html.contains("/api/v1/openapi.json") && !html.contains("https://"),
             "the docs page works offline"
+        );
+    });
+}
+
+on_both_backends! {
+    a_password_signs_in_with_a_cookie_and_failures_are_throttled => super::a_password_signs_in_with_a_cookie_and_failures_are_throttled;
+}
+
+fn a_password_signs_in_with_a_cookie_and_failures_are_throttled(t: TestDb) {
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let sign_in = |name: &str, password: &str| {
+            let body = serde_json::json!({ "name": name, "password": password });
+            api.client
+                .post(format!("{}/session", api.base))
+                .json(&body)
+                .send()
+        };
+        let res = sign_in("pat", PASSWORD).await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let set_cookie = res
+            .headers()
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+            "{set_cookie}"
+        );
+        let cookie = set_cookie.split(';').next().unwrap().to_string();
+        let with_cookie = |method: Method, path: &str| {
+            api.client
+                .request(method, format!("{}{path}", api.base))
+                .header("cookie", cookie.clone())
+                .send()
+        };
+        assert_eq!(
+            with_cookie(Method::GET, "/runs")
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            200,
+            "the cookie signs the admin in"
+        );
+        assert_eq!(
+            with_cookie(Method::DELETE, "/session")
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            204
+        );
+        assert_eq!(
+            with_cookie(Method::GET, "/runs")
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            401,
+            "signed out"
+        );
+        // Five wrong passwords lock the name, even for the right password.
+        for _ in 0..5 {
+            assert_eq!(
+                sign_in("lou", "wrong password!")
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+                401
+            );
+        }
+        let res = sign_in("lou", PASSWORD).await.unwrap();
+        assert_eq!(res.status().as_u16(), 429);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"], "too_many_attempts");
+        // Unknown names and users without a password answer like a wrong password.
+        assert_eq!(
+            sign_in("nobody", PASSWORD).await.unwrap().status().as_u16(),
+            401
+        );
+        assert_eq!(
+            sign_in("ada", PASSWORD).await.unwrap().status().as_u16(),
+            401
         );
     });
 }
