@@ -58,6 +58,7 @@ impl Application {
         let rules = web::Data::new(rules);
         let settings_data = web::Data::new(settings.clone());
         let throttle = web::Data::new(crate::http::session::LoginThrottle::default());
+        let run_cache = web::Data::new(crate::http::ratings::RunCache::default());
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Logger::new("%r %s %b bytes %D ms"))
@@ -65,6 +66,7 @@ impl Application {
                 .app_data(rules.clone())
                 .app_data(settings_data.clone())
                 .app_data(throttle.clone())
+                .app_data(run_cache.clone())
                 .app_data(web::PayloadConfig::new(upload_limit))
                 .configure(crate::http::routes)
         })

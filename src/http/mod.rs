@@ -9,7 +9,7 @@ pub mod endpoints;
 pub mod error;
 mod health;
 mod imports;
-mod ratings;
+pub mod ratings;
 mod rule_sets;
 mod runs;
 pub mod session;

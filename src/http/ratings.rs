@@ -1,5 +1,8 @@
 //! Published rankings and the red and black lists.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -53,20 +56,84 @@ pub struct RankingQuery {
     run_id: Option<i64>,
 }
 
+/// A run's result rows, with the positions of each district's rows (the
+/// filter officials use most), built once when the table is cached.
+pub struct Table {
+    pub rows: Vec<ResultRow>,
+    by_district: HashMap<String, Vec<usize>>,
+}
+
+impl Table {
+    fn new(rows: Vec<ResultRow>) -> Self {
+        let mut by_district: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in rows.iter().enumerate() {
+            by_district.entry(r.district.clone()).or_default().push(i);
+        }
+        Self { rows, by_district }
+    }
+
+    /// The rows of one district (in rank order), or all.
+    fn district(&self, district: Option<&str>) -> Vec<&ResultRow> {
+        match district {
+            None => self.rows.iter().collect(),
+            Some(d) => self
+                .by_district
+                .get(d)
+                .map(|ix| ix.iter().filter_map(|&i| self.rows.get(i)).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Result tables of runs, by run id. A run's rows never change once stored,
+/// so a cached table is always right; only "which run is published" is asked
+/// of the database on each request.
+#[derive(Default)]
+pub struct RunCache {
+    tables: Mutex<Vec<(i64, Arc<Table>)>>,
+}
+
+/// Tables kept: one per quarter a bureau typically browses, plus drafts.
+const CACHED_RUNS: usize = 16;
+
+impl RunCache {
+    fn get(&self, run_id: i64) -> Option<Arc<Table>> {
+        let tables = self.tables.lock().unwrap_or_else(|p| p.into_inner());
+        tables
+            .iter()
+            .find(|(id, _)| *id == run_id)
+            .map(|(_, t)| t.clone())
+    }
+
+    fn put(&self, run_id: i64, table: Arc<Table>) {
+        let mut tables = self.tables.lock().unwrap_or_else(|p| p.into_inner());
+        tables.retain(|(id, _)| *id != run_id);
+        if tables.len() >= CACHED_RUNS {
+            tables.remove(0);
+        }
+        tables.push((run_id, table));
+    }
+}
+
 /// The run a period's table comes from: its published run, or (admins) a named run.
 fn table_of(
     db: &Database,
+    cache: &RunCache,
     period: Period,
     run_id: Option<i64>,
-) -> Result<(Run, Vec<ResultRow>), ApiError> {
+) -> Result<(Run, Arc<Table>), ApiError> {
     let mut conn = db.get()?;
     let run = match run_id {
         Some(id) => runs::get(&mut conn, id)?.filter(|r| r.period == period.to_string()),
         None => runs::published_run(&mut conn, period)?,
     }
     .ok_or(ApiError::NotFound)?;
-    let rows = runs::results(&mut conn, &run)?;
-    Ok((run, rows))
+    if let Some(table) = cache.get(run.id) {
+        return Ok((run, table));
+    }
+    let table = Arc::new(Table::new(runs::results(&mut conn, &run)?));
+    cache.put(run.id, table.clone());
+    Ok((run, table))
 }
 
 pub async fn rankings(
@@ -74,6 +141,7 @@ pub async fn rankings(
     query: web::Query<RankingQuery>,
     caller: Caller,
     db: web::Data<Database>,
+    cache: web::Data<RunCache>,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period(&path)?;
     let q = query.into_inner();
@@ -99,10 +167,11 @@ pub async fn rankings(
         .transpose()?;
     let db = db.get_ref().clone();
     let run_id = q.run_id;
-    let (run, mut rows) = web::block(move || table_of(&db, period, run_id)).await??;
+    let cache = cache.into_inner();
+    let (run, table) = web::block(move || table_of(&db, &cache, period, run_id)).await??;
+    let mut rows: Vec<&ResultRow> = table.district(q.district.as_deref());
     rows.retain(|r| {
-        q.district.as_deref().is_none_or(|d| r.district == d)
-            && q.grade.as_deref().is_none_or(|g| r.grade == g)
+        q.grade.as_deref().is_none_or(|g| r.grade == g)
             && list.is_none_or(|l| r.list == l)
             && q.q
                 .as_deref()
@@ -135,11 +204,11 @@ pub async fn rankings(
     let end = start
         .saturating_add(usize::try_from(per_page).unwrap_or(0))
         .min(matching);
-    let page_rows = &rows[start..end];
+    let page_rows: Vec<&ResultRow> = rows[start..end].to_vec();
     let body = if caller.is_official() {
         serde_json::json!({ "period": period, "run_id": run.id, "status": run.status, "matching": matching, "page": page, "per_page": per_page, "rows": page_rows })
     } else {
-        let public: Vec<PublicRow<'_>> = page_rows.iter().map(PublicRow::from).collect();
+        let public: Vec<PublicRow<'_>> = page_rows.iter().map(|r| PublicRow::from(*r)).collect();
         serde_json::json!({ "period": period, "run_id": run.id, "status": run.status, "matching": matching, "page": page, "per_page": per_page, "rows": public })
     };
     Ok(HttpResponse::Ok().json(body))
@@ -148,12 +217,15 @@ pub async fn rankings(
 async fn list_of(
     period: String,
     db: web::Data<Database>,
+    cache: web::Data<RunCache>,
     which: ListPlacement,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period(&period)?;
     let db = db.get_ref().clone();
-    let (run, rows) = web::block(move || table_of(&db, period, None)).await??;
+    let cache = cache.into_inner();
+    let (run, rows) = web::block(move || table_of(&db, &cache, period, None)).await??;
     let listed: Vec<PublicRow<'_>> = rows
+        .rows
         .iter()
         .filter(|r| r.list == which)
         .map(PublicRow::from)
@@ -164,13 +236,15 @@ async fn list_of(
 pub async fn red_list(
     path: web::Path<String>,
     db: web::Data<Database>,
+    cache: web::Data<RunCache>,
 ) -> Result<HttpResponse, ApiError> {
-    list_of(path.into_inner(), db, ListPlacement::Red).await
+    list_of(path.into_inner(), db, cache, ListPlacement::Red).await
 }
 
 pub async fn black_list(
     path: web::Path<String>,
     db: web::Data<Database>,
+    cache: web::Data<RunCache>,
 ) -> Result<HttpResponse, ApiError> {
-    list_of(path.into_inner(), db, ListPlacement::Black).await
+    list_of(path.into_inner(), db, cache, ListPlacement::Black).await
 }
