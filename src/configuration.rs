@@ -228,6 +228,21 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_file_loads() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/propcredit.example.toml");
+        let s = Settings::load_from(Some(&path), &Overrides::default(), env(&[])).unwrap();
+        assert_eq!(
+            (
+                s.appeals.window_days,
+                s.scheduler.grace_days,
+                s.runs.four_eyes
+            ),
+            (10, 10, false)
+        );
+    }
+
+    #[test]
     fn a_bad_setting_names_its_key() {
         let err = Settings::load_from(
             None,
