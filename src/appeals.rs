@@ -6,10 +6,10 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::diff::{self, RunDiff};
-use crate::domain::{months_before, Period};
+use crate::domain::Period;
 use crate::rating;
 use crate::rules::RuleBook;
-use crate::scoring::ownership;
+use crate::scoring::{conduct_active_at, ownership};
 use crate::storage::appeals::{self, Appeal, AppealError, RecordKind};
 use crate::storage::{rating_data, runs, Database, StorageError};
 
@@ -179,7 +179,7 @@ fn touched_quarters(
                                 .find(|c| c.code == code)
                                 .map(|c| c.validity_months)
                         })
-                        .is_some_and(|m| day <= p.end() && day > months_before(p.end(), m))
+                        .is_some_and(|m| conduct_active_at(day, p.end(), m))
                 })
                 .collect()
         }

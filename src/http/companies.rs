@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::auth::Caller;
 use super::ratings::parse_period;
 use super::ApiError;
-use crate::domain::{months_before, Period};
+use crate::domain::Period;
 use crate::rules::RuleBook;
-use crate::scoring::ResultRow;
+use crate::scoring::{conduct_active_at, ResultRow};
 use crate::storage::{records, runs, Database};
 
 fn history(db: &Database, code: &str) -> Result<(records::Company, Vec<ResultRow>), ApiError> {
@@ -133,10 +133,7 @@ pub async fn credit_file(
                 let status = match (revoked_at, entry) {
                     (Some(_), _) => "revoked",
                     (None, None) => "unknown_code",
-                    (None, Some(c))
-                        if r.occurred_on <= e
-                            && r.occurred_on > months_before(e, c.validity_months) =>
-                    {
+                    (None, Some(c)) if conduct_active_at(r.occurred_on, e, c.validity_months) => {
                         "active"
                     }
                     (None, Some(_)) if r.occurred_on > e => "future",

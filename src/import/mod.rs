@@ -477,16 +477,14 @@ fn write_chunk<R: StoredRecord>(
             Some(old) => {
                 R::update_one(conn, &row)?;
                 tally.updated += 1;
-                audit_entries.push(NewAuditEntry {
-                    actor: actor.to_string(),
-                    at: now,
-                    entity: R::ENTITY.to_string(),
-                    entity_key: row.key(),
-                    action: "import_update".into(),
-                    old_values: serde_json::to_string(old).ok(),
-                    new_values: serde_json::to_string(&row).ok(),
-                    batch_id: Some(batch_id),
-                });
+                audit_entries.push(
+                    NewAuditEntry::new(actor, now, R::ENTITY, row.key(), "import_update")
+                        .values(
+                            serde_json::to_string(old).ok(),
+                            serde_json::to_string(&row).ok(),
+                        )
+                        .batch(batch_id),
+                );
             }
         }
     }

@@ -446,6 +446,12 @@ fn score_community(
     }
 }
 
+/// §3: a conduct record occurring on `occurred`, valid `months` months, is
+/// active at E when it occurred on or before E and after E − `months` months.
+pub fn conduct_active_at(occurred: NaiveDate, e: NaiveDate, months: u32) -> bool {
+    occurred <= e && occurred > months_before(e, months)
+}
+
 /// The last day on which a record occurring on `occurred`, valid `months`
 /// months, is still active (were that day a quarter's end).
 pub fn active_through(occurred: NaiveDate, months: u32) -> NaiveDate {
@@ -456,7 +462,7 @@ pub fn active_through(occurred: NaiveDate, months: u32) -> NaiveDate {
         .checked_add_months(chrono::Months::new(months))
         .and_then(|d| d.checked_add_days(chrono::Days::new(4)))
         .unwrap_or(NaiveDate::MAX);
-    while day > occurred && months_before(day, months) >= occurred {
+    while day > occurred && !conduct_active_at(occurred, day, months) {
         day = day.pred_opt().unwrap_or(occurred);
     }
     day
@@ -468,8 +474,7 @@ fn active_conduct(records: &[&ConductIn], e: NaiveDate, rules: &RuleSet) -> Vec<
         .iter()
         .filter_map(|r| {
             let entry = rules.conduct.iter().find(|c| c.code == r.code)?;
-            let active =
-                r.occurred_on <= e && r.occurred_on > months_before(e, entry.validity_months);
+            let active = conduct_active_at(r.occurred_on, e, entry.validity_months);
             active.then(|| CountedConduct {
                 record_id: r.record_id.clone(),
                 code: r.code.clone(),

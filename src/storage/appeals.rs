@@ -282,37 +282,30 @@ pub fn decide(
                     diesel::result::Error::NotFound,
                 )));
             }
-            audit::append(
+            audit::record(
                 conn,
-                &[NewAuditEntry {
-                    actor: actor.into(),
-                    at,
-                    entity: kind.entity().into(),
-                    entity_key: rid.into(),
-                    action: "revoke_by_appeal".into(),
-                    old_values: Some(serde_json::json!({ "revoked_at": null }).to_string()),
-                    new_values: Some(
+                NewAuditEntry::new(actor, at, kind.entity(), rid, "revoke_by_appeal").values(
+                    Some(serde_json::json!({ "revoked_at": null }).to_string()),
+                    Some(
                         serde_json::json!({ "revoked_at": at, "appeal": id, "reason": reason })
                             .to_string(),
                     ),
-                    batch_id: None,
-                }],
+                ),
             )?;
         }
-        audit::append(
+        audit::record(
             conn,
-            &[NewAuditEntry {
-                actor: actor.into(),
+            NewAuditEntry::new(
+                actor,
                 at,
-                entity: "appeals".into(),
-                entity_key: id.to_string(),
-                action: format!("appeal_{status}"),
-                old_values: None,
-                new_values: Some(
-                    serde_json::json!({ "status": status, "reason": reason }).to_string(),
-                ),
-                batch_id: None,
-            }],
+                "appeals",
+                id.to_string(),
+                format!("appeal_{status}"),
+            )
+            .values(
+                None,
+                Some(serde_json::json!({ "status": status, "reason": reason }).to_string()),
+            ),
         )?;
         get(conn, id)?.ok_or(AppealError::NotFound(id))
     })

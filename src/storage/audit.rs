@@ -35,6 +35,49 @@ pub struct AuditEntry {
     pub batch_id: Option<i64>,
 }
 
+impl NewAuditEntry {
+    /// An entry for one change of `entity` `key` by `actor`.
+    pub fn new(
+        actor: &str,
+        at: NaiveDateTime,
+        entity: &str,
+        key: impl Into<String>,
+        action: impl Into<String>,
+    ) -> Self {
+        Self {
+            actor: actor.to_string(),
+            at,
+            entity: entity.to_string(),
+            entity_key: key.into(),
+            action: action.into(),
+            old_values: None,
+            new_values: None,
+            batch_id: None,
+        }
+    }
+
+    /// The values before and after, as JSON text.
+    pub fn values(self, old_values: Option<String>, new_values: Option<String>) -> Self {
+        Self {
+            old_values,
+            new_values,
+            ..self
+        }
+    }
+
+    pub fn batch(self, batch_id: i64) -> Self {
+        Self {
+            batch_id: Some(batch_id),
+            ..self
+        }
+    }
+}
+
+/// Appends one entry.
+pub fn record(conn: &mut DbConn, entry: NewAuditEntry) -> QueryResult<usize> {
+    append(conn, &[entry])
+}
+
 pub fn append(conn: &mut DbConn, entries: &[NewAuditEntry]) -> QueryResult<usize> {
     if entries.is_empty() {
         return Ok(0);

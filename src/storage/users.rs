@@ -141,20 +141,12 @@ pub fn add(
                 api_tokens::created_at.eq(now)
             ))
             .execute(c))?;
-        audit::append(
+        audit::record(
             conn,
-            &[NewAuditEntry {
-                actor: actor.into(),
-                at: now,
-                entity: "users".into(),
-                entity_key: name.into(),
-                action: "user_add".into(),
-                old_values: None,
-                new_values: Some(
-                    serde_json::json!({ "role": role, "company_code": company }).to_string(),
-                ),
-                batch_id: None,
-            }],
+            NewAuditEntry::new(actor, now, "users", name, "user_add").values(
+                None,
+                Some(serde_json::json!({ "role": role, "company_code": company }).to_string()),
+            ),
         )?;
         let user: User = with_conn!(conn, |c| users::table
             .find(id)
@@ -184,18 +176,9 @@ pub fn revoke(conn: &mut DbConn, name: &str, actor: &str) -> Result<(), UserErro
         .filter(api_tokens::revoked_at.is_null())
         .set(api_tokens::revoked_at.eq(Some(now)))
         .execute(c))?;
-        audit::append(
+        audit::record(
             conn,
-            &[NewAuditEntry {
-                actor: actor.into(),
-                at: now,
-                entity: "users".into(),
-                entity_key: name.into(),
-                action: "user_revoke".into(),
-                old_values: None,
-                new_values: None,
-                batch_id: None,
-            }],
+            NewAuditEntry::new(actor, now, "users", name, "user_revoke"),
         )?;
         Ok(())
     })
