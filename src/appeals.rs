@@ -11,7 +11,7 @@ use crate::rating;
 use crate::rules::RuleBook;
 use crate::scoring::{conduct_active_at, ownership};
 use crate::storage::appeals::{self, Appeal, AppealError, RecordKind};
-use crate::storage::{rating_data, runs, Database, StorageError};
+use crate::storage::{rating_data, runs, Database, DbConn, StorageError};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -147,25 +147,42 @@ pub enum DecideError {
     Rating(#[from] rating::RatingError),
 }
 
+impl From<diesel::result::Error> for DecideError {
+    fn from(e: diesel::result::Error) -> Self {
+        DecideError::Storage(e.into())
+    }
+}
+
 /// The published quarters a record took part in.
 fn touched_quarters(
-    db: &Database,
+    conn: &mut DbConn,
     book: &RuleBook,
     appeal: &Appeal,
     facts: &appeals::RecordFacts,
 ) -> Result<Vec<Period>, StorageError> {
-    let mut conn = db.get()?;
-    let published: Vec<Period> = runs::list(&mut conn, None)?
+    let mut published = Vec::new();
+    for run in runs::list(conn, None)?
         .into_iter()
         .filter(|r| r.status == "published")
-        .filter_map(|r| r.period.parse().ok())
-        .collect();
-    let mut quarters: Vec<Period> = match appeal.record_kind.as_str() {
-        "conduct" => {
+    {
+        let period: Period = run.period.parse().map_err(|_| {
+            StorageError::Corrupt(format!("run {} has the period '{}'", run.id, run.period))
+        })?;
+        published.push(period);
+    }
+    let mut quarters: Vec<Period> = match appeal.kind()? {
+        RecordKind::Conduct => {
             let Some(&day) = facts.days.first() else {
                 return Ok(Vec::new());
             };
-            let code = appeal_code(&mut conn, appeal).unwrap_or_default();
+            let code = crate::storage::records::conduct_code(conn, &appeal.record_id)?.ok_or_else(
+                || {
+                    StorageError::Corrupt(format!(
+                        "conduct record {} has no code",
+                        appeal.record_id
+                    ))
+                },
+            )?;
             // Active at E of P under P's rule set: occurred_on <= E and > E − validity.
             published
                 .iter()
@@ -183,7 +200,7 @@ fn touched_quarters(
                 })
                 .collect()
         }
-        _ => facts
+        RecordKind::Complaint | RecordKind::Inspection => facts
             .days
             .iter()
             .map(|d| Period::containing(*d))
@@ -195,84 +212,73 @@ fn touched_quarters(
     Ok(quarters)
 }
 
-fn appeal_code(conn: &mut crate::storage::DbConn, appeal: &Appeal) -> Option<String> {
-    crate::storage::records::conduct_code(conn, &appeal.record_id)
-        .ok()
-        .flatten()
-}
-
-/// Decides an appeal; an upheld one revokes the record and re-rates every
-/// published quarter it touched as a draft, returned with its diff.
+/// Decides an appeal as one unit: the appeal row locked, its status, the
+/// revocation of an upheld record, the audit entries and a draft re-run of
+/// every published quarter the record touched (each with its diff) commit
+/// together or not at all. A second decision of the same appeal waits for
+/// the lock and then finds it decided. The re-runs are started by `actor`,
+/// so under `runs.four_eyes` another admin must publish them.
 pub fn decide(
     db: &Database,
     book: &RuleBook,
-    id: i64,
-    uphold: bool,
-    reason: &str,
-    actor: &str,
+    decision: Decision<'_>,
     now: NaiveDateTime,
 ) -> Result<(Appeal, Vec<Rerun>), DecideError> {
-    let appeal = {
-        let mut conn = db.get()?;
-        appeals::get(&mut conn, id)?.ok_or(AppealError::NotFound(id))?
-    };
-    let kind = match appeal.record_kind.as_str() {
-        "complaint" => RecordKind::Complaint,
-        "inspection" => RecordKind::Inspection,
-        _ => RecordKind::Conduct,
-    };
-    let facts = {
-        let mut conn = db.get()?;
-        appeals::record_facts(&mut conn, kind, &appeal.record_id)?
-    };
-    let quarters = match (&facts, uphold) {
-        (Some(f), true) => touched_quarters(db, book, &appeal, f)?,
-        _ => Vec::new(),
-    };
-    let decided = {
-        let mut conn = db.get()?;
-        appeals::decide(&mut conn, id, uphold, reason, actor, now)?
-    };
-    let mut reruns = Vec::new();
-    for period in quarters {
-        let published = {
-            let mut conn = db.get()?;
-            runs::published_run(&mut conn, period)?
+    let Decision {
+        id,
+        uphold,
+        reason,
+        actor,
+    } = decision;
+    let mut conn = db.get()?;
+    conn.transaction(|conn| {
+        let appeal = appeals::get_locked(conn, id)?.ok_or(AppealError::NotFound(id))?;
+        if appeal.status != "pending" {
+            return Err(AppealError::Decided(id).into());
+        }
+        let facts = appeals::record_facts(conn, appeal.kind()?, &appeal.record_id)?;
+        let quarters = match (&facts, uphold) {
+            (Some(f), true) => touched_quarters(conn, book, &appeal, f)?,
+            _ => Vec::new(),
         };
-        let Some(published) = published else { continue };
-        let set = book
-            .sets
-            .iter()
-            .find(|s| s.sha256 == published.rule_sha256)
-            .cloned()
-            .map(Ok)
-            .unwrap_or_else(|| rating::rules_for(book, period, None))?;
-        let summary = rating::rate_period(db, period, &set, &format!("appeal:{id}"), false)?;
-        let mut conn = db.get()?;
-        let before = runs::results(&mut conn, &published)?;
-        let after_run = runs::get(&mut conn, summary.run_id)?
-            .ok_or(StorageError::Query(diesel::result::Error::NotFound))?;
-        let after = runs::results(&mut conn, &after_run)?;
-        reruns.push(Rerun {
-            period,
-            run_id: summary.run_id,
-            against_run: published.id,
-            diff: diff::diff(&before, &after),
-        });
-    }
-    if !reruns.is_empty() {
-        let mut conn = db.get()?;
-        appeals::set_reruns(
-            &mut conn,
-            id,
-            &reruns.iter().map(|r| r.run_id).collect::<Vec<_>>(),
-        )?;
-    }
-    let decided = {
-        let mut conn = db.get()?;
-        appeals::get(&mut conn, id)?.unwrap_or(decided)
-    };
-    Ok((decided, reruns))
+        appeals::decide(conn, id, uphold, reason, actor, now)?;
+        let mut reruns = Vec::new();
+        for period in quarters {
+            let Some(published) = runs::published_run(conn, period)? else {
+                continue;
+            };
+            let set = match book.sets.iter().find(|s| s.sha256 == published.rule_sha256) {
+                Some(set) => set.clone(),
+                None => rating::rules_for(book, period, None)?,
+            };
+            let summary = rating::rate_on(conn, period, &set, actor, false)?;
+            let before = runs::results(conn, &published)?;
+            let after_run = runs::get(conn, summary.run_id)?
+                .ok_or(StorageError::Query(diesel::result::Error::NotFound))?;
+            let after = runs::results(conn, &after_run)?;
+            reruns.push(Rerun {
+                period,
+                run_id: summary.run_id,
+                against_run: published.id,
+                diff: diff::diff(&before, &after),
+            });
+        }
+        if !reruns.is_empty() {
+            let ids: Vec<i64> = reruns.iter().map(|r| r.run_id).collect();
+            appeals::set_reruns(conn, id, &ids)?;
+        }
+        let decided = appeals::get(conn, id)?.ok_or(AppealError::NotFound(id))?;
+        Ok((decided, reruns))
+    })
+}
+
+/// An admin's decision of one appeal.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision<'a> {
+    pub id: i64,
+    pub uphold: bool,
+    pub reason: &'a str,
+    pub actor: &'a str,
 }
 
 #[cfg(test)]

@@ -44,8 +44,25 @@ pub struct RulesSettings {
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     pub bind: String,
-    /// Largest accepted upload, in MiB.
+    /// Largest accepted import upload, in MiB (imports only).
     pub upload_limit_mib: u64,
+    /// Largest JSON or TOML request body of every other endpoint, in KiB.
+    pub body_limit_kib: u64,
+    /// Imports running at once; more answer 503 busy.
+    pub max_concurrent_imports: u32,
+    /// Behind TLS: the session cookie is `Secure` with the `__Host-` prefix,
+    /// and responses carry Strict-Transport-Security.
+    pub secure_cookies: bool,
+}
+
+impl ServerSettings {
+    pub fn upload_limit_bytes(&self) -> usize {
+        usize::try_from(self.upload_limit_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
+    }
+
+    pub fn body_limit_bytes(&self) -> usize {
+        usize::try_from(self.body_limit_kib.saturating_mul(1024)).unwrap_or(usize::MAX)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -98,6 +115,12 @@ impl Settings {
             .set_default("server.bind", "127.0.0.1:8080")
             .map_err(err)?
             .set_default("server.upload_limit_mib", 200)
+            .map_err(err)?
+            .set_default("server.body_limit_kib", 1024)
+            .map_err(err)?
+            .set_default("server.max_concurrent_imports", 2)
+            .map_err(err)?
+            .set_default("server.secure_cookies", false)
             .map_err(err)?
             .set_default("telemetry.format", "pretty")
             .map_err(err)?
@@ -182,7 +205,8 @@ impl Settings {
             || url.starts_with("postgresql://"))
         {
             return Err(SettingsError(format!(
-                "database.url '{url}' must start with sqlite:// or postgres://"
+                "database.url '{}' must start with sqlite:// or postgres://",
+                redact_url(url)
             )));
         }
         if self.database.pool_size == 0 {
@@ -194,9 +218,48 @@ impl Settings {
     }
 }
 
+/// A database URL fit for a message or a log line: the password replaced.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    // The userinfo ends at the last '@' before the first '/' (a password may hold '@').
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = rest.get(..authority_end).unwrap_or(rest);
+    let Some(at) = authority.rfind('@') else {
+        return url.to_string();
+    };
+    let userinfo = authority.get(..at).unwrap_or_default();
+    let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+    let shown = if userinfo.contains(':') {
+        format!("{user}:***")
+    } else {
+        user.to_string()
+    };
+    format!("{scheme}://{shown}{}", rest.get(at..).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_never_appear_in_shown_urls() {
+        assert_eq!(
+            redact_url("postgres://app:s3cr@t@db.example:5432/pc"),
+            "postgres://app:***@db.example:5432/pc"
+        );
+        assert_eq!(redact_url("postgres://app@db/pc"), "postgres://app@db/pc");
+        assert_eq!(redact_url("sqlite://data/p.db"), "sqlite://data/p.db");
+        let err = Settings::load_from(
+            None,
+            &Overrides::default(),
+            env(&[("PROPCREDIT_DATABASE__URL", "mysql://root:hunter2@db/x")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

@@ -251,16 +251,32 @@ pub fn months_before(date: NaiveDate, months: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MIN)
 }
 
+/// Excel shows a date column without a date format as day numbers (45000 is
+/// 2023-03-15): say so, since the cell looks like a date in the sheet.
+fn serial_hint(s: &str) -> &'static str {
+    match s.parse::<f64>() {
+        Ok(n) if (1.0..=2_958_465.0).contains(&n) => {
+            " (this looks like an Excel day number: format the column as a date, or type the date as text)"
+        }
+        _ => "",
+    }
+}
+
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| "not a date of the form YYYY-MM-DD".to_string())
+        .map_err(|_| format!("not a date of the form YYYY-MM-DD{}", serial_hint(s)))
 }
 
 pub fn parse_datetime(s: &str) -> Result<NaiveDateTime, String> {
     let s = s.trim();
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| "not a datetime of the form YYYY-MM-DD HH:MM:SS".to_string())
+        .map_err(|_| {
+            format!(
+                "not a datetime of the form YYYY-MM-DD HH:MM:SS{}",
+                serial_hint(s)
+            )
+        })
 }
 
 pub fn parse_bool(s: &str) -> Result<bool, String> {

@@ -90,14 +90,37 @@ fn cells(r: &ResultRow) -> [String; 23] {
     ]
 }
 
+/// The columns that hold text from imported files or rule files (names,
+/// districts, grades …), as opposed to numbers and codes this service makes.
+const TEXT_COLUMNS: [usize; 7] = [1, 2, 3, 15, 16, 19, 21];
+
+/// A text cell as a spreadsheet must not run it: one that starts like a
+/// formula (`=`, `+`, `-`, `@`, tab or CR) gets a leading `'`, which Excel
+/// shows as plain text (OWASP's CSV-injection advice).
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
 /// UTF-8 without BOM, LF line ends, fields quoted only when they must be.
+/// Text cells are [`neutralise`]d; numbers stay numbers.
 pub fn csv(rows: &[ResultRow]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     w.write_record(COLUMNS)?;
     for r in rows {
-        w.write_record(cells(r))?;
+        let mut cells = cells(r);
+        for i in TEXT_COLUMNS {
+            if let Some(cell) = cells.get_mut(i) {
+                if let std::borrow::Cow::Owned(safe) = neutralise(cell) {
+                    *cell = safe;
+                }
+            }
+        }
+        w.write_record(cells)?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
@@ -198,4 +221,22 @@ pub fn xlsx(run: &Run, rows: &[ResultRow]) -> Result<Vec<u8>, XlsxError> {
     sheet.set_column_width(2, 30)?;
     sheet.autofilter(1, 0, u32::try_from(rows.len() + 1).unwrap_or(u32::MAX), 22)?;
     book.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn formulas_in_text_are_neutralised() {
+        assert_eq!(
+            neutralise("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        for lead in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(neutralise(lead).starts_with('\''), "{lead:?}");
+        }
+        assert_eq!(neutralise("武汉甲物业"), "武汉甲物业");
+        assert_eq!(neutralise(""), "");
+    }
 }

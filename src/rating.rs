@@ -10,7 +10,7 @@ use crate::domain::Period;
 use crate::rules::{LoadedRuleSet, RuleBook};
 use crate::scoring::{self, digest, RatingOutcome};
 use crate::storage::runs::{self, NewRun, RunStatus};
-use crate::storage::{rating_data, Database, StorageError};
+use crate::storage::{rating_data, Database, DbConn, StorageError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RatingError {
@@ -79,6 +79,15 @@ pub fn compute(
     period: Period,
     rule_set: &LoadedRuleSet,
 ) -> Result<(RatingOutcome, String, Duration, Duration), RatingError> {
+    compute_on(&mut db.get()?, period, rule_set)
+}
+
+/// As [`compute`], on `conn` (inside a transaction, it sees that transaction's writes).
+pub fn compute_on(
+    conn: &mut DbConn,
+    period: Period,
+    rule_set: &LoadedRuleSet,
+) -> Result<(RatingOutcome, String, Duration, Duration), RatingError> {
     let started = Instant::now();
     let rules = &rule_set.rules;
     let history = rules
@@ -86,10 +95,7 @@ pub fn compute(
         .history_quarters
         .max(rules.decisions.exit_after_consecutive_black)
         .saturating_sub(1);
-    let input = {
-        let mut conn = db.get()?;
-        rating_data::load(&mut conn, period, history)?
-    };
+    let input = rating_data::load(conn, period, history)?;
     let load = started.elapsed();
     let started = Instant::now();
     let digest = digest::input_digest(&input);
@@ -105,10 +111,22 @@ pub fn rate_period(
     actor: &str,
     publish: bool,
 ) -> Result<RunSummary, RatingError> {
+    rate_on(&mut db.get()?, period, rule_set, actor, publish)
+}
+
+/// As [`rate_period`], on `conn`: inside a service's transaction the run is
+/// part of that transaction and is stored, or not, with the rest of it.
+pub fn rate_on(
+    conn: &mut DbConn,
+    period: Period,
+    rule_set: &LoadedRuleSet,
+    actor: &str,
+    publish: bool,
+) -> Result<RunSummary, RatingError> {
     let span = tracing::info_span!("rate", %period, rules = %rule_set.rules.name, publish);
     let _entered = span.enter();
     let started_at = chrono::Local::now().naive_local();
-    let (outcome, input_digest, load, compute) = compute(db, period, rule_set)?;
+    let (outcome, input_digest, load, compute) = compute_on(conn, period, rule_set)?;
     let started = Instant::now();
     let finished_at = chrono::Local::now().naive_local();
     let rules = &rule_set.rules;
@@ -128,16 +146,7 @@ pub fn rate_period(
         published_by: None,
         warnings: serde_json::to_string(&outcome.warnings).unwrap_or_else(|_| "[]".into()),
     };
-    let run_id = {
-        let mut conn = db.get()?;
-        runs::store(
-            &mut conn,
-            run,
-            &outcome.rows,
-            &outcome.explanations,
-            publish,
-        )?
-    };
+    let run_id = runs::store(conn, run, &outcome.rows, &outcome.explanations, publish)?;
     let store = started.elapsed();
     let grades = rules
         .grades

@@ -51,23 +51,41 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { addr, source })?
             .port();
-        let upload_limit =
-            usize::try_from(settings.server.upload_limit_mib.saturating_mul(1024 * 1024))
-                .unwrap_or(usize::MAX);
+        let body_limit = settings.server.body_limit_bytes();
         let db = web::Data::new(db);
         let rules = web::Data::new(rules);
         let settings_data = web::Data::new(settings.clone());
-        let throttle = web::Data::new(crate::http::session::LoginThrottle::default());
+        let throttle = web::Data::new(crate::http::throttle::LoginThrottle::default());
+        let import_slots = web::Data::new(crate::http::imports::ImportSlots::new(
+            settings.server.max_concurrent_imports,
+        ));
+        let secure = settings.server.secure_cookies;
         let run_cache = web::Data::new(crate::http::ratings::RunCache::default());
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(Logger::new("%r %s %b bytes %D ms"))
+                .wrap(crate::http::security_headers(secure))
+                .wrap(Logger::new("%a %r %s %b bytes %D ms"))
                 .app_data(db.clone())
                 .app_data(rules.clone())
                 .app_data(settings_data.clone())
                 .app_data(throttle.clone())
                 .app_data(run_cache.clone())
-                .app_data(web::PayloadConfig::new(upload_limit))
+                .app_data(import_slots.clone())
+                // Bodies are bounded per route: a few MiB for JSON and TOML
+                // here; imports stream up to their own limit.
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(body_limit)
+                        .error_handler(crate::http::error::extractors::json),
+                )
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(crate::http::error::extractors::query),
+                )
+                .app_data(
+                    web::PathConfig::default().error_handler(crate::http::error::extractors::path),
+                )
                 .configure(crate::http::routes)
         })
         .listen(listener)

@@ -1,13 +1,17 @@
-//! Who is calling: an API token (`Authorization: Bearer …`) names a user and
-//! role; no header means anonymous. Looking the token up is a database call,
-//! so it runs on the blocking pool.
+//! Who is calling: an API token (`Authorization: Bearer …`) or the session
+//! cookie of a web sign-in names a user and role; neither means anonymous.
+//!
+//! The caller is resolved once, by the access guard ([`super::guard`]),
+//! before any handler reads a request body; handlers take it from the
+//! request as an extractor. Looking a token up is a database call, so it runs
+//! on the blocking pool.
 
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{ready, Ready};
 
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::ApiError;
+use crate::configuration::Settings;
 use crate::storage::users::{self, Role};
 use crate::storage::Database;
 
@@ -56,6 +60,14 @@ impl Caller {
         matches!(self.role(), Some(Role::Admin | Role::Inspector))
     }
 
+    /// The company code of a company user.
+    pub fn company(&self) -> Option<&str> {
+        match self.role() {
+            Some(Role::Company { company_code }) => Some(company_code),
+            _ => None,
+        }
+    }
+
     /// May this caller see company `code`'s details? A company sees only its
     /// own; anything else answers 404 so that nothing leaks, not even existence.
     pub fn require_company_access(&self, code: &str) -> Result<(), ApiError> {
@@ -67,57 +79,89 @@ impl Caller {
     }
 }
 
-/// The cookie a web sign-in sets.
-pub const SESSION_COOKIE: &str = "propcredit_session";
+/// The session cookie's name: with TLS, the `__Host-` prefix binds it to
+/// this host and path `/`, sent over HTTPS only.
+pub fn session_cookie_name(settings: &Settings) -> &'static str {
+    if settings.server.secure_cookies {
+        "__Host-propcredit_session"
+    } else {
+        "propcredit_session"
+    }
+}
 
-enum Credential {
+/// How the caller proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    None,
     Token(String),
+    /// The session cookie's value: cross-site requests carry it too, so
+    /// state-changing requests need the CSRF token derived from it.
     Session(String),
 }
 
+/// The credential a request presents. A malformed `Authorization` header is
+/// an error, never anonymous.
+pub fn credential(req: &HttpRequest, settings: &Settings) -> Result<Credential, ApiError> {
+    if let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| ApiError::Unauthenticated)?;
+        return match value.strip_prefix("Bearer ") {
+            Some(token) if !token.trim().is_empty() => {
+                Ok(Credential::Token(token.trim().to_string()))
+            }
+            _ => Err(ApiError::Unauthenticated),
+        };
+    }
+    Ok(req
+        .cookie(session_cookie_name(settings))
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty())
+        .map_or(Credential::None, Credential::Session))
+}
+
+/// Looks the credential up: the user it names, or 401.
+pub async fn resolve(
+    db: &web::Data<Database>,
+    credential: &Credential,
+    now: chrono::NaiveDateTime,
+) -> Result<Caller, ApiError> {
+    let credential = match credential {
+        Credential::None => return Ok(Caller::Anonymous),
+        other => other.clone(),
+    };
+    let db = db.get_ref().clone();
+    let user = web::block(move || {
+        let mut conn = db.get()?;
+        match credential {
+            Credential::Token(t) => users::by_token(&mut conn, &t),
+            Credential::Session(s) => users::by_session(&mut conn, &s, now),
+            Credential::None => Ok(None),
+        }
+    })
+    .await??;
+    let user = user.ok_or(ApiError::Unauthenticated)?;
+    let role = user.role().ok_or_else(|| {
+        ApiError::Internal(format!("user {} has an inconsistent role", user.name))
+    })?;
+    Ok(Caller::User {
+        name: user.name,
+        role,
+    })
+}
+
+/// The caller the access guard resolved. A route mounted outside the
+/// endpoint table has none: that is a programming error, answered as 500,
+/// never as an anonymous caller.
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;
+    type Future = Ready<Result<Caller, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let header = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .map(|h| h.to_str().map(str::to_owned));
-        let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
-        let db = req.app_data::<web::Data<Database>>().cloned();
-        Box::pin(async move {
-            let credential = match (header, cookie) {
-                (None, None) => return Ok(Caller::Anonymous),
-                (Some(Ok(value)), _) => match value.strip_prefix("Bearer ") {
-                    Some(token) if !token.trim().is_empty() => {
-                        Credential::Token(token.trim().to_string())
-                    }
-                    _ => return Err(ApiError::Unauthenticated),
-                },
-                (Some(Err(_)), _) => return Err(ApiError::Unauthenticated),
-                (None, Some(session)) => Credential::Session(session),
-            };
-            let db = db.ok_or_else(|| ApiError::Internal("no database in the app data".into()))?;
-            let user = web::block(move || {
-                let mut conn = db.get()?;
-                match credential {
-                    Credential::Token(t) => users::by_token(&mut conn, &t),
-                    Credential::Session(s) => {
-                        users::by_session(&mut conn, &s, chrono::Local::now().naive_local())
-                    }
-                }
-            })
-            .await??;
-            let user = user.ok_or(ApiError::Unauthenticated)?;
-            let role = user.role().ok_or_else(|| {
-                ApiError::Internal(format!("user {} has an inconsistent role", user.name))
-            })?;
-            Ok(Caller::User {
-                name: user.name,
-                role,
-            })
-        })
+        ready(req.extensions().get::<Caller>().cloned().ok_or_else(|| {
+            ApiError::Internal(format!(
+                "{} is not behind the access guard",
+                req.match_pattern().unwrap_or_default()
+            ))
+        }))
     }
 }
 

@@ -5,7 +5,6 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::auth::Caller;
 use super::ratings::parse_period;
 use super::ApiError;
 use crate::domain::Period;
@@ -22,24 +21,21 @@ fn history(db: &Database, code: &str) -> Result<(records::Company, Vec<ResultRow
     Ok((company, results))
 }
 
-/// Checks access, then runs `f` on the blocking pool.
+/// Runs `f` on the blocking pool (the access guard has checked the caller may see `code`).
 async fn with_company<T: Send + 'static>(
-    caller: &Caller,
     code: String,
     db: web::Data<Database>,
     f: impl FnOnce(&Database, &str) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    caller.require_company_access(&code)?;
     let db = db.get_ref().clone();
     web::block(move || f(&db, &code)).await?
 }
 
 pub async fn profile(
     path: web::Path<String>,
-    caller: Caller,
     db: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
-    let (company, results) = with_company(&caller, path.into_inner(), db, history).await?;
+    let (company, results) = with_company(path.into_inner(), db, history).await?;
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({ "company": company, "latest_result": results.last() })))
 }
@@ -53,12 +49,11 @@ pub struct Range {
 pub async fn results(
     path: web::Path<String>,
     query: web::Query<Range>,
-    caller: Caller,
     db: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
     let from = query.from.as_deref().map(parse_period).transpose()?;
     let to = query.to.as_deref().map(parse_period).transpose()?;
-    let (_, mut rows) = with_company(&caller, path.into_inner(), db, history).await?;
+    let (_, mut rows) = with_company(path.into_inner(), db, history).await?;
     rows.retain(|r| from.is_none_or(|f| r.period >= f) && to.is_none_or(|t| r.period <= t));
     Ok(HttpResponse::Ok().json(serde_json::json!({ "results": rows })))
 }
@@ -71,11 +66,10 @@ pub struct PeriodQuery {
 pub async fn explanation(
     path: web::Path<String>,
     query: web::Query<PeriodQuery>,
-    caller: Caller,
     db: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
     let period = query.period.as_deref().map(parse_period).transpose()?;
-    let explanation = with_company(&caller, path.into_inner(), db, move |db, code| {
+    let explanation = with_company(path.into_inner(), db, move |db, code| {
         let (_, results) = history(db, code)?;
         // The named quarter, else the latest published one.
         let period = period
@@ -109,12 +103,11 @@ struct FileRecord {
 /// credit score and level (信用档案).
 pub async fn credit_file(
     path: web::Path<String>,
-    caller: Caller,
     db: web::Data<Database>,
     book: web::Data<RuleBook>,
 ) -> Result<HttpResponse, ApiError> {
     let book = book.get_ref().clone();
-    let body = with_company(&caller, path.into_inner(), db, move |db, code| {
+    let body = with_company(path.into_inner(), db, move |db, code| {
         let (company, results) = history(db, code)?;
         let mut conn = db.get()?;
         let records =

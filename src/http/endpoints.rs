@@ -69,11 +69,18 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { method: "get", path: "/openapi.json", summary: "This document", access: Access::Public, query: &[], body: &[], route: || web::get().to(openapi_json) },
 ];
 
-/// Mounts every endpoint of the table, in order.
+/// Mounts every endpoint of the table, in order, each behind the access
+/// guard of its declared [`Access`].
 pub fn mount(scope: actix_web::Scope) -> actix_web::Scope {
-    ENDPOINTS
-        .iter()
-        .fold(scope, |s, e| s.route(e.path, (e.route)()))
+    ENDPOINTS.iter().fold(scope, |s, e| {
+        let access = e.access;
+        s.route(
+            e.path,
+            (e.route)().wrap(actix_web::middleware::from_fn(move |req, next| {
+                super::guard::guard(access, req, next)
+            })),
+        )
+    })
 }
 
 async fn openapi_json() -> web::Json<Value> {
@@ -139,7 +146,15 @@ pub async fn docs_page() -> actix_web::HttpResponse {
         .body(DOCS_HTML)
 }
 
-const DOCS_HTML: &str = r#"<!doctype html>
+/// The docs page's script, served from this origin so the page's content
+/// security policy allows no inline script.
+pub async fn docs_script() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .body(DOCS_JS)
+}
+
+const DOCS_HTML: &str = r##"<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>propcredit API</title>
 <style>
 body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -152,8 +167,9 @@ h1{font-size:1.5rem} .op{border:1px solid #ddd;border-radius:6px;margin:.6rem 0;
 <p>JSON under <code>/api/v1</code>. Send <code>Authorization: Bearer &lt;token&gt;</code>; errors are
 <code>{"error": code, "message": …}</code>. Machine-readable: <a href="/api/v1/openapi.json">openapi.json</a>.</p>
 <div id="ops">Loading…</div>
-<script>
-fetch('/api/v1/openapi.json').then(r => r.json()).then(doc => {
+<script src="/api/docs.js"></script></body></html>"##;
+
+const DOCS_JS: &str = r#"fetch('/api/v1/openapi.json').then(r => r.json()).then(doc => {
   document.getElementById('v').textContent = 'v' + doc.info.version;
   const ops = document.getElementById('ops'); ops.textContent = '';
   for (const [path, item] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(item)) {
@@ -168,7 +184,7 @@ fetch('/api/v1/openapi.json').then(r => r.json()).then(doc => {
     ops.appendChild(div);
   }
 });
-</script></body></html>"#;
+"#;
 
 #[cfg(test)]
 mod tests {

@@ -14,11 +14,19 @@ pub enum ApiError {
     Unauthenticated,
     #[error("your role may not do this")]
     Forbidden,
+    /// A cookie-authenticated request that may have been forged by another site.
+    #[error("refused as a possible cross-site request: {0}")]
+    CsrfFailed(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The service is at capacity for this kind of request; try again shortly.
+    #[error("{0}")]
+    Busy(String),
     #[error("the resource was not found")]
     NotFound,
     #[error("{0}")]
     Conflict(String),
-    #[error("too many failed sign-ins for this name; wait 15 minutes")]
+    #[error("too many sign-in attempts for this name or from this address; wait 15 minutes")]
     TooManyAttempts,
     #[error("the upload is larger than the limit of {0} MiB")]
     PayloadTooLarge(u64),
@@ -50,6 +58,9 @@ impl ApiError {
             ApiError::BadRequest { code, .. } | ApiError::Unprocessable { code, .. } => code,
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::Forbidden => "forbidden",
+            ApiError::CsrfFailed(_) => "csrf_failed",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Busy(_) => "busy",
             ApiError::NotFound => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
@@ -72,7 +83,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::CsrfFailed(_) => StatusCode::FORBIDDEN,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -99,7 +112,11 @@ impl ResponseError for ApiError {
             ApiError::Unprocessable { details, .. } => Some(details),
             _ => None,
         };
-        HttpResponse::build(self.status_code()).json(Body {
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Busy(_) | ApiError::Unavailable(_)) {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, "5"));
+        }
+        response.json(Body {
             error: self.code(),
             message,
             details,
@@ -118,6 +135,40 @@ impl From<crate::storage::StorageError> for ApiError {
         match e {
             crate::storage::StorageError::Pool(p) => ApiError::Unavailable(p.to_string()),
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Extractor failures (a malformed query string, path segment or JSON body)
+/// answered in the JSON error format like every other error.
+pub mod extractors {
+    use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+    use actix_web::HttpRequest;
+
+    use super::ApiError;
+
+    pub fn query(e: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+        ApiError::bad_request("bad_query", format!("the query string is not valid: {e}")).into()
+    }
+
+    pub fn path(e: PathError, _: &HttpRequest) -> actix_web::Error {
+        ApiError::bad_request("bad_path", format!("the path is not valid: {e}")).into()
+    }
+
+    pub fn json(e: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+        match e {
+            JsonPayloadError::OverflowKnownLength { limit, .. }
+            | JsonPayloadError::Overflow { limit } => ApiError::PayloadTooLarge(
+                u64::try_from(limit.div_ceil(1024 * 1024)).unwrap_or(u64::MAX),
+            )
+            .into(),
+            JsonPayloadError::ContentType => {
+                ApiError::UnsupportedMediaType("send the body as application/json".into()).into()
+            }
+            other => {
+                ApiError::bad_request("bad_json", format!("the JSON body is not valid: {other}"))
+                    .into()
+            }
         }
     }
 }

@@ -1,6 +1,16 @@
-//! Imports over HTTP: the CLI's validation and all-or-nothing rule, with every
-//! bad row in the answer. The body is the file itself (CSV or XLSX) or a JSON
-//! array of objects, told apart by Content-Type.
+//! Imports over HTTP: the CLI's validation and all-or-nothing rule, with the
+//! bad rows in the answer (the first thousand, and how many in all). The
+//! body is the file itself (CSV or XLSX) or a JSON array of objects, told
+//! apart by Content-Type.
+//!
+//! The access guard has already admitted the caller before a byte of the body
+//! is read. The body is streamed to a temporary file (never held in memory)
+//! up to `server.upload_limit_mib`, then read by the same bounded readers as
+//! the command line. At most `server.max_concurrent_imports` run at once.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
@@ -10,81 +20,136 @@ use super::ApiError;
 use crate::configuration::Settings;
 use crate::import::{self, Format, ImportError, ImportKind, ImportOptions, Table};
 use crate::rules::RuleBook;
-use crate::storage::users::Role;
 use crate::storage::Database;
 
-/// Inspectors bring in field data; master data (companies, communities,
-/// contracts) is the bureau's own.
-fn may_import(role: &Role, kind: ImportKind) -> bool {
-    match role {
-        Role::Admin => true,
-        Role::Inspector => !matches!(
-            kind,
-            ImportKind::Companies | ImportKind::Communities | ImportKind::Contracts
-        ),
-        Role::Company { .. } => false,
+/// Bytes gathered before each write to the temporary file.
+const SPOOL_CHUNK: usize = 1024 * 1024;
+
+/// How many imports may run at once (app data).
+#[derive(Debug)]
+pub struct ImportSlots {
+    max: u32,
+    taken: Arc<AtomicU32>,
+}
+
+/// One taken slot, given back when dropped.
+#[derive(Debug)]
+pub struct Slot(Arc<AtomicU32>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl ImportSlots {
+    pub fn new(max: u32) -> Self {
+        Self {
+            max: max.max(1),
+            taken: Arc::default(),
+        }
+    }
+
+    pub fn try_take(&self) -> Option<Slot> {
+        self.taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot(self.taken.clone()))
+    }
+}
+
+fn format_of(req: &HttpRequest) -> Result<Format, ApiError> {
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    match essence {
+        "application/json" => Ok(Format::Json),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Ok(Format::Xlsx),
+        "text/csv" | "application/csv" => Ok(Format::Csv),
+        _ => Err(ApiError::UnsupportedMediaType(
+            "send text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/json".into(),
+        )),
+    }
+}
+
+/// Streams the body into a temporary file, refusing it past `limit` bytes.
+async fn spool(
+    mut payload: web::Payload,
+    limit: usize,
+    limit_mib: u64,
+) -> Result<tempfile::NamedTempFile, ApiError> {
+    let internal = |e: std::io::Error| ApiError::Internal(format!("cannot spool the upload: {e}"));
+    let mut file = web::block(tempfile::NamedTempFile::new)
+        .await?
+        .map_err(internal)?;
+    let mut pending: Vec<u8> = Vec::with_capacity(SPOOL_CHUNK);
+    let mut total: usize = 0;
+    loop {
+        let chunk = payload.next().await;
+        let last = chunk.is_none();
+        if let Some(chunk) = chunk {
+            let chunk = chunk.map_err(|e| {
+                ApiError::bad_request("bad_upload", format!("the upload broke off: {e}"))
+            })?;
+            total = total.saturating_add(chunk.len());
+            if total > limit {
+                return Err(ApiError::PayloadTooLarge(limit_mib));
+            }
+            pending.extend_from_slice(&chunk);
+        }
+        if pending.len() >= SPOOL_CHUNK || (last && !pending.is_empty()) {
+            let bytes = std::mem::replace(&mut pending, Vec::with_capacity(SPOOL_CHUNK));
+            file = web::block(move || file.write_all(&bytes).map(|()| file))
+                .await?
+                .map_err(internal)?;
+        }
+        if last {
+            return Ok(file);
+        }
     }
 }
 
 pub async fn upload(
     path: web::Path<String>,
     req: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     caller: Caller,
     db: web::Data<Database>,
     book: web::Data<RuleBook>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
-    let role = caller.require_user()?;
+    let slots = req
+        .app_data::<web::Data<ImportSlots>>()
+        .ok_or_else(|| ApiError::Internal("no import slots in the app data".into()))?;
     let kind = ImportKind::parse(&path).ok_or_else(|| {
         ApiError::bad_request(
             "unknown_kind",
             format!("'{path}' is not a kind of import file"),
         )
     })?;
-    if !may_import(role, kind) {
-        return Err(ApiError::Forbidden);
-    }
-    let content_type = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let format = if content_type.starts_with("application/json") {
-        Format::Json
-    } else if content_type.contains("spreadsheetml") {
-        Format::Xlsx
-    } else if content_type.starts_with("text/csv") || content_type.starts_with("application/csv") {
-        Format::Csv
-    } else {
-        return Err(ApiError::bad_request(
-            "unsupported_media_type",
-            "send text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/json",
-        ));
-    };
-    let limit_mib = settings.server.upload_limit_mib;
-    let limit = usize::try_from(limit_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::bad_request("bad_upload", format!("the upload broke off: {e}"))
-        })?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge(limit_mib));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let format = format_of(&req)?;
+    let _slot = slots.try_take().ok_or_else(|| {
+        ApiError::Busy("other imports are running; send the file again in a minute".into())
+    })?;
+    let limit = settings.server.upload_limit_bytes();
+    let spooled = spool(payload, limit, settings.server.upload_limit_mib).await?;
     let actor = caller.actor();
     let db = db.get_ref().clone();
     let book = book.get_ref().clone();
     let file = format!("upload:{}", kind.as_str());
     let result = web::block(move || {
-        let table = Table::from_bytes(body, format).map_err(|message| ImportError::File {
+        let table = Table::open(spooled.path(), format).map_err(|message| ImportError::File {
             file: file.clone(),
             message,
         })?;
         let mut conn = db.get()?;
-        import::import_table(
+        let report = import::import_table(
             &mut conn,
             &book,
             kind,
@@ -94,20 +159,31 @@ pub async fn upload(
                 actor: &actor,
                 progress: None,
             },
-        )
+        );
+        drop(spooled);
+        report
     })
     .await?;
     match result {
         Ok(report) => Ok(HttpResponse::Ok().json(report)),
-        Err(ImportError::Rejected { file, errors }) => Err(ApiError::Unprocessable {
-            code: "import_rejected",
-            message: ImportError::Rejected {
-                file,
-                errors: errors.clone(),
-            }
-            .to_string(),
-            details: serde_json::json!({ "rows": errors }),
-        }),
+        Err(e @ ImportError::Rejected { .. }) => {
+            let message = e.to_string();
+            let ImportError::Rejected {
+                errors, bad_rows, ..
+            } = e
+            else {
+                return Err(ApiError::Internal(message));
+            };
+            Err(ApiError::Unprocessable {
+                code: "import_rejected",
+                message,
+                details: serde_json::json!({
+                    "bad_rows": bad_rows,
+                    "listed": errors.len(),
+                    "rows": errors,
+                }),
+            })
+        }
         Err(ImportError::File { message, .. }) => Err(ApiError::bad_request(
             "bad_file",
             format!("the upload {message}"),

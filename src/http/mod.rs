@@ -5,14 +5,17 @@ mod appeals;
 mod audit;
 pub mod auth;
 mod companies;
+pub mod csrf;
 pub mod endpoints;
 pub mod error;
+pub mod guard;
 mod health;
-mod imports;
+pub mod imports;
 pub mod ratings;
 mod rule_sets;
 mod runs;
 pub mod session;
+pub mod throttle;
 
 use actix_web::web;
 
@@ -21,9 +24,30 @@ pub use error::ApiError;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
         .route("/api/docs", web::get().to(endpoints::docs_page))
+        .route("/api/docs.js", web::get().to(endpoints::docs_script))
         .service(
             endpoints::mount(web::scope("/api/v1")).default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
             })),
         );
+}
+
+/// Headers on every response: no framing, no type sniffing, no referrer
+/// leaking paths (company codes) to other sites, and a content security
+/// policy that allows nothing from another origin.
+pub fn security_headers(tls: bool) -> actix_web::middleware::DefaultHeaders {
+    let headers = actix_web::middleware::DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"));
+    if tls {
+        headers.add(("Strict-Transport-Security", "max-age=31536000"))
+    } else {
+        headers
+    }
 }

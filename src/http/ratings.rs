@@ -198,9 +198,9 @@ pub async fn rankings(
         }
     }
     let matching = rows.len();
-    let start = usize::try_from((page - 1) * per_page)
-        .unwrap_or(usize::MAX)
-        .min(matching);
+    // Checked: a page number near u32::MAX must not wrap around to page 1.
+    let skip = u64::from(page - 1).saturating_mul(u64::from(per_page));
+    let start = usize::try_from(skip).unwrap_or(usize::MAX).min(matching);
     let end = start
         .saturating_add(usize::try_from(per_page).unwrap_or(0))
         .min(matching);

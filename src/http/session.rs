@@ -1,53 +1,21 @@
-//! Web sign-in: a password for an HttpOnly, SameSite=Strict session cookie.
-//! Failed attempts are throttled per user name.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! Web sign-in: a password for an HttpOnly, SameSite=Strict session cookie
+//! and the CSRF token that goes with it. Attempts are throttled by name and
+//! by address before any password is checked ([`super::throttle`]); unknown
+//! names are checked against a dummy hash so they take as long as known
+//! ones; sign-ins, failures and lock-outs are in the audit log.
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::auth::{self, Caller, SESSION_COOKIE};
-use super::ApiError;
-use crate::storage::{users, Database};
+use super::auth::{self, session_cookie_name};
+use super::throttle::LoginThrottle;
+use super::{csrf, ApiError};
+use crate::configuration::Settings;
+use crate::storage::audit::{self, NewAuditEntry};
+use crate::storage::{users, Database, StorageError};
 
-const MAX_FAILURES: u32 = 5;
-const LOCKOUT: Duration = Duration::from_secs(15 * 60);
-const SESSION_HOURS: u64 = 8;
-
-/// Failed sign-ins per user name: after five, the name is locked for 15 minutes.
-#[derive(Default)]
-pub struct LoginThrottle(Mutex<HashMap<String, (u32, Option<Instant>)>>);
-
-impl LoginThrottle {
-    fn locked(&self, name: &str) -> bool {
-        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(name)
-            .and_then(|(_, until)| *until)
-            .is_some_and(|t| Instant::now() < t)
-    }
-
-    fn failed(&self, name: &str) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map.entry(name.to_string()).or_insert((0, None));
-        if entry.1.is_some_and(|t| Instant::now() >= t) {
-            *entry = (0, None);
-        }
-        entry.0 += 1;
-        if entry.0 >= MAX_FAILURES {
-            entry.1 = Some(Instant::now() + LOCKOUT);
-        }
-    }
-
-    fn succeeded(&self, name: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(name);
-    }
-}
+const SESSION_HOURS: i64 = 8;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,63 +24,111 @@ pub struct SignIn {
     password: String,
 }
 
+/// What one attempt came to, for the answer and the audit log.
+enum Outcome {
+    SignedIn {
+        user: users::User,
+        token: String,
+        expires: chrono::NaiveDateTime,
+    },
+    Failed,
+}
+
 pub async fn sign_in(
+    req: HttpRequest,
     body: web::Json<SignIn>,
     db: web::Data<Database>,
     throttle: web::Data<LoginThrottle>,
+    settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
     let SignIn { name, password } = body.into_inner();
-    if throttle.locked(&name) {
-        return Err(ApiError::TooManyAttempts);
-    }
+    let address = req.peer_addr().map(|a| a.ip());
+    let shown_address = address.map_or_else(|| "unknown".to_string(), |a| a.to_string());
+    let admitted = match throttle.begin(&name, address) {
+        Ok(a) => a,
+        Err(refusal) => {
+            tracing::warn!(address = %shown_address, ?refusal, "sign-in refused: locked");
+            return Err(ApiError::TooManyAttempts);
+        }
+    };
     let db = db.get_ref().clone();
     let who = name.clone();
+    let throttle_for_check = throttle.clone();
+    let audit_address = shown_address.clone();
     // argon2 is deliberately slow: off the worker thread.
-    let signed_in = web::block(
-        move || -> Result<Option<(users::User, String, chrono::NaiveDateTime)>, ApiError> {
-            let mut conn = db.get()?;
-            let Some(user) = users::active_by_name(&mut conn, &who)? else {
-                return Ok(None);
-            };
-            let Some(hash) = user.password_hash.clone() else {
-                return Ok(None);
-            };
-            if !auth::verify_password(&password, &hash) {
-                return Ok(None);
+    let outcome = web::block(move || -> Result<Outcome, ApiError> {
+        let mut conn = db.get()?;
+        let now = chrono::Local::now().naive_local();
+        let user = users::active_by_name(&mut conn, &who)?;
+        let hash = match user.as_ref().and_then(|u| u.password_hash.clone()) {
+            Some(h) => h,
+            None => throttle_for_check
+                .dummy_hash()
+                .ok_or_else(|| ApiError::Internal("cannot make the dummy hash".into()))?
+                .to_string(),
+        };
+        let matches = auth::verify_password(&password, &hash);
+        let outcome = match user {
+            Some(user) if matches && user.password_hash.is_some() => {
+                let token = users::new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
+                let expires = now + chrono::Duration::hours(SESSION_HOURS);
+                users::start_session(&mut conn, user.id, &token, now, expires)?;
+                Outcome::SignedIn {
+                    user,
+                    token,
+                    expires,
+                }
             }
-            let token = users::new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
-            let now = chrono::Local::now().naive_local();
-            let expires = now + chrono::Duration::hours(i64::try_from(SESSION_HOURS).unwrap_or(8));
-            users::start_session(&mut conn, user.id, &token, now, expires)?;
-            Ok(Some((user, token, expires)))
-        },
-    )
+            _ => Outcome::Failed,
+        };
+        let action = match (&outcome, admitted.locks_name) {
+            (Outcome::SignedIn { .. }, _) => "sign_in",
+            (Outcome::Failed, false) => "sign_in_failed",
+            (Outcome::Failed, true) => "sign_in_locked",
+        };
+        let entry =
+            NewAuditEntry::new(&format!("user:{who}"), now, "sessions", who.clone(), action)
+                .values(
+                    None,
+                    Some(serde_json::json!({ "address": audit_address }).to_string()),
+                );
+        audit::record(&mut conn, entry).map_err(StorageError::from)?;
+        Ok(outcome)
+    })
     .await??;
-    let Some((user, token, expires)) = signed_in else {
-        throttle.failed(&name);
+    let Outcome::SignedIn {
+        user,
+        token,
+        expires,
+    } = outcome
+    else {
         return Err(ApiError::Unauthenticated);
     };
-    throttle.succeeded(&name);
-    let cookie = Cookie::build(SESSION_COOKIE, token)
+    throttle.succeeded(&name, address);
+    let secure = settings.server.secure_cookies;
+    let cookie = Cookie::build(session_cookie_name(&settings), token.clone())
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Strict)
         .path("/")
-        .max_age(actix_web::cookie::time::Duration::hours(
-            i64::try_from(SESSION_HOURS).unwrap_or(8),
-        ))
+        .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
         .finish();
-    Ok(HttpResponse::Ok()
-        .cookie(cookie)
-        .json(serde_json::json!({ "user": user.name, "role": user.role, "company_code": user.company_code, "expires_at": expires })))
+    Ok(HttpResponse::Ok().cookie(cookie).json(serde_json::json!({
+        "user": user.name,
+        "role": user.role,
+        "company_code": user.company_code,
+        "expires_at": expires,
+        "csrf_token": csrf::token_for(&token),
+    })))
 }
 
 pub async fn sign_out(
     req: HttpRequest,
-    caller: Caller,
     db: web::Data<Database>,
+    settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_user()?;
-    if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
+    let name = session_cookie_name(&settings);
+    if let Some(token) = req.cookie(name).map(|c| c.value().to_string()) {
         let db = db.get_ref().clone();
         web::block(move || {
             let mut conn = db.get()?;
@@ -120,7 +136,10 @@ pub async fn sign_out(
         })
         .await??;
     }
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    let mut gone = Cookie::build(name, "")
+        .path("/")
+        .secure(settings.server.secure_cookies)
+        .finish();
     gone.make_removal();
     Ok(HttpResponse::NoContent().cookie(gone).finish())
 }

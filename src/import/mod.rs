@@ -2,10 +2,12 @@
 //! at all: every row is checked, every bad row is reported, and only a file
 //! without errors is written, in one transaction.
 
+mod json;
 pub mod kinds;
 pub mod table;
+pub mod xlsx;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -25,6 +27,10 @@ use crate::storage::{DbConn, StorageError};
 /// Rows are checked against the database and written this many at a time, so
 /// memory stays bounded however large the file is.
 const CHUNK_ROWS: usize = 20_000;
+
+/// A rejected file lists at most this many problems (and says how many rows
+/// were bad in all): enough to fix a file, bounded for any file.
+pub const MAX_REPORTED_ERRORS: usize = 1_000;
 
 /// One bad cell of one row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,15 +61,40 @@ pub enum ImportError {
     /// The file as a whole cannot be used (unreadable, wrong header …).
     #[error("{file} {message}")]
     File { file: String, message: String },
-    /// Some rows are bad: nothing of the file was imported.
-    #[error("{file} was rejected: {} bad row{}; nothing of it was imported", distinct_rows(.errors), if distinct_rows(.errors) == 1 { "" } else { "s" })]
-    Rejected { file: String, errors: Vec<RowError> },
+    /// Some rows are bad: nothing of the file was imported. `errors` holds
+    /// the first [`MAX_REPORTED_ERRORS`] problems; `bad_rows` counts them all.
+    #[error("{file} was rejected: {bad_rows} bad row{}; nothing of it was imported{}", if *.bad_rows == 1 { "" } else { "s" }, if .errors.len() >= MAX_REPORTED_ERRORS { format!(" (the first {MAX_REPORTED_ERRORS} problems are listed)") } else { String::new() })]
+    Rejected {
+        file: String,
+        errors: Vec<RowError>,
+        bad_rows: u64,
+    },
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
 
-fn distinct_rows(errors: &[RowError]) -> usize {
-    errors.iter().map(|e| e.row).collect::<HashSet<_>>().len()
+/// The problems of a file being read: the first few kept, every bad row counted.
+#[derive(Default)]
+struct Problems {
+    listed: Vec<RowError>,
+    bad_rows: u64,
+    last_bad_row: Option<u64>,
+}
+
+impl Problems {
+    fn push(&mut self, e: RowError) {
+        if self.last_bad_row != Some(e.row) {
+            self.bad_rows += 1;
+            self.last_bad_row = Some(e.row);
+        }
+        if self.listed.len() < MAX_REPORTED_ERRORS {
+            self.listed.push(e);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.bad_rows == 0
+    }
 }
 
 impl From<diesel::result::Error> for ImportError {
@@ -222,7 +253,7 @@ struct Tally {
 
 /// Why a file's transaction ends without committing.
 enum Abort {
-    Rejected(Vec<RowError>),
+    Rejected(Problems),
     /// The file changed nothing: roll back, so not even a batch is recorded.
     Nothing(ImportReport),
     Failed(ImportError),
@@ -236,7 +267,7 @@ impl From<diesel::result::Error> for Abort {
 
 /// What the reading thread found once the whole file was read.
 struct ReadOutcome {
-    errors: Vec<RowError>,
+    errors: Problems,
     sha256: String,
 }
 
@@ -337,9 +368,10 @@ fn run<R: FromRow>(
     match outcome {
         Ok(report) => Ok(report),
         Err(Abort::Nothing(report)) => Ok(report),
-        Err(Abort::Rejected(errors)) => Err(ImportError::Rejected {
+        Err(Abort::Rejected(problems)) => Err(ImportError::Rejected {
             file: file.to_string(),
-            errors,
+            errors: problems.listed,
+            bad_rows: problems.bad_rows,
         }),
         Err(Abort::Failed(e)) => Err(e),
     }
@@ -357,7 +389,7 @@ fn read_rows<R: FromRow>(
 ) -> ReadOutcome {
     let kind = R::KIND;
     let header_len = table.header.len();
-    let mut errors: Vec<RowError> = Vec::new();
+    let mut errors = Problems::default();
     let mut pending: Vec<R> = Vec::with_capacity(CHUNK_ROWS);
     let mut writer_gone = false;
     let mut rows_read: u64 = 0;
@@ -394,7 +426,7 @@ fn read_rows<R: FromRow>(
         }
         let mut c = Cells::new(kind, raw.number, &cells, positions);
         let Some(mut record) = R::from_row(&mut c, &ctx) else {
-            errors.append(&mut c.errors);
+            c.errors.drain(..).for_each(|e| errors.push(e));
             continue;
         };
         let key = record.key();

@@ -1,16 +1,45 @@
 //! Reading a tabular source — CSV (UTF-8 with or without BOM, or GB18030/GBK),
 //! XLSX (first sheet) or a JSON array of objects — as a header and a stream of
 //! rows of text cells. Rows are numbered as a spreadsheet shows them.
+//!
+//! Every reader is bounded whatever the file holds ([`limits`]): CSV lines,
+//! cells, XLSX packages (zip bombs, far cells) and JSON documents can each
+//! make a clear error, never an unbounded allocation. XLSX and JSON are read
+//! on a producer thread that streams rows through a bounded channel, so a
+//! large file costs a few chunks of memory, not its size.
 
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
 use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender};
 
-use calamine::{Data, Reader, Xlsx};
 use sha2::{Digest, Sha256};
+
+/// What any one file may ask of the reader. A file past a limit is refused
+/// with a message naming the limit.
+pub mod limits {
+    /// Excel's own limit for one cell; nothing an official types is longer.
+    pub const MAX_CELL_CHARS: usize = 32_767;
+    /// A CSV line (one record, quotes included) longer than this is not data.
+    pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+    /// The header may have at most this many columns (a kind has at most 7).
+    pub const MAX_HEADER_COLUMNS: usize = 64;
+    /// Excel's last row: a sheet cannot have more.
+    pub const MAX_XLSX_ROWS: u64 = 1_048_576;
+    /// The unpacked size of every part of an XLSX package together.
+    pub const MAX_XLSX_UNPACKED_BYTES: u64 = 512 * 1024 * 1024;
+    /// Parts of an XLSX package: a workbook has a few dozen.
+    pub const MAX_XLSX_ENTRIES: usize = 10_000;
+    /// A JSON document; larger data belongs in CSV, which streams.
+    pub const MAX_JSON_BYTES: u64 = 512 * 1024 * 1024;
+    /// Distinct field names over all objects of a JSON array.
+    pub const MAX_JSON_FIELDS: usize = MAX_HEADER_COLUMNS;
+}
 
 /// How many bytes are looked at to tell UTF-8 from GB18030.
 const SNIFF_BYTES: usize = 256 * 1024;
+/// Rows a producer thread may run ahead of the importer.
+const CHANNEL_ROWS: usize = 4_096;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -32,6 +61,7 @@ impl Format {
 
 /// One data row: its spreadsheet row number and its cells (trimmed), or why it
 /// could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawRow {
     pub number: u64,
     pub cells: Result<Vec<String>, String>,
@@ -47,19 +77,34 @@ pub struct Table {
 
 enum Rows {
     Csv {
-        reader: csv::Reader<Box<dyn Read + Send>>,
+        reader: Box<csv::Reader<Box<dyn Read + Send>>>,
         record: csv::ByteRecord,
         next_number: u64,
+        broken: bool,
     },
-    Buffered(std::vec::IntoIter<RawRow>),
+    /// Rows from a producer thread (XLSX, JSON); it stops when this is dropped.
+    Channel(Receiver<Produced>),
 }
 
-type HashHandle = std::sync::Arc<std::sync::Mutex<Sha256>>;
+pub(crate) type HashHandle = std::sync::Arc<std::sync::Mutex<Sha256>>;
+
+/// What a producer thread sends: the header first, then rows; or why the
+/// file cannot be read at all (before the header). A failure after the header
+/// is sent as a row error with the row it happened on, and ends the stream.
+pub(crate) enum Produced {
+    Header(Vec<String>),
+    Row(RawRow),
+    Failed(String),
+}
+
+/// A source a producer thread can own: a file or bytes in memory.
+pub(crate) trait Source: Read + std::io::Seek + Send + 'static {}
+impl<T: Read + std::io::Seek + Send + 'static> Source for T {}
 
 /// Feeds every byte that passes through into the file's SHA-256.
-struct HashingReader<R> {
-    inner: R,
-    hasher: HashHandle,
+pub(crate) struct HashingReader<R> {
+    pub(crate) inner: R,
+    pub(crate) hasher: HashHandle,
 }
 
 impl<R: Read> Read for HashingReader<R> {
@@ -72,46 +117,113 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// Refuses a line longer than [`limits::MAX_LINE_BYTES`], so a file without
+/// line breaks cannot make the CSV reader buffer all of it.
+struct LineGuard<R> {
+    inner: R,
+    since_newline: usize,
+}
+
+impl<R: Read> Read for LineGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for b in buf.get(..n).unwrap_or_default() {
+            if *b == b'\n' {
+                self.since_newline = 0;
+            } else {
+                self.since_newline += 1;
+                if self.since_newline > limits::MAX_LINE_BYTES {
+                    return Err(std::io::Error::other(format!(
+                        "a line is longer than {} KiB; this is not a table of records",
+                        limits::MAX_LINE_BYTES / 1024
+                    )));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// In a GBK file, refuses a line that is UTF-8 text (two or more Chinese
+/// characters, every byte valid UTF-8): decoding it as GBK would store
+/// garbled names without a word of warning.
+struct MixedEncodingGuard<R> {
+    inner: R,
+    line: Vec<u8>,
+    number: u64,
+}
+
+impl<R> MixedEncodingGuard<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            line: Vec::new(),
+            number: 1,
+        }
+    }
+}
+
+/// UTF-8 with at least two characters of three or more bytes (CJK).
+fn is_utf8_chinese(line: &[u8]) -> bool {
+    std::str::from_utf8(line)
+        .is_ok_and(|s| s.chars().filter(|c| c.len_utf8() >= 3).nth(1).is_some())
+}
+
+impl<R: Read> Read for MixedEncodingGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for b in buf.get(..n).unwrap_or_default() {
+            if *b == b'\n' {
+                if is_utf8_chinese(&self.line) {
+                    return Err(std::io::Error::other(format!(
+                        "mixes two encodings: row {} is UTF-8 text while the file is GBK; save the whole file again in one encoding",
+                        self.number
+                    )));
+                }
+                self.line.clear();
+                self.number += 1;
+            } else if self.line.len() < 4096 {
+                self.line.push(*b);
+            }
+        }
+        Ok(n)
+    }
+}
+
 impl Table {
     pub fn open(path: &Path, format: Format) -> Result<Self, String> {
         let file = File::open(path).map_err(|e| format!("cannot be opened: {e}"))?;
         match format {
             Format::Csv => Self::csv(Box::new(file)),
-            Format::Xlsx | Format::Json => {
-                let mut bytes = Vec::new();
-                BufReader::new(file)
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| format!("cannot be read: {e}"))?;
-                Self::from_bytes(bytes, format)
+            Format::Xlsx => Self::xlsx(BufReader::new(file)),
+            Format::Json => {
+                let size = file
+                    .metadata()
+                    .map_err(|e| format!("cannot be read: {e}"))?
+                    .len();
+                if size > limits::MAX_JSON_BYTES {
+                    return Err(format!(
+                        "is a JSON document of {} MiB; the limit is {} MiB (send large data as CSV)",
+                        size / (1024 * 1024),
+                        limits::MAX_JSON_BYTES / (1024 * 1024)
+                    ));
+                }
+                super::json::open(file)
             }
         }
     }
 
-    /// A whole source held in memory (uploads, XLSX, JSON).
+    /// A whole source held in memory (tests, fuzzing, small requests).
     pub fn from_bytes(bytes: Vec<u8>, format: Format) -> Result<Self, String> {
         match format {
             Format::Csv => Self::csv(Box::new(Cursor::new(bytes))),
-            Format::Xlsx => {
-                let hasher = new_hasher(&bytes);
-                let (header, rows) = read_xlsx(bytes)?;
-                Ok(Self {
-                    header,
-                    rows: Rows::Buffered(rows.into_iter()),
-                    hasher,
-                })
-            }
-            Format::Json => {
-                let hasher = new_hasher(&bytes);
-                let value: serde_json::Value = serde_json::from_slice(&bytes)
-                    .map_err(|e| format!("is not valid JSON: {e}"))?;
-                let (header, rows) = json_rows(value)?;
-                Ok(Self {
-                    header,
-                    rows: Rows::Buffered(rows.into_iter()),
-                    hasher,
-                })
-            }
+            Format::Xlsx => Self::xlsx(Cursor::new(bytes)),
+            Format::Json => super::json::open(Cursor::new(bytes)),
         }
+    }
+
+    fn xlsx<R: Source>(source: R) -> Result<Self, String> {
+        super::xlsx::open(source)
     }
 
     fn csv(source: Box<dyn Read + Send>) -> Result<Self, String> {
@@ -132,30 +244,62 @@ impl Table {
             Box::new(Cursor::new(sniff).chain(hashed))
         } else {
             // Excel on Chinese Windows saves "CSV" in GBK; GB18030 is its superset.
+            // A UTF-8 line in it means two files were joined: never guess.
             Box::new(
                 encoding_rs_io::DecodeReaderBytesBuilder::new()
                     .encoding(Some(encoding_rs::GB18030))
-                    .build(Cursor::new(sniff).chain(hashed)),
+                    .build(MixedEncodingGuard::new(Cursor::new(sniff).chain(hashed))),
             )
         };
+        let guarded: Box<dyn Read + Send> = Box::new(LineGuard {
+            inner: decoded,
+            since_newline: 0,
+        });
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .buffer_capacity(1 << 20)
-            .from_reader(decoded);
+            .from_reader(guarded);
         let mut record = csv::ByteRecord::new();
         let header = match reader.read_byte_record(&mut record) {
             Ok(true) => record_cells(&record).map_err(|e| format!("header row: {e}"))?,
             Ok(false) => return Err("is empty: the first row must be the header".into()),
-            Err(e) => return Err(format!("header row cannot be read: {e}")),
+            Err(e) => {
+                return Err(match e.kind() {
+                    // The reader's own refusal (an endless line, mixed encodings) says what it is.
+                    csv::ErrorKind::Io(io) => io.to_string(),
+                    _ => format!("header row cannot be read: {e}"),
+                });
+            }
         };
+        check_header_width(header.len())?;
         Ok(Self {
             header,
             rows: Rows::Csv {
-                reader,
+                reader: Box::new(reader),
                 record,
                 next_number: 2,
+                broken: false,
             },
+            hasher,
+        })
+    }
+
+    /// Waits for a producer thread's header (or its reason for failing).
+    pub(crate) fn from_producer(
+        receiver: Receiver<Produced>,
+        hasher: HashHandle,
+    ) -> Result<Self, String> {
+        let header = match receiver.recv() {
+            Ok(Produced::Header(h)) => h,
+            Ok(Produced::Failed(reason)) => return Err(reason),
+            Ok(Produced::Row(_)) | Err(_) => {
+                return Err("could not be read: the reader stopped unexpectedly".into())
+            }
+        };
+        Ok(Self {
+            header,
+            rows: Rows::Channel(receiver),
             hasher,
         })
     }
@@ -169,17 +313,39 @@ impl Table {
     }
 }
 
+/// A channel for a producer thread: the sender half and the receiving end.
+pub(crate) fn producer_channel() -> (SyncSender<Produced>, Receiver<Produced>) {
+    std::sync::mpsc::sync_channel(CHANNEL_ROWS)
+}
+
+pub(crate) fn check_header_width(columns: usize) -> Result<(), String> {
+    if columns > limits::MAX_HEADER_COLUMNS {
+        return Err(format!(
+            "has {columns} header columns; a file of this service has at most {}",
+            limits::MAX_HEADER_COLUMNS
+        ));
+    }
+    Ok(())
+}
+
 impl Iterator for Table {
     type Item = RawRow;
 
     fn next(&mut self) -> Option<RawRow> {
         match &mut self.rows {
-            Rows::Buffered(it) => it.next(),
+            Rows::Channel(rx) => match rx.recv() {
+                Ok(Produced::Row(row)) => Some(row),
+                Ok(Produced::Header(_) | Produced::Failed(_)) | Err(_) => None,
+            },
             Rows::Csv {
                 reader,
                 record,
                 next_number,
+                broken,
             } => loop {
+                if *broken {
+                    return None;
+                }
                 let number = *next_number;
                 match reader.read_byte_record(record) {
                     Ok(false) => return None,
@@ -194,11 +360,13 @@ impl Iterator for Table {
                     }
                     Err(e) => {
                         *next_number += 1;
-                        // A broken row (e.g. an unclosed quote) is reported, not fatal.
-                        if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                        // An I/O error (e.g. an endless line) ends the file;
+                        // a malformed row (e.g. an unclosed quote) is reported.
+                        if let csv::ErrorKind::Io(io) = e.kind() {
+                            *broken = true;
                             return Some(RawRow {
                                 number,
-                                cells: Err(format!("cannot be read: {e}")),
+                                cells: Err(format!("cannot be read: {io}")),
                             });
                         }
                         return Some(RawRow {
@@ -210,12 +378,6 @@ impl Iterator for Table {
             },
         }
     }
-}
-
-fn new_hasher(bytes: &[u8]) -> HashHandle {
-    let mut h = Sha256::new();
-    h.update(bytes);
-    std::sync::Arc::new(std::sync::Mutex::new(h))
 }
 
 /// Valid UTF-8, allowing a character cut off at the end of the sniffed prefix.
@@ -231,100 +393,74 @@ fn record_cells(record: &csv::ByteRecord) -> Result<Vec<String>, String> {
         .iter()
         .map(|field| {
             std::str::from_utf8(field)
-                .map(|s| s.trim().to_string())
                 .map_err(|_| "is not valid UTF-8 text (save the file as UTF-8 or GBK)".to_string())
+                .and_then(clean_cell)
         })
         .collect()
 }
 
-fn read_xlsx(bytes: Vec<u8>) -> Result<(Vec<String>, Vec<RawRow>), String> {
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
-        .map_err(|e| format!("is not a readable XLSX workbook: {e}"))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| "has no worksheet".to_string())?
-        .map_err(|e| format!("first worksheet cannot be read: {e}"))?;
-    // Spreadsheet row numbers: the range may start below row 1.
-    let first_row = u64::from(range.start().map(|(r, _)| r).unwrap_or(0)) + 1;
-    let mut rows = range.rows().enumerate();
-    let header = match rows.next() {
-        Some((_, cells)) => cells.iter().map(cell_text).collect(),
-        None => return Err("is empty: the first row must be the header".into()),
-    };
-    let mut out = Vec::new();
-    for (i, cells) in rows {
-        let texts: Vec<String> = cells.iter().map(cell_text).collect();
-        if texts.iter().all(String::is_empty) {
-            continue;
-        }
-        let number = first_row + u64::try_from(i).unwrap_or(u64::MAX);
-        out.push(RawRow {
-            number,
-            cells: Ok(texts),
-        });
+/// A cell's text as stored: trimmed, no longer than Excel allows, and free of
+/// control characters (a NUL cannot be stored in PostgreSQL and is never data).
+pub(crate) fn clean_cell(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.chars().count() > limits::MAX_CELL_CHARS {
+        return Err(format!(
+            "has a cell of more than {} characters, longer than any value of this service",
+            limits::MAX_CELL_CHARS
+        ));
     }
-    Ok((header, out))
+    if text.contains('\u{feff}') {
+        return Err(
+            "has a byte-order mark (U+FEFF) inside a cell: files were joined together; save the file again"
+                .into(),
+        );
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(format!(
+            "has a control character (U+{:04X}) in a cell; save the file again as plain text",
+            u32::from(c)
+        ));
+    }
+    Ok(text.to_string())
 }
 
-/// A cell as the text an official would have typed.
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => format!("{f}"),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) => match dt.as_datetime() {
-            Some(t) if t.time() == chrono::NaiveTime::MIN => t.format("%Y-%m-%d").to_string(),
-            Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
-            None => dt.to_string(),
-        },
-        Data::Error(e) => format!("#{e:?}"),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn json_rows(value: serde_json::Value) -> Result<(Vec<String>, Vec<RawRow>), String> {
-    let serde_json::Value::Array(items) = value else {
-        return Err("must be a JSON array of objects".into());
-    };
-    let mut header: Vec<String> = Vec::new();
-    for item in &items {
-        if let serde_json::Value::Object(map) = item {
-            for k in map.keys() {
-                if !header.iter().any(|h| h == k.trim()) {
-                    header.push(k.trim().to_string());
-                }
-            }
-        }
+    fn rows(t: Table) -> Vec<RawRow> {
+        t.collect()
     }
-    let rows = items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| {
-            // Element 0 is "row 2", as if the array were a sheet under a header.
-            let number = u64::try_from(i).unwrap_or(u64::MAX).saturating_add(2);
-            let cells = match item {
-                serde_json::Value::Object(map) => Ok(header
-                    .iter()
-                    .map(|h| {
-                        map.iter()
-                            .find(|(k, _)| k.trim() == h)
-                            .map(|(_, v)| json_text(v))
-                            .unwrap_or_default()
-                    })
-                    .collect()),
-                other => Err(format!("is not a JSON object but {other}")),
-            };
-            RawRow { number, cells }
-        })
-        .collect();
-    Ok((header, rows))
-}
 
-fn json_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.trim().to_string(),
-        other => other.to_string(),
+    #[test]
+    fn an_endless_line_ends_the_file_with_an_error() {
+        let mut bytes = b"a,b\n1,".to_vec();
+        bytes.extend(std::iter::repeat_n(b'x', limits::MAX_LINE_BYTES + 10));
+        let t = Table::from_bytes(bytes, Format::Csv).unwrap();
+        let rows = rows(t);
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].cells.as_ref().unwrap_err().contains("longer than"));
+    }
+
+    #[test]
+    fn nul_bytes_and_huge_cells_are_row_errors() {
+        let t = Table::from_bytes(b"a,b\n1,x\x00y\n".to_vec(), Format::Csv).unwrap();
+        let r = rows(t);
+        assert!(r[0].cells.as_ref().unwrap_err().contains("U+0000"), "{r:?}");
+        let long = "字".repeat(limits::MAX_CELL_CHARS + 1);
+        let t = Table::from_bytes(format!("a,b\n1,{long}\n").into_bytes(), Format::Csv).unwrap();
+        assert!(rows(t)[0].cells.as_ref().unwrap_err().contains("32767"));
+    }
+
+    #[test]
+    fn a_header_wider_than_any_kind_is_refused() {
+        let header = vec!["c"; limits::MAX_HEADER_COLUMNS + 1].join(",");
+        let err = Table::from_bytes(format!("{header}\n").into_bytes(), Format::Csv)
+            .err()
+            .unwrap();
+        assert!(err.contains("header columns"), "{err}");
     }
 }

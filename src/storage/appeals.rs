@@ -26,6 +26,12 @@ impl RecordKind {
         }
     }
 
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Complaint, Self::Inspection, Self::Conduct]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
     fn entity(self) -> &'static str {
         match self {
             Self::Complaint => "complaints",
@@ -200,6 +206,38 @@ pub fn file(
     })
 }
 
+impl Appeal {
+    /// The kind of record appealed against; an unknown kind in the database is an error.
+    pub fn kind(&self) -> Result<RecordKind, StorageError> {
+        RecordKind::parse(&self.record_kind).ok_or_else(|| {
+            StorageError::Corrupt(format!(
+                "appeal {} names the record kind '{}'",
+                self.id, self.record_kind
+            ))
+        })
+    }
+}
+
+/// The appeal, locked until the transaction ends so that two decisions of
+/// it queue instead of both passing the status check. PostgreSQL locks the
+/// row (`FOR UPDATE`); SQLite's transactions hold the write lock from their
+/// start (BEGIN IMMEDIATE), which serialises them already.
+pub fn get_locked(conn: &mut DbConn, id: i64) -> Result<Option<Appeal>, StorageError> {
+    Ok(match conn {
+        DbConn::Sqlite(c) => appeals::table
+            .find(id)
+            .select(Appeal::as_select())
+            .first(&mut **c)
+            .optional()?,
+        DbConn::Pg(c) => appeals::table
+            .find(id)
+            .select(Appeal::as_select())
+            .for_update()
+            .first(&mut **c)
+            .optional()?,
+    })
+}
+
 pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<Appeal>, StorageError> {
     Ok(with_conn!(conn, |c| appeals::table
         .find(id)
@@ -240,7 +278,7 @@ pub fn decide(
     at: NaiveDateTime,
 ) -> Result<Appeal, AppealError> {
     conn.transaction(|conn| {
-        let appeal = get(conn, id)?.ok_or(AppealError::NotFound(id))?;
+        let appeal = get_locked(conn, id)?.ok_or(AppealError::NotFound(id))?;
         if appeal.status != "pending" {
             return Err(AppealError::Decided(id));
         }
@@ -254,11 +292,7 @@ pub fn decide(
             ))
             .execute(c))?;
         if uphold {
-            let kind = match appeal.record_kind.as_str() {
-                "complaint" => RecordKind::Complaint,
-                "inspection" => RecordKind::Inspection,
-                _ => RecordKind::Conduct,
-            };
+            let kind = appeal.kind()?;
             let rid = appeal.record_id.as_str();
             let changed = match kind {
                 RecordKind::Complaint => {

@@ -34,6 +34,9 @@ pub enum StorageError {
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("database error: {0}")]
     Query(#[from] diesel::result::Error),
+    /// A stored value this version cannot read: never replaced by a default.
+    #[error("the database holds a value this version cannot read: {0}")]
+    Corrupt(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +98,7 @@ impl Database {
         let pool_size = pool_size.max(1);
         let db = if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err(StorageError::BadUrl(url.into()));
+                return Err(StorageError::BadUrl(crate::configuration::redact_url(url)));
             }
             if let Some(parent) = Path::new(path)
                 .parent()
@@ -128,7 +131,7 @@ impl Database {
                 .map_err(|e| StorageError::Connect(e.to_string()))?;
             Database::Pg(pool)
         } else {
-            return Err(StorageError::BadUrl(url.into()));
+            return Err(StorageError::BadUrl(crate::configuration::redact_url(url)));
         };
         db.migrate()?;
         Ok(db)
@@ -169,14 +172,20 @@ impl DbConn {
     /// Runs `f` in one transaction: committed when it returns Ok, rolled back
     /// otherwise. SQLite takes the write lock up front (BEGIN IMMEDIATE) so two
     /// writers queue on the busy timeout instead of failing half-way.
+    ///
+    /// Inside another transaction it is a savepoint of that transaction, so a
+    /// service can compose storage functions that each keep their own
+    /// all-or-nothing promise into one unit that commits or rolls back whole.
     pub fn transaction<T, E>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
     where
         E: From<diesel::result::Error>,
     {
+        let nested = self.in_transaction()?;
         match self {
-            DbConn::Sqlite(c) => {
+            DbConn::Sqlite(c) if !nested => {
                 AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN IMMEDIATE")?
             }
+            DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction(&mut **c)?,
             DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(&mut **c)?,
         }
         match f(self) {
@@ -199,5 +208,13 @@ impl DbConn {
             DbConn::Sqlite(_) => Backend::Sqlite,
             DbConn::Pg(_) => Backend::Postgres,
         }
+    }
+
+    /// Is a transaction open on this connection?
+    pub fn in_transaction(&mut self) -> QueryResult<bool> {
+        let depth = with_conn!(self, |c| {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        })?;
+        Ok(depth.is_some())
     }
 }

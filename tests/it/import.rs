@@ -84,6 +84,7 @@ on_both_backends! {
     small_city_imports_cleanly_and_twice_changes_nothing => super::small_city_imports_cleanly_and_twice_changes_nothing;
     every_check_rejects_its_bad_row_and_leaves_the_data => super::every_check_rejects_its_bad_row_and_leaves_the_data;
     every_bad_row_is_listed_not_just_the_first => super::every_bad_row_is_listed_not_just_the_first;
+    the_list_of_problems_is_capped_but_every_bad_row_counted => super::the_list_of_problems_is_capped_but_every_bad_row_counted;
     a_bad_row_at_the_end_of_a_large_file_changes_nothing => super::a_bad_row_at_the_end_of_a_large_file_changes_nothing;
     an_updated_row_is_in_the_audit_log => super::an_updated_row_is_in_the_audit_log;
     headers_in_chinese_bom_and_gbk => super::headers_in_chinese_bom_and_gbk;
@@ -377,7 +378,9 @@ fn every_bad_row_is_listed_not_just_the_first(t: TestDb) {
     seed(&t);
     let content = "response_id,community_code,surveyed_on,respondent,overall\n\
                    S1,C1,2025-07-01,H1,9\nS2,C1,2025-07-01,H1,4\nS3,C404,2025-07-01,H1,4\nS4,C1,someday,H1,0\n";
-    let errors = rejected(import_csv(&t, ImportKind::Surveys, content));
+    let err = import_csv(&t, ImportKind::Surveys, content).unwrap_err();
+    assert!(err.to_string().contains("3 bad rows"), "{err}");
+    let errors = rejected(Err(err));
     let cells: Vec<(u64, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
     assert_eq!(
         cells,
@@ -389,12 +392,33 @@ fn every_bad_row_is_listed_not_just_the_first(t: TestDb) {
         ]
     );
     assert_eq!(errors[0].value, "9");
-    let message = ImportError::Rejected {
-        file: "surveys.csv".into(),
-        errors,
+}
+
+/// A file of 5,000 bad rows lists the first 1,000 problems and counts every bad row.
+fn the_list_of_problems_is_capped_but_every_bad_row_counted(t: TestDb) {
+    seed(&t);
+    let before = snapshot(&t);
+    let mut content = String::from("response_id,community_code,surveyed_on,respondent,overall\n");
+    for i in 0..5_000 {
+        content.push_str(&format!("X{i},C1,2025-07-01,H{i},9\n"));
     }
-    .to_string();
-    assert!(message.contains("3 bad rows"), "{message}");
+    let err = import_csv(&t, ImportKind::Surveys, &content).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("5000 bad rows"), "{message}");
+    assert!(message.contains("the first 1000 problems"), "{message}");
+    match err {
+        ImportError::Rejected {
+            errors, bad_rows, ..
+        } => {
+            assert_eq!(
+                (errors.len(), bad_rows),
+                (import::MAX_REPORTED_ERRORS, 5_000)
+            );
+            assert_eq!(errors.last().map(|e| e.row), Some(1_001));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(snapshot(&t), before);
 }
 
 fn a_bad_row_at_the_end_of_a_large_file_changes_nothing(t: TestDb) {

@@ -5,7 +5,12 @@
 mod helpers;
 
 mod api;
+mod api_access;
+mod api_appeals;
+mod app;
+mod bad_input;
 mod cli;
+mod hardening;
 mod http;
 mod import;
 mod rating;

@@ -1,0 +1,149 @@
+//! The test harness of the HTTP tests: the small city imported, 2025Q3–Q4
+//! published and a 2026Q1 draft, users of every role, and the real
+//! application on port 0 over a fresh database.
+
+use propcredit::configuration::{Overrides, Settings};
+use propcredit::domain::Period;
+use propcredit::rating;
+use propcredit::startup::Application;
+use propcredit::storage::users;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::{example_rules, repo_path, TestDb};
+
+pub const EXAMPLE_RULES: &str = include_str!("../data/small-city/rules.toml");
+
+pub fn what_if_body(rules: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({ "period": "2025Q4", "rules": rules })).unwrap()
+}
+
+pub const OWN: &str = "913346UW3LKQ70JX54";
+pub const OTHER: &str = "918245RK2A20Y55BBG";
+pub const NOBODY: &str = "914995WBCDXJMWED85X";
+
+pub struct Api {
+    pub base: String,
+    pub client: Client,
+    pub draft_run: i64,
+}
+
+/// Tokens are fixed strings so the table below can name them.
+pub const ADMIN: &str = "pc_admin";
+/// The password of the users "pat" (admin) and "lou" (inspector).
+pub const PASSWORD: &str = "correct horse battery";
+pub const ADMIN2: &str = "pc_admin2";
+pub const INSPECTOR: &str = "pc_inspector";
+pub const COMPANY: &str = "pc_company";
+
+/// The small city, 2025Q3–Q4 published and a 2026Q1 draft, four users, the app running.
+pub async fn setup(t: &TestDb, configure: impl FnOnce(&mut Settings)) -> Api {
+    let db = t.db.clone();
+    let draft_run = tokio::task::spawn_blocking(move || {
+        let book = example_rules();
+        let mut conn = db.get().unwrap();
+        for (kind, path) in
+            propcredit::import::files_in_dir(&repo_path("tests/data/small-city/data")).unwrap()
+        {
+            let options = propcredit::import::ImportOptions {
+                actor: "test",
+                progress: None,
+            };
+            propcredit::import::import_path(&mut conn, &book, kind, &path, &options).unwrap();
+        }
+        for (name, role, company, token) in [
+            ("ada", "admin", None, ADMIN),
+            ("bo", "admin", None, ADMIN2),
+            ("ina", "inspector", None, INSPECTOR),
+            ("ko", "company", Some(OWN), COMPANY),
+        ] {
+            users::add(&mut conn, name, role, company, None, token, "test").unwrap();
+        }
+        let hash = propcredit::http::auth::hash_password(PASSWORD).unwrap();
+        users::add(
+            &mut conn,
+            "pat",
+            "admin",
+            None,
+            Some(hash.clone()),
+            "pc_pat",
+            "test",
+        )
+        .unwrap();
+        users::add(
+            &mut conn,
+            "lou",
+            "inspector",
+            None,
+            Some(hash),
+            "pc_lou",
+            "test",
+        )
+        .unwrap();
+        drop(conn);
+        let mut draft = 0;
+        for (p, publish) in [("2025Q3", true), ("2025Q4", true), ("2026Q1", false)] {
+            let period: Period = p.parse().unwrap();
+            let rules = rating::rules_for(&book, period, None).unwrap();
+            draft = rating::rate_period(&db, period, &rules, "user:ada", publish)
+                .unwrap()
+                .run_id;
+        }
+        draft
+    })
+    .await
+    .unwrap();
+    let overrides = Overrides {
+        database_url: Some(t.url.clone()),
+        bind: Some("127.0.0.1:0".into()),
+        ..Default::default()
+    };
+    let mut settings = Settings::load_from(None, &overrides, Vec::new()).unwrap();
+    settings.scheduler.enabled = false;
+    configure(&mut settings);
+    let app = Application::build_with(&settings, t.db.clone(), example_rules()).unwrap();
+    let base = format!("http://127.0.0.1:{}/api/v1", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    Api {
+        base,
+        client: Client::new(),
+        draft_run,
+    }
+}
+
+impl Api {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some((content_type, bytes)) = body {
+            req = req.header("content-type", content_type).body(bytes);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+}
+
+pub fn json_body(v: Value) -> Option<(&'static str, Vec<u8>)> {
+    Some(("application/json", serde_json::to_vec(&v).unwrap()))
+}
+
+pub fn run_async(f: impl std::future::Future<Output = ()>) {
+    actix_web::rt::System::new().block_on(f);
+}
