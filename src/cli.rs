@@ -385,7 +385,11 @@ fn rules_check(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<()> {
 
 fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let rules = load_rules(settings)?;
-    let db = Database::connect(&settings.database.url, settings.database.pool_size)?;
+    let db = Database::connect_with(
+        &settings.database.url,
+        settings.database.pool_size,
+        settings.database.server_waits(),
+    )?;
     if demo {
         seed_demo(&db, &rules)?;
     }

@@ -32,6 +32,20 @@ pub struct DatabaseSettings {
     /// `sqlite://PATH` or `postgres://…`.
     pub url: String,
     pub pool_size: u32,
+    /// The server waits this long for a connection; then it answers 503.
+    pub acquire_timeout_ms: u64,
+    /// SQLite: the server waits this long for another connection's lock.
+    pub busy_timeout_ms: u64,
+}
+
+impl DatabaseSettings {
+    /// The server's waits: short, so that a database that is away is said at once.
+    pub fn server_waits(&self) -> crate::storage::Waits {
+        crate::storage::Waits {
+            acquire: std::time::Duration::from_millis(self.acquire_timeout_ms.max(1)),
+            busy: std::time::Duration::from_millis(self.busy_timeout_ms),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -109,6 +123,10 @@ impl Settings {
             .set_default("database.url", "sqlite://data/propcredit.db")
             .map_err(err)?
             .set_default("database.pool_size", 8)
+            .map_err(err)?
+            .set_default("database.acquire_timeout_ms", 750)
+            .map_err(err)?
+            .set_default("database.busy_timeout_ms", 750)
             .map_err(err)?
             .set_default("rules.dir", "scoring-rules")
             .map_err(err)?

@@ -32,7 +32,11 @@ impl Application {
     /// Opens the database (applying migrations), loads the rules and binds the
     /// listener. Binding to port 0 picks a free port (tests).
     pub fn build(settings: &Settings) -> Result<Self, StartupError> {
-        let db = Database::connect(&settings.database.url, settings.database.pool_size)?;
+        let db = Database::connect_with(
+            &settings.database.url,
+            settings.database.pool_size,
+            settings.database.server_waits(),
+        )?;
         let rules = RuleBook::load_dir(&settings.rules.dir)?;
         Self::build_with(settings, db, rules)
     }

@@ -132,9 +132,10 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 impl From<crate::storage::StorageError> for ApiError {
     fn from(e: crate::storage::StorageError) -> Self {
-        match e {
-            crate::storage::StorageError::Pool(p) => ApiError::Unavailable(p.to_string()),
-            other => ApiError::Internal(other.to_string()),
+        if e.is_unavailable() {
+            ApiError::Unavailable(e.to_string())
+        } else {
+            ApiError::Internal(e.to_string())
         }
     }
 }

@@ -2,6 +2,7 @@
 //! at all: every row is checked, every bad row is reported, and only a file
 //! without errors is written, in one transaction.
 
+mod check;
 mod json;
 pub mod kinds;
 pub mod table;
@@ -14,8 +15,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+pub use check::{check_table, Known};
+use check::{read_rows, Problems};
 pub use kinds::ImportKind;
-use kinds::{Cells, Context, FromRow};
+use kinds::{Context, FromRow};
 pub use table::{Format, Table};
 
 use crate::rules::RuleBook;
@@ -26,7 +29,7 @@ use crate::storage::{DbConn, StorageError};
 
 /// Rows are checked against the database and written this many at a time, so
 /// memory stays bounded however large the file is.
-const CHUNK_ROWS: usize = 20_000;
+pub(crate) const CHUNK_ROWS: usize = 20_000;
 
 /// A rejected file lists at most this many problems (and says how many rows
 /// were bad in all): enough to fix a file, bounded for any file.
@@ -71,30 +74,6 @@ pub enum ImportError {
     },
     #[error(transparent)]
     Storage(#[from] StorageError),
-}
-
-/// The problems of a file being read: the first few kept, every bad row counted.
-#[derive(Default)]
-struct Problems {
-    listed: Vec<RowError>,
-    bad_rows: u64,
-    last_bad_row: Option<u64>,
-}
-
-impl Problems {
-    fn push(&mut self, e: RowError) {
-        if self.last_bad_row != Some(e.row) {
-            self.bad_rows += 1;
-            self.last_bad_row = Some(e.row);
-        }
-        if self.listed.len() < MAX_REPORTED_ERRORS {
-            self.listed.push(e);
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.bad_rows == 0
-    }
 }
 
 impl From<diesel::result::Error> for ImportError {
@@ -265,12 +244,6 @@ impl From<diesel::result::Error> for Abort {
     }
 }
 
-/// What the reading thread found once the whole file was read.
-struct ReadOutcome {
-    errors: Problems,
-    sha256: String,
-}
-
 fn run<R: FromRow>(
     conn: &mut DbConn,
     rules: &RuleBook,
@@ -374,106 +347,6 @@ fn run<R: FromRow>(
             bad_rows: problems.bad_rows,
         }),
         Err(Abort::Failed(e)) => Err(e),
-    }
-}
-
-/// Reads and checks every row, sending valid records in chunks to the writer
-/// until the first bad row; after that it only collects errors.
-fn read_rows<R: FromRow>(
-    mut table: Table,
-    mut ctx: Context<'_>,
-    positions: &[Option<usize>],
-    batch_id: i64,
-    sender: std::sync::mpsc::SyncSender<Vec<R>>,
-    progress: Option<&(dyn Fn(u64) + Sync)>,
-) -> ReadOutcome {
-    let kind = R::KIND;
-    let header_len = table.header.len();
-    let mut errors = Problems::default();
-    let mut pending: Vec<R> = Vec::with_capacity(CHUNK_ROWS);
-    let mut writer_gone = false;
-    let mut rows_read: u64 = 0;
-    for raw in &mut table {
-        rows_read += 1;
-        if rows_read % 10_000 == 0 {
-            if let Some(p) = progress {
-                p(rows_read);
-            }
-        }
-        let cells = match raw.cells {
-            Ok(cells) => cells,
-            Err(reason) => {
-                errors.push(RowError {
-                    row: raw.number,
-                    column: String::new(),
-                    value: String::new(),
-                    reason,
-                });
-                continue;
-            }
-        };
-        if cells.len() > header_len {
-            errors.push(RowError {
-                row: raw.number,
-                column: String::new(),
-                value: String::new(),
-                reason: format!(
-                    "has {} cells but the header has {header_len} columns",
-                    cells.len()
-                ),
-            });
-            continue;
-        }
-        let mut c = Cells::new(kind, raw.number, &cells, positions);
-        let Some(mut record) = R::from_row(&mut c, &ctx) else {
-            c.errors.drain(..).for_each(|e| errors.push(e));
-            continue;
-        };
-        let key = record.key();
-        if let Some(first) = ctx.keys_seen.get(key.as_str()) {
-            errors.push(RowError {
-                row: raw.number,
-                column: key_columns(kind),
-                value: key,
-                reason: format!(
-                    "this key already appears on row {first}; a key may appear only once in a file"
-                ),
-            });
-            continue;
-        }
-        ctx.keys_seen.insert(key.into_boxed_str(), raw.number);
-        record.register(&mut ctx);
-        // Once a row is bad the file will be rejected: keep checking, stop sending.
-        if errors.is_empty() && !writer_gone {
-            record.set_batch(batch_id);
-            pending.push(record);
-            if pending.len() >= CHUNK_ROWS {
-                let chunk = std::mem::replace(&mut pending, Vec::with_capacity(CHUNK_ROWS));
-                writer_gone = sender.send(chunk).is_err();
-            }
-        }
-    }
-    if let Some(p) = progress {
-        p(rows_read);
-    }
-    if errors.is_empty() && !writer_gone && !pending.is_empty() {
-        let _writer_gone = sender.send(pending).is_err();
-    }
-    ReadOutcome {
-        errors,
-        sha256: table.sha256(),
-    }
-}
-
-fn key_columns(kind: ImportKind) -> String {
-    match kind {
-        ImportKind::Contracts => "community_code + company_code + start_date".into(),
-        ImportKind::Fees => "community_code + period".into(),
-        other => other
-            .columns()
-            .first()
-            .map(|c| c.name.to_string())
-            .unwrap_or_default(),
     }
 }
 

@@ -76,25 +76,51 @@ macro_rules! with_conn {
     };
 }
 
+/// How long a caller waits for the database before it gives up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waits {
+    /// For a connection from the pool (PostgreSQL down: how soon it is said).
+    pub acquire: Duration,
+    /// SQLite: for another connection's lock to go.
+    pub busy: Duration,
+}
+
+impl Waits {
+    /// Commands that run long transactions of their own: wait patiently.
+    pub const BATCH: Waits = Waits {
+        acquire: Duration::from_secs(30),
+        busy: Duration::from_secs(60),
+    };
+}
+
 /// Per-connection SQLite settings: the embedded database must behave like a
 /// server one (foreign keys enforced, readers not blocking the writer).
 #[derive(Debug)]
-struct SqlitePragmas;
+struct SqlitePragmas {
+    busy: Duration,
+}
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(
-            "PRAGMA busy_timeout = 15000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
              PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
-        )
+            self.busy.as_millis()
+        ))
         .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
 impl Database {
     /// Opens a pool for `url` (`sqlite://PATH` or `postgres://…`) and applies
-    /// pending migrations.
+    /// pending migrations, waiting patiently for locks ([`Waits::BATCH`]).
     pub fn connect(url: &str, pool_size: u32) -> Result<Self, StorageError> {
+        Self::connect_with(url, pool_size, Waits::BATCH)
+    }
+
+    /// As [`Database::connect`], with the given waits (the server's are short,
+    /// so a database that is away is answered with 503 at once).
+    pub fn connect_with(url: &str, pool_size: u32, waits: Waits) -> Result<Self, StorageError> {
         let pool_size = pool_size.max(1);
         let db = if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
@@ -118,15 +144,15 @@ impl Database {
             drop(first);
             let pool = Pool::builder()
                 .max_size(pool_size)
-                .connection_timeout(Duration::from_secs(30))
-                .connection_customizer(Box::new(SqlitePragmas))
+                .connection_timeout(waits.acquire)
+                .connection_customizer(Box::new(SqlitePragmas { busy: waits.busy }))
                 .build(ConnectionManager::<SqliteConnection>::new(path))
                 .map_err(|e| StorageError::Connect(e.to_string()))?;
             Database::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = Pool::builder()
                 .max_size(pool_size)
-                .connection_timeout(Duration::from_secs(10))
+                .connection_timeout(waits.acquire)
                 .build(ConnectionManager::<PgConnection>::new(url))
                 .map_err(|e| StorageError::Connect(e.to_string()))?;
             Database::Pg(pool)
@@ -165,6 +191,29 @@ impl Database {
         let mut conn = self.get()?;
         with_conn!(&mut conn, |c| diesel::sql_query("SELECT 1").execute(c))?;
         Ok(())
+    }
+}
+
+impl StorageError {
+    /// The database is away or busy, not wrong: worth a 503 and a retry.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            StorageError::Pool(_) => true,
+            StorageError::Query(Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )) => true,
+            StorageError::Query(Error::DatabaseError(_, info)) => {
+                let m = info.message();
+                m.contains("database is locked")
+                    || m.contains("database is busy")
+                    || m.contains("server closed the connection")
+                    || m.contains("terminating connection")
+            }
+            StorageError::Query(Error::BrokenTransactionManager) => true,
+            _ => false,
+        }
     }
 }
 

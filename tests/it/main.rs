@@ -13,4 +13,7 @@ mod cli;
 mod hardening;
 mod http;
 mod import;
+mod outage;
+mod process;
+mod properties;
 mod rating;
