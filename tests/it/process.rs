@@ -226,14 +226,18 @@ fn big_surveys(dir: &Path, rows: usize) -> PathBuf {
     path
 }
 
+/// Rows in `table` (a fixed name of this file's, never user input).
 fn count(t: &TestDb, table: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let query = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"));
     let mut conn = t.db.get().unwrap();
-    propcredit::storage::records::table_counts(&mut conn)
-        .unwrap()
-        .into_iter()
-        .find(|(name, _)| *name == table)
-        .map(|(_, n)| n)
-        .unwrap()
+    let rows: Vec<Count> = propcredit::with_conn!(&mut conn, |c| query.load(c)).unwrap();
+    rows[0].n
 }
 
 fn a_killed_import_leaves_nothing_and_runs_again(t: TestDb) {
@@ -286,4 +290,70 @@ fn a_killed_import_leaves_nothing_and_runs_again(t: TestDb) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(count(&t, "survey_responses"), 300_000);
+}
+
+on_both_backends! {
+    a_killed_rating_run_leaves_no_partial_run => super::a_killed_rating_run_leaves_no_partial_run;
+}
+
+fn a_killed_rating_run_leaves_no_partial_run(t: TestDb) {
+    let rules = repo_path("scoring-rules");
+    let dir = tempfile::tempdir().unwrap();
+    let city = dir.path().join("city");
+    let generated = cli(
+        &t.url,
+        &rules,
+        &[
+            "generate",
+            "--seed",
+            "3",
+            "--companies",
+            "400",
+            "--communities",
+            "4000",
+            "--periods",
+            "2025Q3",
+            "--out",
+            city.to_str().unwrap(),
+        ],
+    );
+    assert!(generated.status.success());
+    assert!(cli(&t.url, &rules, &["import", city.to_str().unwrap()])
+        .status
+        .success());
+    let rate = || {
+        bin()
+            .arg("--database-url")
+            .arg(&t.url)
+            .arg("--rules-dir")
+            .arg(&rules)
+            .args(["rate", "--period", "2025Q3"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // A first run shows how long one takes.
+    let started = Instant::now();
+    assert!(rate().wait().unwrap().success());
+    let took = started.elapsed();
+    let stored = (count(&t, "rating_runs"), count(&t, "run_results"));
+    assert_eq!(stored.0, 1);
+    // Killed at different points of its work (loading, computing, storing):
+    // every run that is visible has all its results; none is half-written.
+    for share in [0.5, 0.7, 0.85] {
+        let mut child = rate();
+        std::thread::sleep(took.mul_f64(share));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let (runs, results) = (count(&t, "rating_runs"), count(&t, "run_results"));
+        assert_eq!(
+            results,
+            runs * stored.1,
+            "killed at {share}: {runs} runs with {results} results"
+        );
+    }
+    let runs = count(&t, "rating_runs");
+    assert!(rate().wait().unwrap().success());
+    assert_eq!(count(&t, "rating_runs"), runs + 1);
 }
