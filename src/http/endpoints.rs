@@ -69,17 +69,32 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { method: "get", path: "/openapi.json", summary: "This document", access: Access::Public, query: &[], body: &[], route: || web::get().to(openapi_json) },
 ];
 
-/// Mounts every endpoint of the table, in order, each behind the access
-/// guard of its declared [`Access`].
+/// Mounts every endpoint of the table, each behind the access guard of its
+/// declared [`Access`]; one resource per path, whose other methods answer
+/// 405 in the JSON error format.
 pub fn mount(scope: actix_web::Scope) -> actix_web::Scope {
-    ENDPOINTS.iter().fold(scope, |s, e| {
-        let access = e.access;
-        s.route(
-            e.path,
-            (e.route)().wrap(actix_web::middleware::from_fn(move |req, next| {
-                super::guard::guard(access, req, next)
-            })),
-        )
+    let mut paths: Vec<&str> = Vec::new();
+    for e in ENDPOINTS {
+        if !paths.contains(&e.path) {
+            paths.push(e.path);
+        }
+    }
+    paths.into_iter().fold(scope, |s, path| {
+        let resource = ENDPOINTS
+            .iter()
+            .filter(|e| e.path == path)
+            .fold(web::resource(path), |r, e| {
+                let access = e.access;
+                r.route(
+                    (e.route)().wrap(actix_web::middleware::from_fn(move |req, next| {
+                        super::guard::guard(access, req, next)
+                    })),
+                )
+            })
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(super::ApiError::MethodNotAllowed)
+            }));
+        s.service(resource)
     })
 }
 

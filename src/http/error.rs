@@ -24,6 +24,8 @@ pub enum ApiError {
     Busy(String),
     #[error("the resource was not found")]
     NotFound,
+    #[error("this method is not allowed here; the API document lists the methods of each path")]
+    MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
     #[error("too many sign-in attempts for this name or from this address; wait 15 minutes")]
@@ -62,6 +64,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Busy(_) => "busy",
             ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::TooManyAttempts => "too_many_attempts",
@@ -87,6 +90,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,

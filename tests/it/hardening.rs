@@ -241,6 +241,8 @@ fn malformed_requests_answer_in_the_json_error_format(t: TestDb) {
                 415,
                 "unsupported_media_type",
             ),
+            (Method::PUT, "/runs", None, 405, "method_not_allowed"),
+            (Method::GET, "/no/such/path", None, 404, "not_found"),
         ];
         for (method, path, body, status, code) in cases {
             let (got, json) = api.call(method.clone(), path, Some(ADMIN), body).await;
@@ -333,5 +335,40 @@ fn a_double_clicked_decision_is_decided_once(t: TestDb) {
                 "{body}"
             );
         }
+    });
+}
+
+on_both_backends! {
+    behind_tls_the_cookie_is_secure_and_host_bound => super::behind_tls_the_cookie_is_secure_and_host_bound;
+}
+
+fn behind_tls_the_cookie_is_secure_and_host_bound(t: TestDb) {
+    run_async(async {
+        let api = setup(&t, |s| s.server.secure_cookies = true).await;
+        let res = api
+            .client
+            .post(format!("{}/session", api.base))
+            .json(&serde_json::json!({ "name": "pat", "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(cookie.starts_with("__Host-propcredit_session="), "{cookie}");
+        assert!(
+            cookie.contains("Secure") && cookie.contains("Path=/"),
+            "{cookie}"
+        );
+        assert!(res.headers().contains_key("strict-transport-security"));
+        // The plain name is not accepted in its place.
+        let value = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+        let res = api
+            .client
+            .get(format!("{}/runs", api.base))
+            .header("cookie", format!("propcredit_session={value}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 401);
     });
 }
