@@ -191,3 +191,21 @@ pub async fn upload(
         Err(ImportError::Storage(e)) => Err(e.into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ImportSlots;
+
+    #[test]
+    fn slots_are_taken_up_to_the_limit_and_given_back() {
+        let slots = ImportSlots::new(2);
+        let a = slots.try_take().unwrap();
+        let b = slots.try_take().unwrap();
+        assert!(slots.try_take().is_none(), "a third import waits its turn");
+        drop(a);
+        let c = slots.try_take();
+        assert!(c.is_some());
+        drop((b, c));
+        assert!(ImportSlots::new(0).try_take().is_some(), "at least one");
+    }
+}

@@ -12,20 +12,11 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::table::{
-    clean_cell, limits, producer_channel, HashHandle, HashingReader, Produced, RawRow, Source,
-    Table,
+    clean_cell, limits, spawn_producer, HashHandle, HashingReader, Produced, RawRow, Source, Table,
 };
 
 pub(crate) fn open<R: Source>(source: R) -> Result<Table, String> {
-    let hasher: HashHandle = Default::default();
-    let (tx, rx) = producer_channel();
-    let thread_hasher = hasher.clone();
-    std::thread::spawn(move || {
-        if let Err(reason) = produce(source, &thread_hasher, &tx) {
-            let _gone = tx.send(Produced::Failed(reason));
-        }
-    });
-    Table::from_producer(rx, hasher)
+    spawn_producer(source, produce::<R>)
 }
 
 fn produce<R: Source>(

@@ -313,9 +313,24 @@ impl Table {
     }
 }
 
-/// A channel for a producer thread: the sender half and the receiving end.
-pub(crate) fn producer_channel() -> (SyncSender<Produced>, Receiver<Produced>) {
-    std::sync::mpsc::sync_channel(CHANNEL_ROWS)
+/// The signature of a producer: reads `source`, hashing what it reads, and
+/// sends the header then the rows; an error before the header is the file's.
+pub(crate) type Producer<R> = fn(R, &HashHandle, &SyncSender<Produced>) -> Result<(), String>;
+
+/// Runs `produce` on a thread of its own and returns the table it feeds:
+/// rows stream through a bounded channel, and the thread stops as soon as
+/// the importer stops reading.
+pub(crate) fn spawn_producer<R: Source>(source: R, produce: Producer<R>) -> Result<Table, String> {
+    let hasher: HashHandle = Default::default();
+    let (tx, rx) = std::sync::mpsc::sync_channel(CHANNEL_ROWS);
+    let thread_hasher = hasher.clone();
+    std::thread::spawn(move || {
+        if let Err(reason) = produce(source, &thread_hasher, &tx) {
+            // The receiver may be gone already: then nobody is waiting.
+            let _gone = tx.send(Produced::Failed(reason));
+        }
+    });
+    Table::from_producer(rx, hasher)
 }
 
 pub(crate) fn check_header_width(columns: usize) -> Result<(), String> {

@@ -12,22 +12,13 @@ use calamine::{DataRef, Reader, Xlsx};
 use sha2::Digest;
 
 use super::table::{
-    check_header_width, clean_cell, limits, producer_channel, HashHandle, Produced, RawRow, Source,
+    check_header_width, clean_cell, limits, spawn_producer, HashHandle, Produced, RawRow, Source,
     Table,
 };
 
 /// Opens the first sheet of a workbook and starts streaming its rows.
 pub(crate) fn open<R: Source>(source: R) -> Result<Table, String> {
-    let hasher: HashHandle = Default::default();
-    let (tx, rx) = producer_channel();
-    let thread_hasher = hasher.clone();
-    std::thread::spawn(move || {
-        if let Err(reason) = produce(source, &thread_hasher, &tx) {
-            // The receiver may be gone already: then nobody is waiting.
-            let _gone = tx.send(Produced::Failed(reason));
-        }
-    });
-    Table::from_producer(rx, hasher)
+    spawn_producer(source, produce::<R>)
 }
 
 /// Column letters as a spreadsheet shows them: 0 → A, 16383 → XFD.

@@ -88,7 +88,7 @@ pub struct Waits {
 impl Waits {
     /// Commands that run long transactions of their own: wait patiently.
     pub const BATCH: Waits = Waits {
-        acquire: Duration::from_secs(30),
+        acquire: Duration::from_secs(10),
         busy: Duration::from_secs(60),
     };
 }

@@ -221,24 +221,14 @@ def lie_about_sizes(data, part, size):
     and the central directory: the bytes still unpack to the real size."""
     b = bytearray(data)
     name = part.encode()
-    pos = 0
-    while True:
-        i = b.find(b"PK\x03\x04", pos)
-        if i < 0:
-            break
-        n = int.from_bytes(b[i + 26:i + 28], "little")
-        if b[i + 30:i + 30 + n] == name:
-            b[i + 22:i + 26] = size.to_bytes(4, "little")
-        pos = i + 4
-    pos = 0
-    while True:
-        i = b.find(b"PK\x01\x02", pos)
-        if i < 0:
-            break
-        n = int.from_bytes(b[i + 28:i + 30], "little")
-        if b[i + 46:i + 46 + n] == name:
-            b[i + 24:i + 28] = size.to_bytes(4, "little")
-        pos = i + 4
+    # (signature, offset of the name length, offset of the name, offset of the size)
+    for sig, name_len_at, name_at, size_at in ((b"PK\x03\x04", 26, 30, 22), (b"PK\x01\x02", 28, 46, 24)):
+        i = b.find(sig)
+        while i >= 0:
+            n = int.from_bytes(b[i + name_len_at:i + name_len_at + 2], "little")
+            if b[i + name_at:i + name_at + n] == name:
+                b[i + size_at:i + size_at + 4] = size.to_bytes(4, "little")
+            i = b.find(sig, i + 4)
     return bytes(b)
 
 

@@ -16,15 +16,19 @@ on_both_backends! {
     a_double_clicked_decision_is_decided_once => super::a_double_clicked_decision_is_decided_once;
 }
 
-/// Signs `pat` (admin) in: the session cookie and its CSRF token.
-async fn sign_in(api: &Api) -> (String, String) {
-    let res = api
-        .client
+/// One password sign-in attempt.
+async fn attempt(api: &Api, name: &str, password: &str) -> reqwest::Response {
+    api.client
         .post(format!("{}/session", api.base))
-        .json(&serde_json::json!({ "name": "pat", "password": PASSWORD }))
+        .json(&serde_json::json!({ "name": name, "password": password }))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Signs `pat` (admin) in: the session cookie and its CSRF token.
+async fn sign_in(api: &Api) -> (String, String) {
+    let res = attempt(api, "pat", PASSWORD).await;
     assert_eq!(res.status().as_u16(), 200);
     let cookie = res
         .headers()
@@ -149,22 +153,8 @@ fn thirty_parallel_wrong_passwords_get_five_checks(t: TestDb) {
         assert_eq!(lou.len(), 5, "{lou:?}");
         assert_eq!(lou.iter().filter(|a| **a == "sign_in_locked").count(), 1);
         // The right password now waits too; another name does not.
-        let res = api
-            .client
-            .post(format!("{}/session", api.base))
-            .json(&serde_json::json!({ "name": "lou", "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status().as_u16(), 429);
-        let res = api
-            .client
-            .post(format!("{}/session", api.base))
-            .json(&serde_json::json!({ "name": "pat", "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(attempt(&api, "lou", PASSWORD).await.status().as_u16(), 429);
+        assert_eq!(attempt(&api, "pat", PASSWORD).await.status().as_u16(), 200);
     });
 }
 
@@ -345,13 +335,7 @@ on_both_backends! {
 fn behind_tls_the_cookie_is_secure_and_host_bound(t: TestDb) {
     run_async(async {
         let api = setup(&t, |s| s.server.secure_cookies = true).await;
-        let res = api
-            .client
-            .post(format!("{}/session", api.base))
-            .json(&serde_json::json!({ "name": "pat", "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
+        let res = attempt(&api, "pat", PASSWORD).await;
         assert_eq!(res.status().as_u16(), 200);
         let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
         assert!(cookie.starts_with("__Host-propcredit_session="), "{cookie}");
