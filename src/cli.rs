@@ -388,7 +388,7 @@ fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let db = Database::connect_with(
         &settings.database.url,
         settings.database.pool_size,
-        settings.database.server_waits(),
+        settings.database.server_pool(),
     )?;
     if demo {
         seed_demo(&db, &rules)?;

@@ -36,14 +36,18 @@ pub struct DatabaseSettings {
     pub acquire_timeout_ms: u64,
     /// SQLite: the server waits this long for another connection's lock.
     pub busy_timeout_ms: u64,
+    /// SQLite: page cache of each of the server's connections, in MiB.
+    pub sqlite_cache_mib: u32,
 }
 
 impl DatabaseSettings {
-    /// The server's waits: short, so that a database that is away is said at once.
-    pub fn server_waits(&self) -> crate::storage::Waits {
-        crate::storage::Waits {
+    /// The server's pool: short waits, so that a database that is away is
+    /// said at once, and a bounded cache per connection.
+    pub fn server_pool(&self) -> crate::storage::PoolOptions {
+        crate::storage::PoolOptions {
             acquire: std::time::Duration::from_millis(self.acquire_timeout_ms.max(1)),
             busy: std::time::Duration::from_millis(self.busy_timeout_ms),
+            sqlite_cache_mib: self.sqlite_cache_mib,
         }
     }
 }
@@ -127,6 +131,8 @@ impl Settings {
             .set_default("database.acquire_timeout_ms", 750)
             .map_err(err)?
             .set_default("database.busy_timeout_ms", 750)
+            .map_err(err)?
+            .set_default("database.sqlite_cache_mib", 16)
             .map_err(err)?
             .set_default("rules.dir", "scoring-rules")
             .map_err(err)?

@@ -35,7 +35,7 @@ impl Application {
         let db = Database::connect_with(
             &settings.database.url,
             settings.database.pool_size,
-            settings.database.server_waits(),
+            settings.database.server_pool(),
         )?;
         let rules = RuleBook::load_dir(&settings.rules.dir)?;
         Self::build_with(settings, db, rules)

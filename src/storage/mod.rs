@@ -76,20 +76,27 @@ macro_rules! with_conn {
     };
 }
 
-/// How long a caller waits for the database before it gives up.
+/// How a pool's connections behave: how long a caller waits for the
+/// database before it gives up, and how much SQLite may cache per connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Waits {
+pub struct PoolOptions {
     /// For a connection from the pool (PostgreSQL down: how soon it is said).
     pub acquire: Duration,
     /// SQLite: for another connection's lock to go.
     pub busy: Duration,
+    /// SQLite: page cache of each connection, in MiB. Batch work reads every
+    /// page of large tables; the server's many connections each keep this
+    /// much at most, so its memory stays flat.
+    pub sqlite_cache_mib: u32,
 }
 
-impl Waits {
-    /// Commands that run long transactions of their own: wait patiently.
-    pub const BATCH: Waits = Waits {
+impl PoolOptions {
+    /// Commands that run long transactions of their own: wait patiently,
+    /// cache generously (one or two connections).
+    pub const BATCH: PoolOptions = PoolOptions {
         acquire: Duration::from_secs(10),
         busy: Duration::from_secs(60),
+        sqlite_cache_mib: 64,
     };
 }
 
@@ -98,14 +105,16 @@ impl Waits {
 #[derive(Debug)]
 struct SqlitePragmas {
     busy: Duration,
+    cache_mib: u32,
 }
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
-            self.busy.as_millis()
+             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{};",
+            self.busy.as_millis(),
+            u64::from(self.cache_mib) * 1024
         ))
         .map_err(diesel::r2d2::Error::QueryError)
     }
@@ -113,14 +122,18 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
 
 impl Database {
     /// Opens a pool for `url` (`sqlite://PATH` or `postgres://…`) and applies
-    /// pending migrations, waiting patiently for locks ([`Waits::BATCH`]).
+    /// pending migrations, waiting patiently for locks ([`PoolOptions::BATCH`]).
     pub fn connect(url: &str, pool_size: u32) -> Result<Self, StorageError> {
-        Self::connect_with(url, pool_size, Waits::BATCH)
+        Self::connect_with(url, pool_size, PoolOptions::BATCH)
     }
 
-    /// As [`Database::connect`], with the given waits (the server's are short,
-    /// so a database that is away is answered with 503 at once).
-    pub fn connect_with(url: &str, pool_size: u32, waits: Waits) -> Result<Self, StorageError> {
+    /// As [`Database::connect`], with the given options (the server's waits
+    /// are short, so a database that is away is answered with 503 at once).
+    pub fn connect_with(
+        url: &str,
+        pool_size: u32,
+        options: PoolOptions,
+    ) -> Result<Self, StorageError> {
         let pool_size = pool_size.max(1);
         let db = if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
@@ -144,15 +157,18 @@ impl Database {
             drop(first);
             let pool = Pool::builder()
                 .max_size(pool_size)
-                .connection_timeout(waits.acquire)
-                .connection_customizer(Box::new(SqlitePragmas { busy: waits.busy }))
+                .connection_timeout(options.acquire)
+                .connection_customizer(Box::new(SqlitePragmas {
+                    busy: options.busy,
+                    cache_mib: options.sqlite_cache_mib,
+                }))
                 .build(ConnectionManager::<SqliteConnection>::new(path))
                 .map_err(|e| StorageError::Connect(e.to_string()))?;
             Database::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = Pool::builder()
                 .max_size(pool_size)
-                .connection_timeout(waits.acquire)
+                .connection_timeout(options.acquire)
                 .build(ConnectionManager::<PgConnection>::new(url))
                 .map_err(|e| StorageError::Connect(e.to_string()))?;
             Database::Pg(pool)

@@ -149,7 +149,7 @@ fn postgres_away_answers_503_fast_and_recovers() {
     let proxy = Proxy::start(hostport.to_string());
     let url = format!("postgres://{userinfo}@127.0.0.1:{}/{dbname}", proxy.port);
     let settings = Settings::load_from(None, &Overrides::default(), Vec::new()).unwrap();
-    let db = Database::connect_with(&url, 4, settings.database.server_waits()).unwrap();
+    let db = Database::connect_with(&url, 4, settings.database.server_pool()).unwrap();
     actix_web::rt::System::new().block_on(async {
         let base = spawn(&url, db).await;
         outage_and_recovery(
@@ -183,7 +183,7 @@ fn sqlite_held_by_another_process_answers_503_fast_and_recovers() {
     )
     .unwrap();
     let settings = Settings::load_from(None, &Overrides::default(), Vec::new()).unwrap();
-    let db = Database::connect_with(&t.url, 4, settings.database.server_waits()).unwrap();
+    let db = Database::connect_with(&t.url, 4, settings.database.server_pool()).unwrap();
     let locker: Arc<Mutex<Option<diesel::SqliteConnection>>> = Arc::default();
     actix_web::rt::System::new().block_on(async {
         let base = spawn(&t.url, db).await;
