@@ -90,9 +90,10 @@ fn cells(r: &ResultRow) -> [String; 23] {
     ]
 }
 
-/// The columns that hold text from imported files or rule files (names,
-/// districts, grades …), as opposed to numbers and codes this service makes.
-const TEXT_COLUMNS: [usize; 7] = [1, 2, 3, 15, 16, 19, 21];
+/// The columns that hold free text from imported files: `company_name` and
+/// `district` (codes are checked on import, grades and levels come from the
+/// rule file, and list and decision are this service's own words).
+const TEXT_COLUMNS: [usize; 2] = [2, 3];
 
 /// A text cell as a spreadsheet must not run it: one that starts like a
 /// formula (`=`, `+`, `-`, `@`, tab or CR) gets a leading `'`, which Excel
