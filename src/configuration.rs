@@ -71,6 +71,10 @@ pub struct ServerSettings {
     /// Behind TLS: the session cookie is `Secure` with the `__Host-` prefix,
     /// and responses carry Strict-Transport-Security.
     pub secure_cookies: bool,
+    /// Behind a reverse proxy: the client's address (for sign-in throttling
+    /// and the audit log) is taken from `X-Forwarded-For` / `Forwarded`, which
+    /// only a proxy of our own may set. Off: the connection's address.
+    pub behind_proxy: bool,
 }
 
 impl ServerSettings {
@@ -145,6 +149,8 @@ impl Settings {
             .set_default("server.max_concurrent_imports", 2)
             .map_err(err)?
             .set_default("server.secure_cookies", false)
+            .map_err(err)?
+            .set_default("server.behind_proxy", false)
             .map_err(err)?
             .set_default("telemetry.format", "pretty")
             .map_err(err)?

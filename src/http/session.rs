@@ -42,7 +42,16 @@ pub async fn sign_in(
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
     let SignIn { name, password } = body.into_inner();
-    let address = req.peer_addr().map(|a| a.ip());
+    let address = if settings.server.behind_proxy {
+        req.connection_info().realip_remote_addr().and_then(|a| {
+            a.parse::<std::net::SocketAddr>()
+                .map(|s| s.ip())
+                .or_else(|_| a.parse())
+                .ok()
+        })
+    } else {
+        req.peer_addr().map(|a| a.ip())
+    };
     let shown_address = address.map_or_else(|| "unknown".to_string(), |a| a.to_string());
     let admitted = match throttle.begin(&name, address) {
         Ok(a) => a,

@@ -356,3 +356,39 @@ fn behind_tls_the_cookie_is_secure_and_host_bound(t: TestDb) {
         assert_eq!(res.status().as_u16(), 401);
     });
 }
+
+on_both_backends! {
+    behind_a_proxy_the_client_address_is_throttled_not_the_proxy => super::behind_a_proxy_the_client_address_is_throttled_not_the_proxy;
+}
+
+fn behind_a_proxy_the_client_address_is_throttled_not_the_proxy(t: TestDb) {
+    run_async(async {
+        let api = setup(&t, |s| s.server.behind_proxy = true).await;
+        let from = |address: &'static str, name: String| {
+            let request = api
+                .client
+                .post(format!("{}/session", api.base))
+                .header("x-forwarded-for", address)
+                .json(&serde_json::json!({ "name": name, "password": "guess" }));
+            actix_web::rt::spawn(async move { request.send().await.unwrap().status().as_u16() })
+        };
+        // One client tries thirty names: its address is locked ...
+        let guesses: Vec<_> = (0..30)
+            .map(|i| from("203.0.113.7", format!("user{i}")))
+            .collect();
+        for g in guesses {
+            assert_eq!(g.await.unwrap(), 401);
+        }
+        assert_eq!(from("203.0.113.7", "pat".into()).await.unwrap(), 429);
+        // ... while another client behind the same proxy still signs in.
+        let res = api
+            .client
+            .post(format!("{}/session", api.base))
+            .header("x-forwarded-for", "198.51.100.20")
+            .json(&serde_json::json!({ "name": "pat", "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+    });
+}
