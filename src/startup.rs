@@ -21,6 +21,8 @@ pub enum StartupError {
     Storage(#[from] crate::storage::StorageError),
     #[error(transparent)]
     Rules(#[from] crate::rules::RuleErrors),
+    #[error("cannot start the password-check thread: {0}")]
+    Thread(std::io::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -60,6 +62,9 @@ impl Application {
         let rules = web::Data::new(rules);
         let settings_data = web::Data::new(settings.clone());
         let throttle = web::Data::new(crate::http::throttle::LoginThrottle::default());
+        let checker = web::Data::new(
+            crate::http::passwords::PasswordChecker::start().map_err(StartupError::Thread)?,
+        );
         let import_slots = web::Data::new(crate::http::imports::ImportSlots::new(
             settings.server.max_concurrent_imports,
         ));
@@ -73,6 +78,7 @@ impl Application {
                 .app_data(rules.clone())
                 .app_data(settings_data.clone())
                 .app_data(throttle.clone())
+                .app_data(checker.clone())
                 .app_data(run_cache.clone())
                 .app_data(import_slots.clone())
                 // Bodies are bounded per route: a few MiB for JSON and TOML

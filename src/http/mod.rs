@@ -11,6 +11,7 @@ pub mod error;
 pub mod guard;
 mod health;
 pub mod imports;
+pub mod passwords;
 pub mod ratings;
 mod rule_sets;
 mod runs;

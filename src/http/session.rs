@@ -8,7 +8,8 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::auth::{self, session_cookie_name};
+use super::auth::session_cookie_name;
+use super::passwords::PasswordChecker;
 use super::throttle::LoginThrottle;
 use super::{csrf, ApiError};
 use crate::configuration::Settings;
@@ -40,6 +41,7 @@ pub async fn sign_in(
     db: web::Data<Database>,
     throttle: web::Data<LoginThrottle>,
     settings: web::Data<Settings>,
+    checker: web::Data<PasswordChecker>,
 ) -> Result<HttpResponse, ApiError> {
     let SignIn { name, password } = body.into_inner();
     let address = if settings.server.behind_proxy {
@@ -76,7 +78,9 @@ pub async fn sign_in(
                 .ok_or_else(|| ApiError::Internal("cannot make the dummy hash".into()))?
                 .to_string(),
         };
-        let matches = auth::verify_password(&password, &hash);
+        let matches = checker
+            .verify(&password, &hash)
+            .ok_or_else(|| ApiError::Internal("the password-check thread is gone".into()))?;
         let outcome = match user {
             Some(user) if matches && user.password_hash.is_some() => {
                 let token = users::new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
