@@ -320,6 +320,17 @@ mod tests {
         assert_eq!(s.database.url, "sqlite://other.db");
     }
 
+    /// The example file documents every setting and nothing else: read on
+    /// its own, with no built-in defaults behind it, it is a whole Settings.
+    #[test]
+    fn the_example_config_file_names_every_setting() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/propcredit.example.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let alone: Result<Settings, _> = toml::from_str(&text);
+        assert!(alone.is_ok(), "{alone:?}");
+    }
+
     #[test]
     fn the_example_config_file_loads() {
         let path =
