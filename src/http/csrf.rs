@@ -14,8 +14,6 @@ use super::ApiError;
 
 /// The header a cookie-authenticated state-changing request carries.
 pub const HEADER: &str = "X-CSRF-Token";
-/// The form field a page's form carries instead.
-pub const FORM_FIELD: &str = "csrf_token";
 
 /// The CSRF token of a session: a digest of the session's secret, so it
 /// needs no storage and dies with the session.

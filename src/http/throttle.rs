@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Attempts per user name within [`WINDOW`] before the name is locked.
@@ -107,8 +107,6 @@ struct State {
 #[derive(Debug, Default)]
 pub struct LoginThrottle {
     state: Mutex<State>,
-    /// A hash to check unknown names against, so they cost what known ones do.
-    dummy_hash: OnceLock<String>,
 }
 
 /// Why an attempt may not go ahead.
@@ -159,17 +157,6 @@ impl LoginThrottle {
         if let Some(a) = address {
             state.addresses.uncount(&a.to_string());
         }
-    }
-
-    /// The hash unknown names are checked against (made once, on first need).
-    pub fn dummy_hash(&self) -> Option<&str> {
-        if let Some(h) = self.dummy_hash.get() {
-            return Some(h);
-        }
-        let mut secret = [0u8; 16];
-        getrandom::fill(&mut secret).ok()?;
-        let hash = super::auth::hash_password(&hex::encode(secret)).ok()?;
-        Some(self.dummy_hash.get_or_init(|| hash))
     }
 
     #[cfg(test)]

@@ -5,10 +5,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::kinds::{self, Cells, Context, FromRow};
+use super::kinds::{self, Cells, Context, FromRow, WithRecord};
 use super::{ImportError, ImportKind, RowError, Table, CHUNK_ROWS, MAX_REPORTED_ERRORS};
 use crate::rules::RuleBook;
-use crate::storage::records::*;
 
 /// The problems of a file being read: the first few kept, every bad row counted.
 #[derive(Default)]
@@ -171,12 +170,31 @@ pub fn check_table(
     rules: &RuleBook,
     known: Known,
 ) -> Result<u64, ImportError> {
-    fn run<R: FromRow>(
-        file: &str,
-        table: Table,
-        rules: &RuleBook,
-        known: Known,
-    ) -> Result<u64, ImportError> {
+    kind.with_record(Check {
+        file,
+        table,
+        rules,
+        known,
+    })
+}
+
+struct Check<'a> {
+    file: &'a str,
+    table: Table,
+    rules: &'a RuleBook,
+    known: Known,
+}
+
+impl WithRecord for Check<'_> {
+    type Output = Result<u64, ImportError>;
+
+    fn run<R: FromRow>(self) -> Self::Output {
+        let Check {
+            file,
+            table,
+            rules,
+            known,
+        } = self;
         let positions =
             kinds::map_header(R::KIND, &table.header).map_err(|message| ImportError::File {
                 file: file.to_string(),
@@ -205,15 +223,5 @@ pub fn check_table(
                 bad_rows: errors.bad_rows,
             })
         }
-    }
-    match kind {
-        ImportKind::Companies => run::<Company>(file, table, rules, known),
-        ImportKind::Communities => run::<Community>(file, table, rules, known),
-        ImportKind::Contracts => run::<Contract>(file, table, rules, known),
-        ImportKind::Surveys => run::<SurveyResponse>(file, table, rules, known),
-        ImportKind::Complaints => run::<Complaint>(file, table, rules, known),
-        ImportKind::Fees => run::<FeeRow>(file, table, rules, known),
-        ImportKind::Inspections => run::<Inspection>(file, table, rules, known),
-        ImportKind::Conduct => run::<ConductRecord>(file, table, rules, known),
     }
 }

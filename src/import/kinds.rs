@@ -340,6 +340,28 @@ impl<'r> Cells<'r> {
 }
 
 /// A record kind the importer can read from a row.
+/// Work that depends on a kind's record type: [`ImportKind::with_record`]
+/// is the one place a kind becomes its type.
+pub trait WithRecord {
+    type Output;
+    fn run<R: FromRow>(self) -> Self::Output;
+}
+
+impl ImportKind {
+    pub fn with_record<W: WithRecord>(self, work: W) -> W::Output {
+        match self {
+            Self::Companies => work.run::<Company>(),
+            Self::Communities => work.run::<Community>(),
+            Self::Contracts => work.run::<Contract>(),
+            Self::Surveys => work.run::<SurveyResponse>(),
+            Self::Complaints => work.run::<Complaint>(),
+            Self::Fees => work.run::<FeeRow>(),
+            Self::Inspections => work.run::<Inspection>(),
+            Self::Conduct => work.run::<ConductRecord>(),
+        }
+    }
+}
+
 pub trait FromRow: StoredRecord + Sized {
     const KIND: ImportKind;
     /// The record if every cell is valid; errors are left in `cells`.

@@ -194,16 +194,26 @@ pub fn import_table(
     );
     let _entered = span.enter();
     let started = Instant::now();
-    let result = match kind {
-        ImportKind::Companies => run::<Company>(conn, rules, file, table, options),
-        ImportKind::Communities => run::<Community>(conn, rules, file, table, options),
-        ImportKind::Contracts => run::<Contract>(conn, rules, file, table, options),
-        ImportKind::Surveys => run::<SurveyResponse>(conn, rules, file, table, options),
-        ImportKind::Complaints => run::<Complaint>(conn, rules, file, table, options),
-        ImportKind::Fees => run::<FeeRow>(conn, rules, file, table, options),
-        ImportKind::Inspections => run::<Inspection>(conn, rules, file, table, options),
-        ImportKind::Conduct => run::<ConductRecord>(conn, rules, file, table, options),
-    };
+    struct Import<'a, 'o> {
+        conn: &'a mut DbConn,
+        rules: &'a RuleBook,
+        file: &'a str,
+        table: Table,
+        options: &'a ImportOptions<'o>,
+    }
+    impl kinds::WithRecord for Import<'_, '_> {
+        type Output = Result<ImportReport, ImportError>;
+        fn run<R: FromRow>(self) -> Self::Output {
+            run::<R>(self.conn, self.rules, self.file, self.table, self.options)
+        }
+    }
+    let result = kind.with_record(Import {
+        conn,
+        rules,
+        file,
+        table,
+        options,
+    });
     let elapsed = started.elapsed();
     match result {
         Ok(mut report) => {

@@ -195,7 +195,7 @@ impl Table {
         let file = File::open(path).map_err(|e| format!("cannot be opened: {e}"))?;
         match format {
             Format::Csv => Self::csv(Box::new(file)),
-            Format::Xlsx => Self::xlsx(BufReader::new(file)),
+            Format::Xlsx => super::xlsx::open(BufReader::new(file)),
             Format::Json => {
                 let size = file
                     .metadata()
@@ -217,13 +217,9 @@ impl Table {
     pub fn from_bytes(bytes: Vec<u8>, format: Format) -> Result<Self, String> {
         match format {
             Format::Csv => Self::csv(Box::new(Cursor::new(bytes))),
-            Format::Xlsx => Self::xlsx(Cursor::new(bytes)),
+            Format::Xlsx => super::xlsx::open(Cursor::new(bytes)),
             Format::Json => super::json::open(Cursor::new(bytes)),
         }
-    }
-
-    fn xlsx<R: Source>(source: R) -> Result<Self, String> {
-        super::xlsx::open(source)
     }
 
     fn csv(source: Box<dyn Read + Send>) -> Result<Self, String> {

@@ -5,8 +5,8 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::app::{
-    json_body, run_async, setup, what_if_body, ADMIN, COMPANY, EXAMPLE_RULES, INSPECTOR, OTHER,
-    PASSWORD,
+    attempt, json_body, run_async, setup, what_if_body, ADMIN, COMPANY, EXAMPLE_RULES, INSPECTOR,
+    OTHER, PASSWORD,
 };
 use crate::helpers::TestDb;
 use crate::on_both_backends;
@@ -124,14 +124,8 @@ on_both_backends! {
 fn a_password_signs_in_with_a_cookie_and_failures_are_throttled(t: TestDb) {
     run_async(async {
         let api = setup(&t, |_| {}).await;
-        let sign_in = |name: &str, password: &str| {
-            let body = serde_json::json!({ "name": name, "password": password });
-            api.client
-                .post(format!("{}/session", api.base))
-                .json(&body)
-                .send()
-        };
-        let res = sign_in("pat", PASSWORD).await.unwrap();
+        let sign_in = |name: &'static str, password: &'static str| attempt(&api, name, password);
+        let res = sign_in("pat", PASSWORD).await;
         assert_eq!(res.status().as_u16(), 200);
         let set_cookie = res
             .headers()
@@ -183,26 +177,16 @@ fn a_password_signs_in_with_a_cookie_and_failures_are_throttled(t: TestDb) {
         // Five wrong passwords lock the name, even for the right password.
         for _ in 0..5 {
             assert_eq!(
-                sign_in("lou", "wrong password!")
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16(),
+                sign_in("lou", "wrong password!").await.status().as_u16(),
                 401
             );
         }
-        let res = sign_in("lou", PASSWORD).await.unwrap();
+        let res = sign_in("lou", PASSWORD).await;
         assert_eq!(res.status().as_u16(), 429);
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["error"], "too_many_attempts");
         // Unknown names and users without a password answer like a wrong password.
-        assert_eq!(
-            sign_in("nobody", PASSWORD).await.unwrap().status().as_u16(),
-            401
-        );
-        assert_eq!(
-            sign_in("ada", PASSWORD).await.unwrap().status().as_u16(),
-            401
-        );
+        assert_eq!(sign_in("nobody", PASSWORD).await.status().as_u16(), 401);
+        assert_eq!(sign_in("ada", PASSWORD).await.status().as_u16(), 401);
     });
 }

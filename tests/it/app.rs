@@ -140,6 +140,16 @@ impl Api {
     }
 }
 
+/// One password sign-in attempt.
+pub async fn attempt(api: &Api, name: &str, password: &str) -> reqwest::Response {
+    api.client
+        .post(format!("{}/session", api.base))
+        .json(&serde_json::json!({ "name": name, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
 pub fn json_body(v: Value) -> Option<(&'static str, Vec<u8>)> {
     Some(("application/json", serde_json::to_vec(&v).unwrap()))
 }

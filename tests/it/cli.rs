@@ -1,23 +1,9 @@
 //! The command line as an official uses it: exit codes and one-sentence errors.
 
-use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::helpers::{repo_path, TestDb};
+use crate::helpers::{propcredit, repo_path, TestDb};
 use crate::on_both_backends;
-
-fn propcredit(db_url: &str, rules_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_propcredit"))
-        .arg("--database-url")
-        .arg(db_url)
-        .arg("--rules-dir")
-        .arg(rules_dir)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env_remove("PROPCREDIT_DATABASE__URL")
-        .output()
-        .unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

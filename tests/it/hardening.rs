@@ -5,7 +5,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::app::{json_body, run_async, setup, Api, ADMIN, ADMIN2, COMPANY, OWN, PASSWORD};
+use crate::app::{
+    attempt, json_body, run_async, setup, Api, ADMIN, ADMIN2, COMPANY, OWN, PASSWORD,
+};
 use crate::helpers::TestDb;
 use crate::on_both_backends;
 
@@ -14,16 +16,6 @@ on_both_backends! {
     thirty_parallel_wrong_passwords_get_five_checks => super::thirty_parallel_wrong_passwords_get_five_checks;
     malformed_requests_answer_in_the_json_error_format => super::malformed_requests_answer_in_the_json_error_format;
     a_double_clicked_decision_is_decided_once => super::a_double_clicked_decision_is_decided_once;
-}
-
-/// One password sign-in attempt.
-async fn attempt(api: &Api, name: &str, password: &str) -> reqwest::Response {
-    api.client
-        .post(format!("{}/session", api.base))
-        .json(&serde_json::json!({ "name": name, "password": password }))
-        .send()
-        .await
-        .unwrap()
 }
 
 /// Signs `pat` (admin) in: the session cookie and its CSRF token.

@@ -124,6 +124,26 @@ impl Drop for TestDb {
     }
 }
 
+/// The propcredit binary, quiet, with no database from the environment.
+pub fn propcredit_command() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_propcredit"));
+    c.env("RUST_LOG", "warn")
+        .env_remove("PROPCREDIT_DATABASE__URL");
+    c
+}
+
+/// Runs one command on database `db_url` with the rules of `rules_dir`.
+pub fn propcredit(db_url: &str, rules_dir: &Path, args: &[&str]) -> std::process::Output {
+    propcredit_command()
+        .arg("--database-url")
+        .arg(db_url)
+        .arg("--rules-dir")
+        .arg(rules_dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }

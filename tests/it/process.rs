@@ -4,29 +4,11 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{repo_path, TestDb};
+use crate::helpers::{propcredit as cli, propcredit_command as bin, repo_path, TestDb};
 use crate::on_both_backends;
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_propcredit"));
-    c.env("RUST_LOG", "warn")
-        .env_remove("PROPCREDIT_DATABASE__URL");
-    c
-}
-
-fn cli(url: &str, rules: &Path, args: &[&str]) -> std::process::Output {
-    bin()
-        .arg("--database-url")
-        .arg(url)
-        .arg("--rules-dir")
-        .arg(rules)
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn corpus(file: &str) -> PathBuf {
     repo_path(&format!("tests/bad-input/files/{file}"))
@@ -73,7 +55,7 @@ fn serve(url: &str, rules: &Path) -> Server {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
-    while reqwest::blocking_get(&format!("{base}/health")) != Some(200) {
+    while poll::status(&format!("{base}/health")) != Some(200) {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "the server did not start"
@@ -83,9 +65,10 @@ fn serve(url: &str, rules: &Path) -> Server {
     Server { child, base }
 }
 
-/// A minimal blocking GET for polling, without a second HTTP client.
-mod reqwest {
-    pub fn blocking_get(url: &str) -> Option<u16> {
+/// A minimal blocking GET for polling a server from a plain thread: the
+/// status, or None while nothing answers.
+mod poll {
+    pub fn status(url: &str) -> Option<u16> {
         use std::io::{Read, Write};
         let rest = url.strip_prefix("http://")?;
         let (host, path) = rest.split_once('/')?;
@@ -157,7 +140,7 @@ fn hostile_uploads_and_floods_leave_the_server_answering(t: TestDb) {
     let server = serve(&t.url, &rules);
     let pid = server.child.id();
     actix_web::rt::System::new().block_on(async {
-        let client = ::reqwest::Client::new();
+        let client = reqwest::Client::new();
         let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
         for (file, status, words) in [
             ("surveys/far-cell.xlsx", 422, "XFD"),
