@@ -3,6 +3,7 @@
 //! without errors is written, in one transaction.
 
 mod check;
+mod guards;
 mod json;
 pub mod kinds;
 pub mod table;
