@@ -14,9 +14,9 @@ pub struct Settings {
     pub rules: RulesSettings,
     pub server: ServerSettings,
     pub telemetry: TelemetrySettings,
-    pub scheduler: crate::scheduler::SchedulerSettings,
+    pub scheduler: crate::service::scheduler::SchedulerSettings,
     pub runs: RunSettings,
-    pub appeals: crate::appeals::AppealSettings,
+    pub appeals: crate::service::appeals::AppealSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]

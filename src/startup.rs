@@ -6,6 +6,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 
+use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::rules::RuleBook;
 use crate::storage::Database;
@@ -40,13 +41,16 @@ impl Application {
             settings.database.server_pool(),
         )?;
         let rules = RuleBook::load_dir(&settings.rules.dir)?;
-        Self::build_with(settings, db, rules)
+        Self::build_with(settings, db, rules, Clock::system())
     }
 
+    /// As [`Application::build`] with a database, rules and clock of the
+    /// caller's (tests set the time through the clock).
     pub fn build_with(
         settings: &Settings,
         db: Database,
         rules: RuleBook,
+        clock: Clock,
     ) -> Result<Self, StartupError> {
         let addr = settings.server.bind.clone();
         let listener = TcpListener::bind(&addr).map_err(|source| StartupError::Bind {
@@ -59,6 +63,7 @@ impl Application {
             .port();
         let body_limit = settings.server.body_limit_bytes();
         let db = web::Data::new(db);
+        let clock = web::Data::new(clock);
         let rules = web::Data::new(rules);
         let settings_data = web::Data::new(settings.clone());
         let throttle = web::Data::new(crate::http::throttle::LoginThrottle::default());
@@ -75,6 +80,7 @@ impl Application {
                 .wrap(crate::http::security_headers(secure))
                 .wrap(Logger::new("%a %r %s %b bytes %D ms"))
                 .app_data(db.clone())
+                .app_data(clock.clone())
                 .app_data(rules.clone())
                 .app_data(settings_data.clone())
                 .app_data(throttle.clone())

@@ -5,10 +5,12 @@ use serde::Deserialize;
 
 use super::auth::Caller;
 use super::ApiError;
-use crate::appeals::{self as service, DecideError, FileError};
+use crate::clock::Clock;
 use crate::configuration::Settings;
+use crate::domain::{AppealStatus, RecordKind};
 use crate::rules::RuleBook;
-use crate::storage::appeals::{self, AppealError, RecordKind};
+use crate::service::appeals::{self as service, DecideError, FileError};
+use crate::storage::appeals::{self, AppealError};
 use crate::storage::Database;
 
 #[derive(Debug, Deserialize)]
@@ -24,16 +26,19 @@ pub async fn file(
     caller: Caller,
     db: web::Data<Database>,
     settings: web::Data<Settings>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let company = caller.company().ok_or(ApiError::Forbidden)?.to_string();
     let body = body.into_inner();
     let actor = caller.actor();
     let db = db.get_ref().clone();
     let appeal_settings = settings.appeals.clone();
-    let now = chrono::Local::now().naive_local();
+    let clock = clock.get_ref().clone();
+    let today = clock.today();
     let appeal = web::block(move || {
         service::file(
             &db,
+            &clock,
             &appeal_settings,
             service::Filing {
                 company: &company,
@@ -42,7 +47,6 @@ pub async fn file(
                 reason: &body.reason,
                 actor: &actor,
             },
-            now,
         )
     })
     .await?
@@ -60,12 +64,12 @@ pub async fn file(
         FileError::Appeal(other) => ApiError::Internal(other.to_string()),
         FileError::Storage(s) => s.into(),
     })?;
-    Ok(HttpResponse::Created().json(service::view(appeal, &settings.appeals, now.date())))
+    Ok(HttpResponse::Created().json(service::view(appeal, &settings.appeals, today)))
 }
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
-    status: Option<String>,
+    status: Option<AppealStatus>,
 }
 
 pub async fn list(
@@ -73,24 +77,17 @@ pub async fn list(
     caller: Caller,
     db: web::Data<Database>,
     settings: web::Data<Settings>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let company = caller.company().map(str::to_string);
     let status = query.into_inner().status;
-    if let Some(s) = &status {
-        if !["pending", "upheld", "rejected"].contains(&s.as_str()) {
-            return Err(ApiError::bad_request(
-                "bad_query",
-                "status must be pending, upheld or rejected",
-            ));
-        }
-    }
     let db = db.get_ref().clone();
     let list = web::block(move || {
         let mut conn = db.get()?;
-        appeals::list(&mut conn, company.as_deref(), status.as_deref())
+        appeals::list(&mut conn, company.as_deref(), status)
     })
     .await??;
-    let today = chrono::Local::now().date_naive();
+    let today = clock.today();
     let views: Vec<_> = list
         .into_iter()
         .map(|a| service::view(a, &settings.appeals, today))
@@ -111,6 +108,7 @@ pub async fn decide(
     caller: Caller,
     db: web::Data<Database>,
     book: web::Data<RuleBook>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     if body.reason.trim().is_empty() {
@@ -123,15 +121,15 @@ pub async fn decide(
     let actor = caller.actor();
     let db = db.get_ref().clone();
     let book = book.get_ref().clone();
-    let now = chrono::Local::now().naive_local();
+    let clock = clock.get_ref().clone();
     let (appeal, reruns) = web::block(move || {
-        let decision = service::Decision {
+        let ruling = service::Ruling {
             id,
             uphold: body.uphold,
             reason: body.reason.trim(),
             actor: &actor,
         };
-        service::decide(&db, &book, decision, now)
+        service::decide(&db, &clock, &book, ruling)
     })
     .await?
     .map_err(|e| match e {

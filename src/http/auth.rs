@@ -12,7 +12,8 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::ApiError;
 use crate::configuration::Settings;
-use crate::storage::users::{self, Role};
+use crate::domain::Role;
+use crate::storage::users;
 use crate::storage::Database;
 
 #[derive(Debug, Clone)]
@@ -139,9 +140,7 @@ pub async fn resolve(
     })
     .await??;
     let user = user.ok_or(ApiError::Unauthenticated)?;
-    let role = user.role().ok_or_else(|| {
-        ApiError::Internal(format!("user {} has an inconsistent role", user.name))
-    })?;
+    let role = user.role()?;
     Ok(Caller::User {
         name: user.name,
         role,
@@ -163,27 +162,4 @@ impl FromRequest for Caller {
             ))
         }))
     }
-}
-
-/// An argon2id hash (PHC string) of a password, with a fresh salt.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    use argon2::password_hash::{PasswordHasher, SaltString};
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("no randomness for a salt: {e}"))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?
-        .to_string())
-}
-
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            argon2::Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ratings::parse_period;
 use super::ApiError;
+use crate::clock::Clock;
 use crate::domain::Period;
 use crate::rules::RuleBook;
 use crate::scoring::{conduct_active_at, ResultRow};
@@ -105,14 +106,15 @@ pub async fn credit_file(
     path: web::Path<String>,
     db: web::Data<Database>,
     book: web::Data<RuleBook>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let book = book.get_ref().clone();
+    let today = clock.today();
     let body = with_company(path.into_inner(), db, move |db, code| {
         let (company, results) = history(db, code)?;
         let mut conn = db.get()?;
         let records =
             records::conduct_of(&mut conn, code).map_err(crate::storage::StorageError::from)?;
-        let today = chrono::Local::now().date_naive();
         let quarter = Period::containing(today);
         let rules = book.for_period(quarter).map(|s| &s.rules);
         let e = quarter.end();

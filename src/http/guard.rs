@@ -15,9 +15,9 @@ use super::auth::{self, Caller, Credential};
 use super::csrf;
 use super::endpoints::Access;
 use super::ApiError;
+use crate::clock::Clock;
 use crate::configuration::Settings;
-use crate::import::ImportKind;
-use crate::storage::users::Role;
+use crate::domain::{ImportKind, Role};
 use crate::storage::Database;
 
 /// The guard of one route: resolve, protect, check, then call the handler.
@@ -59,7 +59,10 @@ async fn admit(access: Access, req: &HttpRequest) -> Result<Caller, ApiError> {
         (Credential::Session(session), _) if changing => csrf::check_header(req, session)?,
         _ => {}
     }
-    let now = chrono::Local::now().naive_local();
+    let now = req
+        .app_data::<web::Data<Clock>>()
+        .ok_or_else(|| ApiError::Internal("no clock in the app data".into()))?
+        .now();
     let caller = auth::resolve(db, &credential, now).await?;
     allowed(access, &caller, req)?;
     Ok(caller)
@@ -86,7 +89,7 @@ pub fn allowed(access: Access, caller: &Caller, req: &HttpRequest) -> Result<(),
             Role::Company { .. } => Err(ApiError::Forbidden),
             // Field data only: master data is the bureau's own. An unknown
             // kind is the handler's 400.
-            Role::Inspector => match req.match_info().get("kind").and_then(ImportKind::parse) {
+            Role::Inspector => match req.match_info().get("kind").and_then(|k| k.parse().ok()) {
                 Some(ImportKind::Companies | ImportKind::Communities | ImportKind::Contracts) => {
                     Err(ApiError::Forbidden)
                 }

@@ -17,8 +17,10 @@ use futures_util::StreamExt;
 
 use super::auth::Caller;
 use super::ApiError;
+use crate::clock::Clock;
 use crate::configuration::Settings;
-use crate::import::{self, Format, ImportError, ImportKind, ImportOptions, Table};
+use crate::domain::ImportKind;
+use crate::import::{self, Format, ImportError, ImportOptions, Table};
 use crate::rules::RuleBook;
 use crate::storage::Database;
 
@@ -127,7 +129,7 @@ pub async fn upload(
     let slots = req
         .app_data::<web::Data<ImportSlots>>()
         .ok_or_else(|| ApiError::Internal("no import slots in the app data".into()))?;
-    let kind = ImportKind::parse(&path).ok_or_else(|| {
+    let kind = path.parse::<ImportKind>().map_err(|_| {
         ApiError::bad_request(
             "unknown_kind",
             format!("'{path}' is not a kind of import file"),
@@ -142,6 +144,11 @@ pub async fn upload(
     let actor = caller.actor();
     let db = db.get_ref().clone();
     let book = book.get_ref().clone();
+    let clock = req
+        .app_data::<web::Data<Clock>>()
+        .ok_or_else(|| ApiError::Internal("no clock in the app data".into()))?
+        .get_ref()
+        .clone();
     let file = format!("upload:{}", kind.as_str());
     let result = web::block(move || {
         let table = Table::open(spooled.path(), format).map_err(|message| ImportError::File {
@@ -158,6 +165,7 @@ pub async fn upload(
             &ImportOptions {
                 actor: &actor,
                 progress: None,
+                clock: &clock,
             },
         );
         drop(spooled);

@@ -39,13 +39,15 @@ impl PasswordChecker {
                 let mut dummy: Option<String> = None;
                 for job in queue {
                     let ok = match &job.hash {
-                        Some(hash) => super::auth::verify_password(&job.password, hash),
+                        Some(hash) => {
+                            crate::service::accounts::verify_password(&job.password, hash)
+                        }
                         None => {
                             if dummy.is_none() {
                                 dummy = dummy_hash();
                             }
                             if let Some(d) = &dummy {
-                                super::auth::verify_password(&job.password, d);
+                                crate::service::accounts::verify_password(&job.password, d);
                             }
                             false
                         }
@@ -78,7 +80,7 @@ impl PasswordChecker {
 fn dummy_hash() -> Option<String> {
     let mut secret = [0u8; 16];
     getrandom::fill(&mut secret).ok()?;
-    super::auth::hash_password(&hex::encode(secret)).ok()
+    crate::service::accounts::hash_password(&hex::encode(secret)).ok()
 }
 
 #[cfg(test)]
@@ -87,7 +89,7 @@ mod tests {
 
     #[test]
     fn checks_on_its_own_thread() {
-        let hash = crate::http::auth::hash_password("correct horse").unwrap();
+        let hash = crate::service::accounts::hash_password("correct horse").unwrap();
         let checker = PasswordChecker::start().unwrap();
         assert_eq!(checker.verify("correct horse", Some(&hash)), Some(true));
         assert_eq!(checker.verify("wrong", Some(&hash)), Some(false));

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
 use super::ApiError;
+use crate::domain::ListPlacement;
 use crate::domain::Period;
-use crate::scoring::{Fixed2, ListPlacement, ResultRow};
+use crate::scoring::{Fixed2, ResultRow};
 use crate::storage::runs::{self, Run};
 use crate::storage::Database;
 
@@ -160,9 +161,8 @@ pub async fn rankings(
         .list
         .as_deref()
         .map(|l| {
-            ListPlacement::parse(l).ok_or_else(|| {
-                ApiError::bad_request("bad_query", "list must be red, black or none")
-            })
+            l.parse::<ListPlacement>()
+                .map_err(|_| ApiError::bad_request("bad_query", "list must be red, black or none"))
         })
         .transpose()?;
     let db = db.get_ref().clone();

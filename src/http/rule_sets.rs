@@ -99,7 +99,7 @@ pub async fn what_if(
     let draft = parse_draft(&body.rules)?;
     let db = db.get_ref().clone();
     let (outcome, published, diff) = web::block(move || -> Result<_, ApiError> {
-        let (outcome, _, _, _) = crate::rating::compute(&db, period, &draft)
+        let (outcome, _, _, _) = crate::service::rating::compute(&db, period, &draft)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         let mut conn = db.get()?;
         let published = runs::published_run(&mut conn, period)?;
@@ -107,7 +107,7 @@ pub async fn what_if(
             Some(run) => runs::results(&mut conn, run)?,
             None => Vec::new(),
         };
-        let diff = crate::diff::diff(&before, &outcome.rows);
+        let diff = crate::report::diff::diff(&before, &outcome.rows);
         Ok((outcome, published.map(|r| r.id), diff))
     })
     .await??;

@@ -6,9 +6,11 @@ use serde::Deserialize;
 use super::auth::Caller;
 use super::ratings::parse_period;
 use super::ApiError;
+use crate::clock::Clock;
 use crate::configuration::Settings;
-use crate::rating::{self, RatingError};
 use crate::rules::RuleBook;
+use crate::service::publishing::{self, PublishingError};
+use crate::service::rating::{self, RatingError};
 use crate::storage::runs::{self, PublishError};
 use crate::storage::Database;
 
@@ -56,6 +58,7 @@ pub async fn start(
     caller: Caller,
     db: web::Data<Database>,
     book: web::Data<RuleBook>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period(&body.period)?;
     let explicit = match &body.rule_sha256 {
@@ -75,9 +78,11 @@ pub async fn start(
     let rule_set = rating::rules_for(&book, period, explicit).map_err(rating_error)?;
     let db = db.get_ref().clone();
     let actor = caller.actor();
-    let summary = web::block(move || rating::rate_period(&db, period, &rule_set, &actor, false))
-        .await?
-        .map_err(rating_error)?;
+    let clock = clock.get_ref().clone();
+    let summary =
+        web::block(move || rating::rate_period(&db, &clock, period, &rule_set, &actor, false))
+            .await?
+            .map_err(rating_error)?;
     Ok(HttpResponse::Created().json(summary))
 }
 
@@ -86,24 +91,24 @@ pub async fn publish(
     caller: Caller,
     db: web::Data<Database>,
     settings: web::Data<Settings>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let actor = caller.actor();
     let four_eyes = settings.runs.four_eyes;
     let db = db.get_ref().clone();
+    let clock = clock.get_ref().clone();
     let run = web::block(move || {
-        let mut conn = db.get()?;
-        let run = runs::get(&mut conn, id)?.ok_or(ApiError::NotFound)?;
-        if four_eyes && run.started_by == actor {
-            return Err(ApiError::BadRequest {
+        publishing::publish(&mut *db.get()?, &clock, id, &actor, four_eyes).map_err(|e| match e {
+            PublishingError::FourEyes => ApiError::BadRequest {
                 code: "four_eyes",
-                message: "runs.four_eyes is on: the run must be published by someone other than who started it".into(),
-            });
-        }
-        runs::publish(&mut conn, id, &actor, chrono::Local::now().naive_local()).map_err(|e| match e {
-            PublishError::NotFound(_) => ApiError::NotFound,
-            PublishError::NotDraft { .. } => ApiError::Conflict(e.to_string()),
-            PublishError::Storage(s) => s.into(),
+                message: e.to_string(),
+            },
+            PublishingError::Publish(PublishError::NotFound(_)) => ApiError::NotFound,
+            PublishingError::Publish(PublishError::NotDraft { .. }) => {
+                ApiError::Conflict(e.to_string())
+            }
+            PublishingError::Publish(PublishError::Storage(s)) => s.into(),
         })
     })
     .await??;
@@ -142,7 +147,7 @@ pub async fn diff(
                 })?
             }
         };
-        let diff = crate::diff::diff(
+        let diff = crate::report::diff::diff(
             &runs::results(&mut conn, &base)?,
             &runs::results(&mut conn, &run)?,
         );

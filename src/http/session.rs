@@ -12,6 +12,7 @@ use super::auth::session_cookie_name;
 use super::passwords::PasswordChecker;
 use super::throttle::LoginThrottle;
 use super::{csrf, ApiError};
+use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::storage::audit::{self, NewAuditEntry};
 use crate::storage::{users, Database, StorageError};
@@ -42,6 +43,7 @@ pub async fn sign_in(
     throttle: web::Data<LoginThrottle>,
     settings: web::Data<Settings>,
     checker: web::Data<PasswordChecker>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let SignIn { name, password } = body.into_inner();
     let address = if settings.server.behind_proxy {
@@ -65,10 +67,10 @@ pub async fn sign_in(
     let db = db.get_ref().clone();
     let who = name.clone();
     let audit_address = shown_address.clone();
+    let now = clock.now();
     // argon2 is deliberately slow: off the worker thread.
     let outcome = web::block(move || -> Result<Outcome, ApiError> {
         let mut conn = db.get()?;
-        let now = chrono::Local::now().naive_local();
         let user = users::active_by_name(&mut conn, &who)?;
         let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
         let matches = checker
@@ -132,13 +134,15 @@ pub async fn sign_out(
     req: HttpRequest,
     db: web::Data<Database>,
     settings: web::Data<Settings>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let name = session_cookie_name(&settings);
+    let now = clock.now();
     if let Some(token) = req.cookie(name).map(|c| c.value().to_string()) {
         let db = db.get_ref().clone();
         web::block(move || {
             let mut conn = db.get()?;
-            users::end_session(&mut conn, &token, chrono::Local::now().naive_local())
+            users::end_session(&mut conn, &token, now)
         })
         .await??;
     }

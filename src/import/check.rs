@@ -6,7 +6,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::kinds::{self, Cells, Context, FromRow, WithRecord};
-use super::{ImportError, ImportKind, RowError, Table, CHUNK_ROWS, MAX_REPORTED_ERRORS};
+use super::{ImportError, RowError, Table, CHUNK_ROWS, MAX_REPORTED_ERRORS};
+use crate::domain::ImportKind;
 use crate::rules::RuleBook;
 
 /// The problems of a file being read: the first few kept, every bad row counted.

@@ -4,56 +4,11 @@
 use std::collections::{HashMap, HashSet};
 
 use super::RowError;
-use crate::domain::{self, CommunityType, CompanyCode, Period};
+use crate::domain::{self, CommunityType, CompanyCode, ImportKind, Period};
 use crate::rules::RuleBook;
 use crate::storage::records::*;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ImportKind {
-    Companies,
-    Communities,
-    Contracts,
-    Surveys,
-    Complaints,
-    Fees,
-    Inspections,
-    Conduct,
-}
-
 impl ImportKind {
-    /// In the order of data.md's table, which is the order `import DIR` uses:
-    /// referenced rows come before the rows that name them.
-    pub const ALL: [ImportKind; 8] = [
-        Self::Companies,
-        Self::Communities,
-        Self::Contracts,
-        Self::Surveys,
-        Self::Complaints,
-        Self::Fees,
-        Self::Inspections,
-        Self::Conduct,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Companies => "companies",
-            Self::Communities => "communities",
-            Self::Contracts => "contracts",
-            Self::Surveys => "surveys",
-            Self::Complaints => "complaints",
-            Self::Fees => "fees",
-            Self::Inspections => "inspections",
-            Self::Conduct => "conduct",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim().to_ascii_lowercase())
-    }
-
     pub fn columns(self) -> &'static [Column] {
         match self {
             Self::Companies => &COMPANIES,
@@ -65,12 +20,6 @@ impl ImportKind {
             Self::Inspections => &INSPECTIONS,
             Self::Conduct => &CONDUCT,
         }
-    }
-}
-
-impl std::fmt::Display for ImportKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

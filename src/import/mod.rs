@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::domain::ImportKind;
 pub use check::{check_table, Known};
 use check::{read_rows, Problems};
-pub use kinds::ImportKind;
 use kinds::{Context, FromRow};
 pub use table::{Format, Table};
 
@@ -26,7 +26,7 @@ use crate::rules::RuleBook;
 use crate::storage::audit::{self, NewAuditEntry};
 use crate::storage::batches::{self, NewBatch};
 use crate::storage::records::{self, *};
-use crate::storage::{DbConn, StorageError};
+use crate::storage::{Conn, StorageError};
 
 /// Rows are checked against the database and written this many at a time, so
 /// memory stays bounded however large the file is.
@@ -123,11 +123,13 @@ pub struct ImportOptions<'a> {
     pub actor: &'a str,
     /// Called with the number of rows read so far, every few thousand rows.
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// The time the batch and the audit entries are stamped with.
+    pub clock: &'a crate::clock::Clock,
 }
 
 /// Imports one file of `kind` from `path` (format from its extension).
 pub fn import_path(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     rules: &RuleBook,
     kind: ImportKind,
     path: &Path,
@@ -177,7 +179,7 @@ pub fn files_in_dir(dir: &Path) -> Result<Vec<(ImportKind, PathBuf)>, String> {
 
 /// Imports an already opened table of `kind`. `file` names it in reports.
 pub fn import_table(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     rules: &RuleBook,
     kind: ImportKind,
     file: &str,
@@ -196,7 +198,7 @@ pub fn import_table(
     let _entered = span.enter();
     let started = Instant::now();
     struct Import<'a, 'o> {
-        conn: &'a mut DbConn,
+        conn: &'a mut Conn,
         rules: &'a RuleBook,
         file: &'a str,
         table: Table,
@@ -256,7 +258,7 @@ impl From<diesel::result::Error> for Abort {
 }
 
 fn run<R: FromRow>(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     rules: &RuleBook,
     file: &str,
     table: Table,
@@ -272,7 +274,7 @@ fn run<R: FromRow>(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let now = chrono::Local::now().naive_local();
+    let now = options.clock.now();
     let outcome = conn.transaction(|conn| {
         let ctx = Context {
             company_codes: records::company_codes(conn)?.into_iter().collect(),
@@ -285,7 +287,7 @@ fn run<R: FromRow>(
             conn,
             &NewBatch {
                 file_name: &file_name,
-                kind: kind.as_str(),
+                kind,
                 sha256: "",
                 rows_added: 0,
                 rows_updated: 0,
@@ -364,7 +366,7 @@ fn run<R: FromRow>(
 /// Classifies the pending rows against the database (new, changed, same),
 /// inserts the new ones, updates the changed ones with an audit entry each.
 fn write_chunk<R: StoredRecord>(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     pending: &mut Vec<R>,
     tally: &mut Tally,
     actor: &str,

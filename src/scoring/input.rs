@@ -1,10 +1,9 @@
 //! What the engine is given: one period's data, plain values only.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use serde::Serialize;
 
 use super::Fixed2;
-use crate::domain::{CommunityType, Period};
+use crate::domain::{CommunityType, ListPlacement, Period};
 
 #[derive(Debug, Clone)]
 pub struct CompanyIn {
@@ -75,33 +74,6 @@ pub struct ConductIn {
     pub company_code: String,
     pub code: String,
     pub occurred_on: NaiveDate,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ListPlacement {
-    Red,
-    Black,
-    None,
-}
-
-impl ListPlacement {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Red => "red",
-            Self::Black => "black",
-            Self::None => "none",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "red" => Some(Self::Red),
-            "black" => Some(Self::Black),
-            "none" => Some(Self::None),
-            _ => None,
-        }
-    }
 }
 
 /// One company's result in an earlier quarter's published run.

@@ -19,34 +19,8 @@ pub use explain::Explanation;
 pub use fixed::Fixed2;
 pub use input::*;
 
-use crate::domain::{i64_to_f64, months_before, CommunityType, Period};
+use crate::domain::{i64_to_f64, months_before, CommunityType, Decision, ListPlacement, Period};
 use crate::rules::{CommunityWeight, ConductKind, Indicator, OnMissing, RuleSet, Weights};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Decision {
-    Exit,
-    Warning,
-    Priority,
-    None,
-}
-
-impl Decision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Exit => "exit",
-            Self::Warning => "warning",
-            Self::Priority => "priority",
-            Self::None => "none",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Exit, Self::Warning, Self::Priority, Self::None]
-            .into_iter()
-            .find(|d| d.as_str() == s)
-    }
-}
 
 /// One row of the export (§9), for one rated company.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -6,38 +6,15 @@ use serde::Serialize;
 
 use super::audit::{self, NewAuditEntry};
 use super::schema::{appeals, complaints, conduct_records, import_batches, inspections};
-use super::{DbConn, StorageError};
-use crate::with_conn;
+use super::{AnyConnection, Conn, StorageError};
+use crate::domain::{AppealStatus, RecordKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RecordKind {
-    Complaint,
-    Inspection,
-    Conduct,
-}
-
-impl RecordKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Complaint => "complaint",
-            Self::Inspection => "inspection",
-            Self::Conduct => "conduct",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Complaint, Self::Inspection, Self::Conduct]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-    }
-
-    fn entity(self) -> &'static str {
-        match self {
-            Self::Complaint => "complaints",
-            Self::Inspection => "inspections",
-            Self::Conduct => "conduct_records",
-        }
+/// The table a record kind lives in, as the audit log names it.
+fn entity(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Complaint => "complaints",
+        RecordKind::Inspection => "inspections",
+        RecordKind::Conduct => "conduct_records",
     }
 }
 
@@ -45,13 +22,13 @@ impl RecordKind {
 #[diesel(table_name = appeals)]
 pub struct Appeal {
     pub id: i64,
-    pub record_kind: String,
+    pub record_kind: RecordKind,
     pub record_id: String,
     pub company_code: String,
     pub reason: String,
     pub filed_by: String,
     pub filed_at: NaiveDateTime,
-    pub status: String,
+    pub status: AppealStatus,
     pub decided_by: Option<String>,
     pub decided_at: Option<NaiveDateTime>,
     pub decision_reason: Option<String>,
@@ -72,26 +49,26 @@ pub struct RecordFacts {
 }
 
 pub fn record_facts(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     kind: RecordKind,
     id: &str,
 ) -> Result<Option<RecordFacts>, StorageError> {
     Ok(match kind {
         RecordKind::Complaint => {
             let row: Option<(String, NaiveDateTime, Option<NaiveDateTime>, NaiveDateTime)> =
-                with_conn!(conn, |c| complaints::table
+                complaints::table
                     .inner_join(
-                        import_batches::table.on(import_batches::id.eq(complaints::batch_id))
+                        import_batches::table.on(import_batches::id.eq(complaints::batch_id)),
                     )
                     .filter(complaints::complaint_id.eq(id))
                     .select((
                         complaints::community_code,
                         complaints::received_at,
                         complaints::revoked_at,
-                        import_batches::imported_at
+                        import_batches::imported_at,
                     ))
-                    .first(c)
-                    .optional())?;
+                    .first(conn)
+                    .optional()?;
             row.map(|(community, received, revoked, imported_at)| RecordFacts {
                 company_code: None,
                 community_code: Some(community),
@@ -108,7 +85,7 @@ pub fn record_facts(
                 Option<NaiveDateTime>,
                 NaiveDateTime,
             );
-            let row: Option<Row> = with_conn!(conn, |c| inspections::table
+            let row: Option<Row> = inspections::table
                 .inner_join(import_batches::table.on(import_batches::id.eq(inspections::batch_id)))
                 .filter(inspections::inspection_id.eq(id))
                 .select((
@@ -118,8 +95,8 @@ pub fn record_facts(
                     inspections::revoked_at,
                     import_batches::imported_at,
                 ))
-                .first(c)
-                .optional())?;
+                .first(conn)
+                .optional()?;
             row.map(|(community, on, due, revoked, imported_at)| RecordFacts {
                 company_code: None,
                 community_code: Some(community),
@@ -130,19 +107,19 @@ pub fn record_facts(
         }
         RecordKind::Conduct => {
             let row: Option<(String, NaiveDate, Option<NaiveDateTime>, NaiveDateTime)> =
-                with_conn!(conn, |c| conduct_records::table
+                conduct_records::table
                     .inner_join(
-                        import_batches::table.on(import_batches::id.eq(conduct_records::batch_id))
+                        import_batches::table.on(import_batches::id.eq(conduct_records::batch_id)),
                     )
                     .filter(conduct_records::record_id.eq(id))
                     .select((
                         conduct_records::company_code,
                         conduct_records::occurred_on,
                         conduct_records::revoked_at,
-                        import_batches::imported_at
+                        import_batches::imported_at,
                     ))
-                    .first(c)
-                    .optional())?;
+                    .first(conn)
+                    .optional()?;
             row.map(|(company, on, revoked, imported_at)| RecordFacts {
                 company_code: Some(company),
                 community_code: None,
@@ -173,7 +150,7 @@ impl From<diesel::result::Error> for AppealError {
 }
 
 pub fn file(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     kind: RecordKind,
     record_id: &str,
     company: &str,
@@ -182,77 +159,65 @@ pub fn file(
     at: NaiveDateTime,
 ) -> Result<Appeal, AppealError> {
     conn.transaction(|conn| {
-        let existing: i64 = with_conn!(conn, |c| appeals::table
-            .filter(appeals::record_kind.eq(kind.as_str()))
+        let existing: i64 = appeals::table
+            .filter(appeals::record_kind.eq(kind))
             .filter(appeals::record_id.eq(record_id))
             .count()
-            .get_result(c))?;
+            .get_result(conn)?;
         if existing > 0 {
             return Err(AppealError::Duplicate(record_id.into()));
         }
-        let id: i64 = with_conn!(conn, |c| diesel::insert_into(appeals::table)
+        let id: i64 = diesel::insert_into(appeals::table)
             .values((
-                appeals::record_kind.eq(kind.as_str()),
+                appeals::record_kind.eq(kind),
                 appeals::record_id.eq(record_id),
                 appeals::company_code.eq(company),
                 appeals::reason.eq(reason),
                 appeals::filed_by.eq(actor),
                 appeals::filed_at.eq(at),
-                appeals::status.eq("pending"),
+                appeals::status.eq(AppealStatus::Pending),
             ))
             .returning(appeals::id)
-            .get_result(c))?;
+            .get_result(conn)?;
         get(conn, id)?.ok_or(AppealError::NotFound(id))
     })
-}
-
-impl Appeal {
-    /// The kind of record appealed against; an unknown kind in the database is an error.
-    pub fn kind(&self) -> Result<RecordKind, StorageError> {
-        RecordKind::parse(&self.record_kind).ok_or_else(|| {
-            StorageError::Corrupt(format!(
-                "appeal {} names the record kind '{}'",
-                self.id, self.record_kind
-            ))
-        })
-    }
 }
 
 /// The appeal, locked until the transaction ends so that two decisions of
 /// it queue instead of both passing the status check. PostgreSQL locks the
 /// row (`FOR UPDATE`); SQLite's transactions hold the write lock from their
 /// start (BEGIN IMMEDIATE), which serialises them already.
-pub fn get_locked(conn: &mut DbConn, id: i64) -> Result<Option<Appeal>, StorageError> {
+pub fn get_locked(conn: &mut Conn, id: i64) -> Result<Option<Appeal>, StorageError> {
     Ok(match conn {
-        DbConn::Sqlite(c) => appeals::table
+        AnyConnection::Sqlite(c) => appeals::table
             .find(id)
             .select(Appeal::as_select())
-            .first(&mut **c)
+            .first(c)
             .optional()?,
-        DbConn::Pg(c) => appeals::table
+        AnyConnection::Pg(c) => appeals::table
             .find(id)
             .select(Appeal::as_select())
             .for_update()
-            .first(&mut **c)
+            .first(c)
             .optional()?,
     })
 }
 
-pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<Appeal>, StorageError> {
-    Ok(with_conn!(conn, |c| appeals::table
+pub fn get(conn: &mut Conn, id: i64) -> Result<Option<Appeal>, StorageError> {
+    Ok(appeals::table
         .find(id)
         .select(Appeal::as_select())
-        .first(c)
-        .optional())?)
+        .first(conn)
+        .optional()?)
 }
 
 /// Appeals, newest first; of one company and/or status when given.
 pub fn list(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     company: Option<&str>,
-    status: Option<&str>,
+    status: Option<AppealStatus>,
 ) -> Result<Vec<Appeal>, StorageError> {
-    Ok(with_conn!(conn, |c| {
+    Ok({
         let mut q = appeals::table
             .select(Appeal::as_select())
             .order(appeals::id.desc())
@@ -261,16 +226,16 @@ pub fn list(
             q = q.filter(appeals::company_code.eq(k.to_string()));
         }
         if let Some(s) = status {
-            q = q.filter(appeals::status.eq(s.to_string()));
+            q = q.filter(appeals::status.eq(s));
         }
-        q.load(c)
-    })?)
+        q.load(conn)
+    }?)
 }
 
 /// Decides a pending appeal. Upheld: the record is revoked and audited, in
 /// the same transaction.
 pub fn decide(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     id: i64,
     uphold: bool,
     reason: &str,
@@ -279,37 +244,35 @@ pub fn decide(
 ) -> Result<Appeal, AppealError> {
     conn.transaction(|conn| {
         let appeal = get_locked(conn, id)?.ok_or(AppealError::NotFound(id))?;
-        if appeal.status != "pending" {
+        if appeal.status != AppealStatus::Pending {
             return Err(AppealError::Decided(id));
         }
-        let status = if uphold { "upheld" } else { "rejected" };
-        with_conn!(conn, |c| diesel::update(appeals::table.find(id))
+        let status = if uphold {
+            AppealStatus::Upheld
+        } else {
+            AppealStatus::Rejected
+        };
+        diesel::update(appeals::table.find(id))
             .set((
                 appeals::status.eq(status),
                 appeals::decided_by.eq(Some(actor)),
                 appeals::decided_at.eq(Some(at)),
                 appeals::decision_reason.eq(Some(reason)),
             ))
-            .execute(c))?;
+            .execute(conn)?;
         if uphold {
-            let kind = appeal.kind()?;
+            let kind = appeal.record_kind;
             let rid = appeal.record_id.as_str();
             let changed = match kind {
-                RecordKind::Complaint => {
-                    with_conn!(conn, |c| diesel::update(complaints::table.find(rid))
-                        .set(complaints::revoked_at.eq(Some(at)))
-                        .execute(c))?
-                }
-                RecordKind::Inspection => {
-                    with_conn!(conn, |c| diesel::update(inspections::table.find(rid))
-                        .set(inspections::revoked_at.eq(Some(at)))
-                        .execute(c))?
-                }
-                RecordKind::Conduct => {
-                    with_conn!(conn, |c| diesel::update(conduct_records::table.find(rid))
-                        .set(conduct_records::revoked_at.eq(Some(at)))
-                        .execute(c))?
-                }
+                RecordKind::Complaint => diesel::update(complaints::table.find(rid))
+                    .set(complaints::revoked_at.eq(Some(at)))
+                    .execute(conn)?,
+                RecordKind::Inspection => diesel::update(inspections::table.find(rid))
+                    .set(inspections::revoked_at.eq(Some(at)))
+                    .execute(conn)?,
+                RecordKind::Conduct => diesel::update(conduct_records::table.find(rid))
+                    .set(conduct_records::revoked_at.eq(Some(at)))
+                    .execute(conn)?,
             };
             if changed != 1 {
                 return Err(AppealError::Storage(StorageError::Query(
@@ -318,7 +281,7 @@ pub fn decide(
             }
             audit::record(
                 conn,
-                NewAuditEntry::new(actor, at, kind.entity(), rid, "revoke_by_appeal").values(
+                NewAuditEntry::new(actor, at, entity(kind), rid, "revoke_by_appeal").values(
                     Some(serde_json::json!({ "revoked_at": null }).to_string()),
                     Some(
                         serde_json::json!({ "revoked_at": at, "appeal": id, "reason": reason })
@@ -345,10 +308,10 @@ pub fn decide(
     })
 }
 
-pub fn set_reruns(conn: &mut DbConn, id: i64, runs: &[i64]) -> Result<(), StorageError> {
-    let text = serde_json::to_string(runs).unwrap_or_else(|_| "[]".into());
-    with_conn!(conn, |c| diesel::update(appeals::table.find(id))
+pub fn set_reruns(conn: &mut Conn, id: i64, runs: &[i64]) -> Result<(), StorageError> {
+    let text = serde_json::to_string(runs).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    diesel::update(appeals::table.find(id))
         .set(appeals::rerun_runs.eq(Some(text)))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(())
 }

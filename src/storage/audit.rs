@@ -5,8 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::audit_log;
-use super::DbConn;
-use crate::with_conn;
+use super::Conn;
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_log, treat_none_as_default_value = false)]
@@ -74,31 +73,32 @@ impl NewAuditEntry {
 }
 
 /// Appends one entry.
-pub fn record(conn: &mut DbConn, entry: NewAuditEntry) -> QueryResult<usize> {
+pub fn record(conn: &mut Conn, entry: NewAuditEntry) -> QueryResult<usize> {
     append(conn, &[entry])
 }
 
-pub fn append(conn: &mut DbConn, entries: &[NewAuditEntry]) -> QueryResult<usize> {
+pub fn append(conn: &mut Conn, entries: &[NewAuditEntry]) -> QueryResult<usize> {
     if entries.is_empty() {
         return Ok(0);
     }
     let mut n = 0;
     for chunk in entries.chunks(500) {
-        n += with_conn!(conn, |c| diesel::insert_into(audit_log::table)
-            .values(chunk)
-            .execute(c))?;
+        // Several rows in one INSERT: SQLite cannot write DEFAULT, so the
+        // dialects differ (diesel writes each its own way).
+        let insert = diesel::insert_into(audit_log::table).values(chunk);
+        n += crate::with_conn!(conn, |c| insert.execute(c))?;
     }
     Ok(n)
 }
 
 /// The entries about one entity key, oldest first.
-pub fn for_entity(conn: &mut DbConn, entity: &str, key: &str) -> QueryResult<Vec<AuditEntry>> {
-    with_conn!(conn, |c| audit_log::table
+pub fn for_entity(conn: &mut Conn, entity: &str, key: &str) -> QueryResult<Vec<AuditEntry>> {
+    audit_log::table
         .filter(audit_log::entity.eq(entity))
         .filter(audit_log::entity_key.eq(key))
         .order(audit_log::id.asc())
         .select(AuditEntry::as_select())
-        .load(c))
+        .load(conn)
 }
 
 /// Filters of an audit search; None matches everything.
@@ -112,8 +112,8 @@ pub struct Filter {
 }
 
 /// The newest 1,000 entries that match, newest first.
-pub fn search(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<AuditEntry>> {
-    with_conn!(conn, |c| {
+pub fn search(conn: &mut Conn, f: &Filter) -> QueryResult<Vec<AuditEntry>> {
+    {
         let mut q = audit_log::table
             .select(AuditEntry::as_select())
             .order(audit_log::id.desc())
@@ -131,6 +131,6 @@ pub fn search(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<AuditEntry>> {
         if let Some(t) = f.until {
             q = q.filter(audit_log::at.lt(t));
         }
-        q.load(c)
-    })
+        q.load(conn)
+    }
 }

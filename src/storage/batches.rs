@@ -5,14 +5,14 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::import_batches;
-use super::DbConn;
-use crate::with_conn;
+use super::Conn;
+use crate::domain::ImportKind;
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = import_batches)]
 pub struct NewBatch<'a> {
     pub file_name: &'a str,
-    pub kind: &'a str,
+    pub kind: ImportKind,
     pub sha256: &'a str,
     pub rows_added: i64,
     pub rows_updated: i64,
@@ -26,7 +26,7 @@ pub struct NewBatch<'a> {
 pub struct Batch {
     pub id: i64,
     pub file_name: String,
-    pub kind: String,
+    pub kind: ImportKind,
     pub sha256: String,
     pub rows_added: i64,
     pub rows_updated: i64,
@@ -35,35 +35,35 @@ pub struct Batch {
     pub imported_at: NaiveDateTime,
 }
 
-pub fn create(conn: &mut DbConn, batch: &NewBatch<'_>) -> QueryResult<i64> {
-    with_conn!(conn, |c| diesel::insert_into(import_batches::table)
+pub fn create(conn: &mut Conn, batch: &NewBatch<'_>) -> QueryResult<i64> {
+    diesel::insert_into(import_batches::table)
         .values(batch)
         .returning(import_batches::id)
-        .get_result(c))
+        .get_result(conn)
 }
 
 /// Records the final counts and the file's digest once the whole file is read.
 pub fn finish(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     id: i64,
     sha256: &str,
     added: i64,
     updated: i64,
     unchanged: i64,
 ) -> QueryResult<usize> {
-    with_conn!(conn, |c| diesel::update(import_batches::table.find(id))
+    diesel::update(import_batches::table.find(id))
         .set((
             import_batches::sha256.eq(sha256),
             import_batches::rows_added.eq(added),
             import_batches::rows_updated.eq(updated),
             import_batches::rows_unchanged.eq(unchanged),
         ))
-        .execute(c))
+        .execute(conn)
 }
 
-pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Batch>> {
-    with_conn!(conn, |c| import_batches::table
+pub fn list(conn: &mut Conn) -> QueryResult<Vec<Batch>> {
+    import_batches::table
         .order(import_batches::id.asc())
         .select(Batch::as_select())
-        .load(c))
+        .load(conn)
 }

@@ -1,26 +1,54 @@
 //! Storage: diesel on SQLite (embedded default) or PostgreSQL, chosen by the
-//! database URL at run time. Queries are written once and type-checked against
-//! both connection types through [`with_conn!`].
+//! database URL at run time. Queries are written once against
+//! [`AnyConnection`] (diesel's multi-backend connection) and type-checked
+//! for both; the few places where the dialects really differ match on it.
+//! Every function takes the connection it runs in, so a service composes
+//! several of them inside one [`AnyConnection::transaction`].
 
 pub mod appeals;
 pub mod audit;
 pub mod batches;
+mod columns;
 pub mod rating_data;
 pub mod records;
 pub mod runs;
 pub mod schema;
 pub mod users;
 
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::{Connection, PgConnection, QueryResult, RunQueryDsl, SqliteConnection};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend; diesel queries run on it unchanged.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Runs `$body` with `$c` bound to the concrete `&mut SqliteConnection` or
+/// `&mut PgConnection`: only for what the dialects write differently
+/// (several rows in one INSERT, row locks, COPY), never for ordinary queries.
+#[macro_export]
+macro_rules! with_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::storage::AnyConnection::Sqlite($c) => $body,
+            $crate::storage::AnyConnection::Pg($c) => $body,
+        }
+    };
+}
+
+/// What every storage function takes: the connection (or transaction) it runs in.
+pub type Conn = AnyConnection;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -46,34 +74,60 @@ pub enum Backend {
 }
 
 /// A connection pool on one of the two backends.
-#[derive(Clone)]
-pub enum Database {
-    Sqlite(Pool<ConnectionManager<SqliteConnection>>),
-    Pg(Pool<ConnectionManager<PgConnection>>),
+/// Opens connections of the backend the URL names (never by guessing: a
+/// SQLite path would accept any string).
+#[derive(Debug, Clone)]
+enum Target {
+    Sqlite(String),
+    Pg(String),
 }
 
-/// One pooled connection. Use [`with_conn!`] to run diesel code on it.
-pub enum DbConn {
-    Sqlite(PooledConnection<ConnectionManager<SqliteConnection>>),
-    Pg(PooledConnection<ConnectionManager<PgConnection>>),
-}
+#[derive(Debug)]
+struct Manager(Target);
 
-/// Runs `$body` with `$c` bound to the concrete `&mut SqliteConnection` or
-/// `&mut PgConnection`, so one piece of diesel code serves both backends.
-#[macro_export]
-macro_rules! with_conn {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::storage::DbConn::Sqlite(pooled) => {
-                let $c: &mut ::diesel::SqliteConnection = &mut **pooled;
-                $body
-            }
-            $crate::storage::DbConn::Pg(pooled) => {
-                let $c: &mut ::diesel::PgConnection = &mut **pooled;
-                $body
-            }
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        match &self.0 {
+            Target::Sqlite(path) => SqliteConnection::establish(path).map(AnyConnection::Sqlite),
+            Target::Pg(url) => PgConnection::establish(url).map(AnyConnection::Pg),
         }
-    };
+        .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// A connection pool on one of the two backends.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool<Manager>,
+    backend: Backend,
+}
+
+/// One pooled connection; it dereferences to the [`AnyConnection`] that
+/// storage functions take.
+pub struct DbConn(PooledConnection<Manager>);
+
+impl Deref for DbConn {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.0
+    }
+}
+
+impl DerefMut for DbConn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.0
+    }
 }
 
 /// How a pool's connections behave: how long a caller waits for the
@@ -108,8 +162,11 @@ struct SqlitePragmas {
     cache_mib: u32,
 }
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        let AnyConnection::Sqlite(conn) = conn else {
+            return Ok(());
+        };
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
              PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{};",
@@ -162,16 +219,22 @@ impl Database {
                     busy: options.busy,
                     cache_mib: options.sqlite_cache_mib,
                 }))
-                .build(ConnectionManager::<SqliteConnection>::new(path))
+                .build(Manager(Target::Sqlite(path.to_string())))
                 .map_err(|e| StorageError::Connect(e.to_string()))?;
-            Database::Sqlite(pool)
+            Database {
+                pool,
+                backend: Backend::Sqlite,
+            }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = Pool::builder()
                 .max_size(pool_size)
                 .connection_timeout(options.acquire)
-                .build(ConnectionManager::<PgConnection>::new(url))
+                .build(Manager(Target::Pg(url.to_string())))
                 .map_err(|e| StorageError::Connect(e.to_string()))?;
-            Database::Pg(pool)
+            Database {
+                pool,
+                backend: Backend::Postgres,
+            }
         } else {
             return Err(StorageError::BadUrl(crate::configuration::redact_url(url)));
         };
@@ -180,24 +243,18 @@ impl Database {
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Database::Sqlite(_) => Backend::Sqlite,
-            Database::Pg(_) => Backend::Postgres,
-        }
+        self.backend
     }
 
     pub fn get(&self) -> Result<DbConn, StorageError> {
-        Ok(match self {
-            Database::Sqlite(p) => DbConn::Sqlite(p.get()?),
-            Database::Pg(p) => DbConn::Pg(p.get()?),
-        })
+        Ok(DbConn(self.pool.get()?))
     }
 
     fn migrate(&self) -> Result<(), StorageError> {
         let mut conn = self.get()?;
-        let result = match &mut conn {
-            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
-            DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+        let result = match &mut *conn {
+            AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+            AnyConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
         };
         result.map_err(|e| StorageError::Migration(e.to_string()))
     }
@@ -205,7 +262,7 @@ impl Database {
     /// `SELECT 1` on a fresh connection: is the database answering?
     pub fn ping(&self) -> Result<(), StorageError> {
         let mut conn = self.get()?;
-        with_conn!(&mut conn, |c| diesel::sql_query("SELECT 1").execute(c))?;
+        diesel::sql_query("SELECT 1").execute(&mut *conn)?;
         Ok(())
     }
 }
@@ -233,7 +290,7 @@ impl StorageError {
     }
 }
 
-impl DbConn {
+impl AnyConnection {
     /// Runs `f` in one transaction: committed when it returns Ok, rolled back
     /// otherwise. SQLite takes the write lock up front (BEGIN IMMEDIATE) so two
     /// writers queue on the busy timeout instead of failing half-way.
@@ -241,45 +298,65 @@ impl DbConn {
     /// Inside another transaction it is a savepoint of that transaction, so a
     /// service can compose storage functions that each keep their own
     /// all-or-nothing promise into one unit that commits or rolls back whole.
-    pub fn transaction<T, E>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    ///
+    /// This inherent method deliberately shadows `Connection::transaction`,
+    /// whose SQLite transactions would take the write lock only on the first
+    /// write and could then fail with "database is locked" half-way.
+    pub fn transaction<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E>
     where
         E: From<diesel::result::Error>,
     {
         let nested = self.in_transaction()?;
         match self {
-            DbConn::Sqlite(c) if !nested => {
-                AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN IMMEDIATE")?
+            AnyConnection::Sqlite(c) if !nested => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
             }
-            DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction(&mut **c)?,
-            DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(&mut **c)?,
+            AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction(c)?,
+            AnyConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
         }
         match f(self) {
             Ok(value) => {
-                with_conn!(self, |c| AnsiTransactionManager::commit_transaction(c))?;
+                self.finish(true)?;
                 Ok(value)
             }
             Err(e) => {
                 // The original error matters more than a failed rollback; r2d2
                 // discards a connection whose transaction state is broken.
-                let _rollback: QueryResult<()> =
-                    with_conn!(self, |c| AnsiTransactionManager::rollback_transaction(c));
+                let _rollback = self.finish(false);
                 Err(e)
             }
         }
     }
 
+    fn finish(&mut self, commit: bool) -> diesel::QueryResult<()> {
+        match (self, commit) {
+            (AnyConnection::Sqlite(c), true) => AnsiTransactionManager::commit_transaction(c),
+            (AnyConnection::Sqlite(c), false) => AnsiTransactionManager::rollback_transaction(c),
+            (AnyConnection::Pg(c), true) => AnsiTransactionManager::commit_transaction(c),
+            (AnyConnection::Pg(c), false) => AnsiTransactionManager::rollback_transaction(c),
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
-            DbConn::Sqlite(_) => Backend::Sqlite,
-            DbConn::Pg(_) => Backend::Postgres,
+            AnyConnection::Sqlite(_) => Backend::Sqlite,
+            AnyConnection::Pg(_) => Backend::Postgres,
         }
     }
 
     /// Is a transaction open on this connection?
-    pub fn in_transaction(&mut self) -> QueryResult<bool> {
-        let depth = with_conn!(self, |c| {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
-        })?;
+    pub fn in_transaction(&mut self) -> diesel::QueryResult<bool> {
+        let depth = match self {
+            AnyConnection::Sqlite(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            }
+            AnyConnection::Pg(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            }
+        }?;
         Ok(depth.is_some())
     }
 }

@@ -6,10 +6,9 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::schema::*;
-use super::{runs, DbConn, StorageError};
+use super::{runs, Conn, StorageError};
 use crate::domain::{CommunityType, Period};
 use crate::scoring::input::*;
-use crate::with_conn;
 
 /// S, E, and the datetimes [S 00:00, E+1 00:00) that hold the period's timestamps.
 fn bounds(period: Period) -> (NaiveDate, NaiveDate, NaiveDateTime, NaiveDateTime) {
@@ -24,60 +23,59 @@ fn bounds(period: Period) -> (NaiveDate, NaiveDate, NaiveDateTime, NaiveDateTime
 }
 
 /// `period`'s data plus the published results of the `history` quarters before it.
-pub fn load(conn: &mut DbConn, period: Period, history: u32) -> Result<RatingInput, StorageError> {
+pub fn load(conn: &mut Conn, period: Period, history: u32) -> Result<RatingInput, StorageError> {
     let (s, e, day_start, next_day) = bounds(period);
 
-    let companies: Vec<(String, String, String)> = with_conn!(conn, |c| companies::table
+    let companies: Vec<(String, String, String)> = companies::table
         .select((
             companies::company_code,
             companies::name,
-            companies::district
+            companies::district,
         ))
         .order(companies::company_code)
-        .load(c))?;
-    let communities: Vec<(String, String, String, bool, i32)> =
-        with_conn!(conn, |c| communities::table
-            .select((
-                communities::community_code,
-                communities::district,
-                communities::community_type,
-                communities::old_community,
-                communities::households,
-            ))
-            .order(communities::community_code)
-            .load(c))?;
+        .load(conn)?;
+    let communities: Vec<(String, String, String, bool, i32)> = communities::table
+        .select((
+            communities::community_code,
+            communities::district,
+            communities::community_type,
+            communities::old_community,
+            communities::households,
+        ))
+        .order(communities::community_code)
+        .load(conn)?;
     let contracts: Vec<(String, String, chrono::NaiveDate, Option<chrono::NaiveDate>)> =
-        with_conn!(conn, |c| contracts::table
+        contracts::table
             .filter(contracts::start_date.le(e))
             .filter(contracts::end_date.is_null().or(contracts::end_date.ge(s)))
             .select((
                 contracts::community_code,
                 contracts::company_code,
                 contracts::start_date,
-                contracts::end_date
+                contracts::end_date,
             ))
             .order((
                 contracts::community_code,
                 contracts::company_code,
-                contracts::start_date
+                contracts::start_date,
             ))
-            .load(c))?;
-    let tallies: Vec<(String, i32, i64)> = with_conn!(conn, |c| survey_responses::table
+            .load(conn)?;
+    let tallies: Vec<(String, i32, i64)> = survey_responses::table
         .filter(survey_responses::surveyed_on.between(s, e))
         .group_by((survey_responses::community_code, survey_responses::overall))
         .select((
             survey_responses::community_code,
             survey_responses::overall,
-            count_star()
+            count_star(),
         ))
         .order((survey_responses::community_code, survey_responses::overall))
-        .load(c))?;
+        .load(conn)?;
     let complaints: Vec<(
         String,
         chrono::NaiveDateTime,
         bool,
         Option<chrono::NaiveDateTime>,
-    )> = with_conn!(conn, |c| complaints::table
+    )> = complaints::table
         .filter(complaints::received_at.ge(day_start))
         .filter(complaints::received_at.lt(next_day))
         .filter(complaints::revoked_at.is_null())
@@ -85,19 +83,19 @@ pub fn load(conn: &mut DbConn, period: Period, history: u32) -> Result<RatingInp
             complaints::community_code,
             complaints::received_at,
             complaints::substantiated,
-            complaints::resolved_at
+            complaints::resolved_at,
         ))
         .order((complaints::received_at, complaints::complaint_id))
-        .load(c))?;
-    let fees: Vec<(String, i64, i64)> = with_conn!(conn, |c| fee_rows::table
+        .load(conn)?;
+    let fees: Vec<(String, i64, i64)> = fee_rows::table
         .filter(fee_rows::period.eq(period.to_string()))
         .select((
             fee_rows::community_code,
             fee_rows::billed_cents,
-            fee_rows::collected_cents
+            fee_rows::collected_cents,
         ))
         .order(fee_rows::community_code)
-        .load(c))?;
+        .load(conn)?;
     type InspectionRow = (
         String,
         String,
@@ -106,12 +104,12 @@ pub fn load(conn: &mut DbConn, period: Period, history: u32) -> Result<RatingInp
         Option<chrono::NaiveDate>,
         Option<chrono::NaiveDate>,
     );
-    let inspections: Vec<InspectionRow> = with_conn!(conn, |c| inspections::table
+    let inspections: Vec<InspectionRow> = inspections::table
         .filter(inspections::revoked_at.is_null())
         .filter(
             inspections::inspected_on
                 .between(s, e)
-                .or(inspections::rectification_due.between(s, e))
+                .or(inspections::rectification_due.between(s, e)),
         )
         .select((
             inspections::inspection_id,
@@ -122,19 +120,18 @@ pub fn load(conn: &mut DbConn, period: Period, history: u32) -> Result<RatingInp
             inspections::rectified_on,
         ))
         .order(inspections::inspection_id)
-        .load(c))?;
-    let conduct: Vec<(String, String, String, chrono::NaiveDate)> =
-        with_conn!(conn, |c| conduct_records::table
-            .filter(conduct_records::revoked_at.is_null())
-            .filter(conduct_records::occurred_on.le(e))
-            .select((
-                conduct_records::record_id,
-                conduct_records::company_code,
-                conduct_records::code,
-                conduct_records::occurred_on
-            ))
-            .order(conduct_records::record_id)
-            .load(c))?;
+        .load(conn)?;
+    let conduct: Vec<(String, String, String, chrono::NaiveDate)> = conduct_records::table
+        .filter(conduct_records::revoked_at.is_null())
+        .filter(conduct_records::occurred_on.le(e))
+        .select((
+            conduct_records::record_id,
+            conduct_records::company_code,
+            conduct_records::code,
+            conduct_records::occurred_on,
+        ))
+        .order(conduct_records::record_id)
+        .load(conn)?;
 
     let mut quarters = Vec::new();
     let mut q = period;
@@ -243,56 +240,55 @@ pub fn load(conn: &mut DbConn, period: Period, history: u32) -> Result<RatingInp
 }
 
 /// The quarters for which fee rows exist: the quarters the data covers.
-pub fn periods_with_data(conn: &mut DbConn) -> Result<Vec<Period>, StorageError> {
-    let periods: Vec<String> = with_conn!(conn, |c| fee_rows::table
+pub fn periods_with_data(conn: &mut Conn) -> Result<Vec<Period>, StorageError> {
+    let periods: Vec<String> = fee_rows::table
         .select(fee_rows::period)
         .distinct()
         .order(fee_rows::period)
-        .load(c))?;
+        .load(conn)?;
     Ok(periods.iter().filter_map(|p| p.parse().ok()).collect())
 }
 
 /// Whether any survey, complaint, fee row or inspection of `period` has been imported.
-pub fn has_data(conn: &mut DbConn, period: Period) -> Result<bool, StorageError> {
+pub fn has_data(conn: &mut Conn, period: Period) -> Result<bool, StorageError> {
     let (s, e, day_start, next_day) = bounds(period);
-    let fees: i64 = with_conn!(conn, |c| fee_rows::table
+    let fees: i64 = fee_rows::table
         .filter(fee_rows::period.eq(period.to_string()))
         .count()
-        .get_result(c))?;
+        .get_result(conn)?;
     if fees > 0 {
         return Ok(true);
     }
-    let surveys: Option<String> = with_conn!(conn, |c| survey_responses::table
+    let surveys: Option<String> = survey_responses::table
         .filter(survey_responses::surveyed_on.between(s, e))
         .select(survey_responses::response_id)
-        .first(c)
-        .optional())?;
-    let complaints: Option<String> = with_conn!(conn, |c| complaints::table
+        .first(conn)
+        .optional()?;
+    let complaints: Option<String> = complaints::table
         .filter(complaints::received_at.ge(day_start))
         .filter(complaints::received_at.lt(next_day))
         .select(complaints::complaint_id)
-        .first(c)
-        .optional())?;
-    let inspections: Option<String> = with_conn!(conn, |c| inspections::table
+        .first(conn)
+        .optional()?;
+    let inspections: Option<String> = inspections::table
         .filter(inspections::inspected_on.between(s, e))
         .select(inspections::inspection_id)
-        .first(c)
-        .optional())?;
+        .first(conn)
+        .optional()?;
     Ok(surveys.is_some() || complaints.is_some() || inspections.is_some())
 }
 
 /// Every contract of one community.
-pub fn contracts_of(conn: &mut DbConn, community: &str) -> Result<Vec<ContractIn>, StorageError> {
-    let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> =
-        with_conn!(conn, |c| contracts::table
-            .filter(contracts::community_code.eq(community))
-            .select((
-                contracts::community_code,
-                contracts::company_code,
-                contracts::start_date,
-                contracts::end_date
-            ))
-            .load(c))?;
+pub fn contracts_of(conn: &mut Conn, community: &str) -> Result<Vec<ContractIn>, StorageError> {
+    let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = contracts::table
+        .filter(contracts::community_code.eq(community))
+        .select((
+            contracts::community_code,
+            contracts::company_code,
+            contracts::start_date,
+            contracts::end_date,
+        ))
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(community_code, company_code, start, end)| ContractIn {

@@ -6,8 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::*;
-use super::DbConn;
-use crate::with_conn;
+use super::{AnyConnection, Conn};
 
 /// SQLite binds at most 32,766 parameters per statement; 1,000 rows of at most
 /// eight columns stays well below that while keeping statements few.
@@ -151,9 +150,9 @@ pub trait StoredRecord: Clone + PartialEq + Serialize + Send + 'static {
         *self == other
     }
     fn set_batch_from(&mut self, other: &Self);
-    fn fetch_existing(conn: &mut DbConn, lookups: &[&str]) -> QueryResult<Vec<Self>>;
-    fn insert_all(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize>;
-    fn update_one(conn: &mut DbConn, row: &Self) -> QueryResult<usize>;
+    fn fetch_existing(conn: &mut Conn, lookups: &[&str]) -> QueryResult<Vec<Self>>;
+    fn insert_all(conn: &mut Conn, rows: &[Self]) -> QueryResult<usize>;
+    fn update_one(conn: &mut Conn, row: &Self) -> QueryResult<usize>;
 }
 
 macro_rules! stored_record {
@@ -177,29 +176,29 @@ macro_rules! stored_record {
                 self.batch_id = other.batch_id;
             }
 
-            fn fetch_existing(conn: &mut DbConn, lookups: &[&str]) -> QueryResult<Vec<Self>> {
-                with_conn!(conn, |c| $table::table
+            fn fetch_existing(conn: &mut Conn, lookups: &[&str]) -> QueryResult<Vec<Self>> {
+                $table::table
                     .filter($table::$lookup.eq_any(lookups))
                     .select($ty::as_select())
-                    .load(c))
+                    .load(conn)
             }
 
-            fn insert_all(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize> {
+            fn insert_all(conn: &mut Conn, rows: &[Self]) -> QueryResult<usize> {
                 match conn {
-                    DbConn::Sqlite(c) => {
+                    AnyConnection::Sqlite(c) => {
                         let mut n = 0;
                         for chunk in rows.chunks(SQLITE_ROWS_PER_INSERT) {
-                            n += diesel::insert_into($table::table).values(chunk).execute(&mut **c)?;
+                            n += diesel::insert_into($table::table).values(chunk).execute(c)?;
                         }
                         Ok(n)
                     }
                     // COPY in binary format: the fast path for large files.
-                    DbConn::Pg(c) => diesel::copy_from($table::table).from_insertable(rows).execute(&mut **c),
+                    AnyConnection::Pg(c) => diesel::copy_from($table::table).from_insertable(rows).execute(c),
                 }
             }
 
-            fn update_one(conn: &mut DbConn, row: &Self) -> QueryResult<usize> {
-                with_conn!(conn, |c| diesel::update(row).set(row).execute(c))
+            fn update_one(conn: &mut Conn, row: &Self) -> QueryResult<usize> {
+                diesel::update(row).set(row).execute(conn)
             }
         }
     };
@@ -215,27 +214,22 @@ stored_record!(Inspection, inspections, lookup: inspection_id, key: [inspection_
 stored_record!(ConductRecord, conduct_records, lookup: record_id, key: [record_id]);
 
 /// Every company code in the database.
-pub fn company_codes(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    with_conn!(conn, |c| companies::table
-        .select(companies::company_code)
-        .load(c))
+pub fn company_codes(conn: &mut Conn) -> QueryResult<Vec<String>> {
+    companies::table.select(companies::company_code).load(conn)
 }
 
 /// Every community code in the database.
-pub fn community_codes(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    with_conn!(conn, |c| communities::table
+pub fn community_codes(conn: &mut Conn) -> QueryResult<Vec<String>> {
+    communities::table
         .select(communities::community_code)
-        .load(c))
+        .load(conn)
 }
 
 /// Row counts per table, for reports and tests.
-pub fn table_counts(conn: &mut DbConn) -> QueryResult<Vec<(&'static str, i64)>> {
+pub fn table_counts(conn: &mut Conn) -> QueryResult<Vec<(&'static str, i64)>> {
     macro_rules! count {
         ($t:ident) => {
-            (
-                stringify!($t),
-                with_conn!(conn, |c| $t::table.count().get_result::<i64>(c))?,
-            )
+            (stringify!($t), $t::table.count().get_result::<i64>(conn)?)
         };
     }
     Ok(vec![
@@ -254,32 +248,32 @@ pub fn table_counts(conn: &mut DbConn) -> QueryResult<Vec<(&'static str, i64)>> 
 
 /// A company's conduct records, revoked ones included, oldest first.
 pub fn conduct_of(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     company: &str,
 ) -> QueryResult<Vec<(ConductRecord, Option<chrono::NaiveDateTime>)>> {
-    with_conn!(conn, |c| conduct_records::table
+    conduct_records::table
         .filter(conduct_records::company_code.eq(company))
         .order((
             conduct_records::occurred_on.asc(),
-            conduct_records::record_id.asc()
+            conduct_records::record_id.asc(),
         ))
         .select((ConductRecord::as_select(), conduct_records::revoked_at))
-        .load(c))
+        .load(conn)
 }
 
-pub fn company(conn: &mut DbConn, code: &str) -> QueryResult<Option<Company>> {
-    with_conn!(conn, |c| companies::table
+pub fn company(conn: &mut Conn, code: &str) -> QueryResult<Option<Company>> {
+    companies::table
         .find(code)
         .select(Company::as_select())
-        .first(c)
-        .optional())
+        .first(conn)
+        .optional()
 }
 
 /// The catalogue code of a conduct record.
-pub fn conduct_code(conn: &mut DbConn, record_id: &str) -> QueryResult<Option<String>> {
-    with_conn!(conn, |c| conduct_records::table
+pub fn conduct_code(conn: &mut Conn, record_id: &str) -> QueryResult<Option<String>> {
+    conduct_records::table
         .find(record_id)
         .select(conduct_records::code)
-        .first(c)
-        .optional())
+        .first(conn)
+        .optional()
 }

@@ -5,35 +5,16 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::{rating_runs, run_results};
-use super::{DbConn, StorageError};
-use crate::domain::Period;
-use crate::scoring::{Decision, Explanation, Fixed2, ListPlacement, PastResult, ResultRow};
-use crate::with_conn;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RunStatus {
-    Draft,
-    Published,
-    Superseded,
-}
-
-impl RunStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-            Self::Superseded => "superseded",
-        }
-    }
-}
+use super::{AnyConnection, Conn, StorageError};
+use crate::domain::{Decision, ListPlacement, Period, RunStatus};
+use crate::scoring::{Explanation, Fixed2, PastResult, ResultRow};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
 #[diesel(table_name = rating_runs)]
 pub struct Run {
     pub id: i64,
     pub period: String,
-    pub status: String,
+    pub status: RunStatus,
     pub rule_name: String,
     pub rule_version: String,
     pub rule_sha256: String,
@@ -53,7 +34,7 @@ pub struct Run {
 #[diesel(table_name = rating_runs, treat_none_as_default_value = false)]
 pub struct NewRun {
     pub period: String,
-    pub status: String,
+    pub status: RunStatus,
     pub rule_name: String,
     pub rule_version: String,
     pub rule_sha256: String,
@@ -87,10 +68,10 @@ struct StoredResult {
     penalty: i64,
     total: i64,
     grade: String,
-    list: String,
+    list: ListPlacement,
     rank: i32,
     district_rank: i32,
-    decision: String,
+    decision: Decision,
     credit_score: i64,
     credit_level: String,
     subsidy_cents: i64,
@@ -127,10 +108,10 @@ impl StoredResult {
             penalty: row.penalty.0,
             total: row.total.0,
             grade: row.grade.clone(),
-            list: row.list.as_str().into(),
+            list: row.list,
             rank: int(row.rank)?,
             district_rank: int(row.district_rank)?,
-            decision: row.decision.as_str().into(),
+            decision: row.decision,
             credit_score: row.credit_score.0,
             credit_level: row.credit_level.clone(),
             subsidy_cents: row.subsidy.0,
@@ -143,10 +124,8 @@ impl StoredResult {
         let uint = |n: i32| u32::try_from(n).map_err(|_| corrupt(format!("negative count {n}")));
         Ok(ResultRow {
             period,
-            list: ListPlacement::parse(&self.list)
-                .ok_or_else(|| corrupt(format!("list '{}'", self.list)))?,
-            decision: Decision::parse(&self.decision)
-                .ok_or_else(|| corrupt(format!("decision '{}'", self.decision)))?,
+            list: self.list,
+            decision: self.decision,
             company_code: self.company_code,
             company_name: self.company_name,
             district: self.district,
@@ -174,7 +153,7 @@ impl StoredResult {
 /// Writes a run with all its rows and explanations in one transaction: a crash
 /// part-way leaves nothing visible. With `publish`, it is published at once.
 pub fn store(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     run: NewRun,
     rows: &[ResultRow],
     explanations: &[Explanation],
@@ -184,19 +163,19 @@ pub fn store(
         let period = run.period.clone();
         let published_by = run.started_by.clone();
         let published_at = run.finished_at;
-        let id: i64 = with_conn!(conn, |c| diesel::insert_into(rating_runs::table)
+        let id: i64 = diesel::insert_into(rating_runs::table)
             .values(&run)
             .returning(rating_runs::id)
-            .get_result(c))?;
+            .get_result(conn)?;
         let stored = rows
             .iter()
             .zip(explanations)
             .map(|(r, e)| StoredResult::from_row(id, r, e))
             .collect::<Result<Vec<_>, _>>()?;
         for chunk in stored.chunks(500) {
-            with_conn!(conn, |c| diesel::insert_into(run_results::table)
-                .values(chunk)
-                .execute(c))?;
+            // Several rows in one INSERT: the dialects write it differently.
+            let insert = diesel::insert_into(run_results::table).values(chunk);
+            crate::with_conn!(conn, |c| insert.execute(c))?;
         }
         if publish {
             mark_published(conn, id, &period, &published_by, published_at)?;
@@ -207,14 +186,14 @@ pub fn store(
 
 /// Publishes a draft run: the earlier published run of its period becomes superseded.
 pub fn publish(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     id: i64,
     actor: &str,
     at: NaiveDateTime,
 ) -> Result<Run, PublishError> {
     conn.transaction(|conn| {
         let run = get(conn, id)?.ok_or(PublishError::NotFound(id))?;
-        if run.status != RunStatus::Draft.as_str() {
+        if run.status != RunStatus::Draft {
             return Err(PublishError::NotDraft {
                 id,
                 status: run.status,
@@ -230,7 +209,7 @@ pub enum PublishError {
     #[error("there is no run {0}")]
     NotFound(i64),
     #[error("run {id} is {status}; only a draft can be published")]
-    NotDraft { id: i64, status: String },
+    NotDraft { id: i64, status: RunStatus },
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -242,56 +221,56 @@ impl From<diesel::result::Error> for PublishError {
 }
 
 fn mark_published(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     id: i64,
     period: &str,
     actor: &str,
     at: NaiveDateTime,
 ) -> Result<(), StorageError> {
-    if let DbConn::Pg(c) = conn {
+    if let AnyConnection::Pg(c) = conn {
         // Two publishers of one period queue here rather than racing for the unique index.
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
             .bind::<diesel::sql_types::Text, _>(format!("publish {period}"))
-            .execute(&mut **c)?;
+            .execute(c)?;
     }
-    with_conn!(conn, |c| diesel::update(
+    diesel::update(
         rating_runs::table
             .filter(rating_runs::period.eq(period))
-            .filter(rating_runs::status.eq("published"))
+            .filter(rating_runs::status.eq(RunStatus::Published)),
     )
-    .set(rating_runs::status.eq("superseded"))
-    .execute(c))?;
-    with_conn!(conn, |c| diesel::update(rating_runs::table.find(id))
+    .set(rating_runs::status.eq(RunStatus::Superseded))
+    .execute(conn)?;
+    diesel::update(rating_runs::table.find(id))
         .set((
-            rating_runs::status.eq("published"),
+            rating_runs::status.eq(RunStatus::Published),
             rating_runs::published_at.eq(Some(at)),
             rating_runs::published_by.eq(Some(actor)),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(())
 }
 
-pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<Run>, StorageError> {
-    Ok(with_conn!(conn, |c| rating_runs::table
+pub fn get(conn: &mut Conn, id: i64) -> Result<Option<Run>, StorageError> {
+    Ok(rating_runs::table
         .find(id)
         .select(Run::as_select())
-        .first(c)
-        .optional())?)
+        .first(conn)
+        .optional()?)
 }
 
-pub fn published_run(conn: &mut DbConn, period: Period) -> Result<Option<Run>, StorageError> {
-    Ok(with_conn!(conn, |c| rating_runs::table
+pub fn published_run(conn: &mut Conn, period: Period) -> Result<Option<Run>, StorageError> {
+    Ok(rating_runs::table
         .filter(rating_runs::period.eq(period.to_string()))
-        .filter(rating_runs::status.eq("published"))
+        .filter(rating_runs::status.eq(RunStatus::Published))
         .select(Run::as_select())
-        .first(c)
-        .optional())?)
+        .first(conn)
+        .optional()?)
 }
 
 /// Runs, newest first; of one period when given.
-pub fn list(conn: &mut DbConn, period: Option<Period>) -> Result<Vec<Run>, StorageError> {
+pub fn list(conn: &mut Conn, period: Option<Period>) -> Result<Vec<Run>, StorageError> {
     let p = period.map(|p| p.to_string());
-    Ok(with_conn!(conn, |c| {
+    Ok({
         let mut q = rating_runs::table
             .select(Run::as_select())
             .order(rating_runs::id.desc())
@@ -299,75 +278,73 @@ pub fn list(conn: &mut DbConn, period: Option<Period>) -> Result<Vec<Run>, Stora
         if let Some(p) = &p {
             q = q.filter(rating_runs::period.eq(p.clone()));
         }
-        q.load(c)
-    })?)
+        q.load(conn)
+    }?)
 }
 
 /// The result rows of a run, sorted by rank then company code (§9).
-pub fn results(conn: &mut DbConn, run: &Run) -> Result<Vec<ResultRow>, StorageError> {
+pub fn results(conn: &mut Conn, run: &Run) -> Result<Vec<ResultRow>, StorageError> {
     let period: Period = run.period.parse().map_err(corrupt)?;
-    let stored: Vec<StoredResult> = with_conn!(conn, |c| run_results::table
+    let stored: Vec<StoredResult> = run_results::table
         .filter(run_results::run_id.eq(run.id))
         .order((run_results::rank.asc(), run_results::company_code.asc()))
         .select(StoredResult::as_select())
-        .load(c))?;
+        .load(conn)?;
     stored.into_iter().map(|s| s.into_row(period)).collect()
 }
 
 /// The stored explanation of one company in a run.
 pub fn explanation(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     run_id: i64,
     company: &str,
 ) -> Result<Option<serde_json::Value>, StorageError> {
-    let text: Option<String> = with_conn!(conn, |c| run_results::table
+    let text: Option<String> = run_results::table
         .find((run_id, company))
         .select(run_results::explanation)
-        .first(c)
-        .optional())?;
+        .first(conn)
+        .optional()?;
     text.map(|t| serde_json::from_str(&t).map_err(|e| corrupt(e.to_string())))
         .transpose()
 }
 
 /// Totals and lists of the published run of `period` (None: nothing published).
 pub fn published_results(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     period: Period,
 ) -> Result<Option<Vec<PastResult>>, StorageError> {
     let Some(run) = published_run(conn, period)? else {
         return Ok(None);
     };
-    let rows: Vec<(String, i64, String)> = with_conn!(conn, |c| run_results::table
+    let rows: Vec<(String, i64, ListPlacement)> = run_results::table
         .filter(run_results::run_id.eq(run.id))
         .select((
             run_results::company_code,
             run_results::total,
-            run_results::list
+            run_results::list,
         ))
         .order(run_results::company_code)
-        .load(c))?;
-    rows.into_iter()
-        .map(|(company_code, total, list)| {
-            Ok(PastResult {
+        .load(conn)?;
+    Ok(Some(
+        rows.into_iter()
+            .map(|(company_code, total, list)| PastResult {
                 company_code,
                 total: Fixed2(total),
-                list: ListPlacement::parse(&list)
-                    .ok_or_else(|| corrupt(format!("list '{list}'")))?,
+                list,
             })
-        })
-        .collect::<Result<Vec<_>, StorageError>>()
-        .map(Some)
+            .collect(),
+    ))
 }
 
 /// Every published result of one company, oldest period first.
-pub fn published_history(conn: &mut DbConn, company: &str) -> Result<Vec<ResultRow>, StorageError> {
-    let stored: Vec<(String, StoredResult)> = with_conn!(conn, |c| run_results::table
+pub fn published_history(conn: &mut Conn, company: &str) -> Result<Vec<ResultRow>, StorageError> {
+    let stored: Vec<(String, StoredResult)> = run_results::table
         .inner_join(rating_runs::table)
         .filter(run_results::company_code.eq(company))
-        .filter(rating_runs::status.eq("published"))
+        .filter(rating_runs::status.eq(RunStatus::Published))
         .order(rating_runs::period.asc())
         .select((rating_runs::period, StoredResult::as_select()))
-        .load(c))?;
+        .load(conn)?;
     stored
         .into_iter()
         .map(|(period, s)| s.into_row(period.parse().map_err(corrupt)?))

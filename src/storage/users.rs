@@ -6,37 +6,15 @@ use serde::Serialize;
 
 use super::audit::{self, NewAuditEntry};
 use super::schema::{api_tokens, sessions, users};
-use super::{DbConn, StorageError};
-use crate::with_conn;
-
-/// What a user may do (issue #4's access rules).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "role", rename_all = "lowercase")]
-pub enum Role {
-    /// The housing bureau: everything.
-    Admin,
-    /// Street offices and district inspectors: import field data, read everything.
-    Inspector,
-    /// A property company: its own profile, results, file and appeals.
-    Company { company_code: String },
-}
-
-impl Role {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Inspector => "inspector",
-            Role::Company { .. } => "company",
-        }
-    }
-}
+use super::{Conn, StorageError};
+use crate::domain::{Role, RoleName};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: i64,
     pub name: String,
-    pub role: String,
+    pub role: RoleName,
     pub company_code: Option<String>,
     #[serde(skip)]
     pub password_hash: Option<String>,
@@ -45,15 +23,15 @@ pub struct User {
 }
 
 impl User {
-    pub fn role(&self) -> Option<Role> {
-        match (self.role.as_str(), &self.company_code) {
-            ("admin", None) => Some(Role::Admin),
-            ("inspector", None) => Some(Role::Inspector),
-            ("company", Some(code)) => Some(Role::Company {
-                company_code: code.clone(),
-            }),
-            _ => None,
-        }
+    /// The user's role with the company it is bound to; stored parts that do
+    /// not fit together are an error, never a guess.
+    pub fn role(&self) -> Result<Role, StorageError> {
+        Role::from_parts(self.role, self.company_code.as_deref()).ok_or_else(|| {
+            StorageError::Corrupt(format!(
+                "user {} is a {} with company {:?}",
+                self.name, self.role, self.company_code
+            ))
+        })
     }
 }
 
@@ -63,10 +41,6 @@ pub enum UserError {
     Exists(String),
     #[error("there is no active user named '{0}'")]
     NotFound(String),
-    #[error("'{0}' is not a role; the roles are admin, inspector and company")]
-    BadRole(String),
-    #[error("a company user needs --company CODE, and only a company user may have one")]
-    CompanyMismatch,
     #[error("no company with the code {0} exists (import companies first)")]
     UnknownCompany(String),
     #[error(transparent)]
@@ -90,41 +64,52 @@ pub fn token_digest(token: &str) -> String {
     crate::rules::sha256_hex(token.as_bytes())
 }
 
-/// Creates a user with one API token; returns the user. The caller shows the token once.
+/// A user to create: name, role (with its company) and how they sign in.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub role: &'a Role,
+    pub password_hash: Option<String>,
+    /// The API token, shown once by the caller; only its digest is kept.
+    pub token: &'a str,
+}
+
+/// Creates a user with one API token; returns the user.
 pub fn add(
-    conn: &mut DbConn,
-    name: &str,
-    role: &str,
-    company: Option<&str>,
-    password_hash: Option<String>,
-    token: &str,
+    conn: &mut Conn,
+    new: NewUser<'_>,
     actor: &str,
+    now: NaiveDateTime,
 ) -> Result<User, UserError> {
-    if !["admin", "inspector", "company"].contains(&role) {
-        return Err(UserError::BadRole(role.into()));
-    }
-    if (role == "company") != company.is_some() {
-        return Err(UserError::CompanyMismatch);
-    }
-    let now = chrono::Local::now().naive_local();
+    let NewUser {
+        name,
+        role,
+        password_hash,
+        token,
+    } = new;
+    let company = match role {
+        Role::Company { company_code } => Some(company_code.as_str()),
+        Role::Admin | Role::Inspector => None,
+    };
+    let role = role.name();
     conn.transaction(|conn| {
-        let exists: i64 = with_conn!(conn, |c| users::table
+        let exists: i64 = users::table
             .filter(users::name.eq(name))
             .count()
-            .get_result(c))?;
+            .get_result(conn)?;
         if exists > 0 {
             return Err(UserError::Exists(name.into()));
         }
         if let Some(code) = company {
-            let found: i64 = with_conn!(conn, |c| super::schema::companies::table
+            let found: i64 = super::schema::companies::table
                 .filter(super::schema::companies::company_code.eq(code))
                 .count()
-                .get_result(c))?;
+                .get_result(conn)?;
             if found == 0 {
                 return Err(UserError::UnknownCompany(code.into()));
             }
         }
-        let id: i64 = with_conn!(conn, |c| diesel::insert_into(users::table)
+        let id: i64 = diesel::insert_into(users::table)
             .values((
                 users::name.eq(name),
                 users::role.eq(role),
@@ -133,14 +118,14 @@ pub fn add(
                 users::created_at.eq(now),
             ))
             .returning(users::id)
-            .get_result(c))?;
-        with_conn!(conn, |c| diesel::insert_into(api_tokens::table)
+            .get_result(conn)?;
+        diesel::insert_into(api_tokens::table)
             .values((
                 api_tokens::user_id.eq(id),
                 api_tokens::token_sha256.eq(token_digest(token)),
-                api_tokens::created_at.eq(now)
+                api_tokens::created_at.eq(now),
             ))
-            .execute(c))?;
+            .execute(conn)?;
         audit::record(
             conn,
             NewAuditEntry::new(actor, now, "users", name, "user_add").values(
@@ -148,34 +133,36 @@ pub fn add(
                 Some(serde_json::json!({ "role": role, "company_code": company }).to_string()),
             ),
         )?;
-        let user: User = with_conn!(conn, |c| users::table
+        let user: User = users::table
             .find(id)
             .select(User::as_select())
-            .first(c))?;
+            .first(conn)?;
         Ok(user)
     })
 }
 
 /// Revokes a user and every token of theirs.
-pub fn revoke(conn: &mut DbConn, name: &str, actor: &str) -> Result<(), UserError> {
-    let now = chrono::Local::now().naive_local();
+pub fn revoke(
+    conn: &mut Conn,
+    name: &str,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<(), UserError> {
     conn.transaction(|conn| {
-        let user: Option<User> = with_conn!(conn, |c| users::table
+        let user: Option<User> = users::table
             .filter(users::name.eq(name))
             .filter(users::revoked_at.is_null())
             .select(User::as_select())
-            .first(c)
-            .optional())?;
+            .first(conn)
+            .optional()?;
         let user = user.ok_or_else(|| UserError::NotFound(name.into()))?;
-        with_conn!(conn, |c| diesel::update(users::table.find(user.id))
+        diesel::update(users::table.find(user.id))
             .set(users::revoked_at.eq(Some(now)))
-            .execute(c))?;
-        with_conn!(conn, |c| diesel::update(
-            api_tokens::table.filter(api_tokens::user_id.eq(user.id))
-        )
-        .filter(api_tokens::revoked_at.is_null())
-        .set(api_tokens::revoked_at.eq(Some(now)))
-        .execute(c))?;
+            .execute(conn)?;
+        diesel::update(api_tokens::table.filter(api_tokens::user_id.eq(user.id)))
+            .filter(api_tokens::revoked_at.is_null())
+            .set(api_tokens::revoked_at.eq(Some(now)))
+            .execute(conn)?;
         audit::record(
             conn,
             NewAuditEntry::new(actor, now, "users", name, "user_revoke"),
@@ -185,69 +172,67 @@ pub fn revoke(conn: &mut DbConn, name: &str, actor: &str) -> Result<(), UserErro
 }
 
 /// The active user a token belongs to, if the token is valid and not revoked.
-pub fn by_token(conn: &mut DbConn, token: &str) -> Result<Option<User>, StorageError> {
+pub fn by_token(conn: &mut Conn, token: &str) -> Result<Option<User>, StorageError> {
     let digest = token_digest(token);
-    Ok(with_conn!(conn, |c| api_tokens::table
+    Ok(api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_sha256.eq(digest))
         .filter(api_tokens::revoked_at.is_null())
         .filter(users::revoked_at.is_null())
         .select(User::as_select())
-        .first(c)
-        .optional())?)
+        .first(conn)
+        .optional()?)
 }
 
 /// An active user by name (for sign-in).
-pub fn active_by_name(conn: &mut DbConn, name: &str) -> Result<Option<User>, StorageError> {
-    Ok(with_conn!(conn, |c| users::table
+pub fn active_by_name(conn: &mut Conn, name: &str) -> Result<Option<User>, StorageError> {
+    Ok(users::table
         .filter(users::name.eq(name))
         .filter(users::revoked_at.is_null())
         .select(User::as_select())
-        .first(c)
-        .optional())?)
+        .first(conn)
+        .optional()?)
 }
 
 pub fn start_session(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     user_id: i64,
     token: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> Result<(), StorageError> {
-    with_conn!(conn, |c| diesel::insert_into(sessions::table)
+    diesel::insert_into(sessions::table)
         .values((
             sessions::user_id.eq(user_id),
             sessions::token_sha256.eq(token_digest(token)),
             sessions::created_at.eq(now),
             sessions::expires_at.eq(expires_at),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(())
 }
 
-pub fn end_session(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> Result<(), StorageError> {
-    with_conn!(conn, |c| diesel::update(
-        sessions::table.filter(sessions::token_sha256.eq(token_digest(token)))
-    )
-    .set(sessions::ended_at.eq(Some(now)))
-    .execute(c))?;
+pub fn end_session(conn: &mut Conn, token: &str, now: NaiveDateTime) -> Result<(), StorageError> {
+    diesel::update(sessions::table.filter(sessions::token_sha256.eq(token_digest(token))))
+        .set(sessions::ended_at.eq(Some(now)))
+        .execute(conn)?;
     Ok(())
 }
 
 /// The active user of a live session.
 pub fn by_session(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     token: &str,
     now: NaiveDateTime,
 ) -> Result<Option<User>, StorageError> {
     let digest = token_digest(token);
-    Ok(with_conn!(conn, |c| sessions::table
+    Ok(sessions::table
         .inner_join(users::table)
         .filter(sessions::token_sha256.eq(digest))
         .filter(sessions::ended_at.is_null())
         .filter(sessions::expires_at.gt(now))
         .filter(users::revoked_at.is_null())
         .select(User::as_select())
-        .first(c)
-        .optional())?)
+        .first(conn)
+        .optional()?)
 }

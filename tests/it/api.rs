@@ -244,7 +244,13 @@ fn every_role_gets_what_it_may_and_nothing_more(t: TestDb) {
         assert_eq!(api.get("/runs", Some("pc_nonsense")).await.0.as_u16(), 401);
         let db = t.db.clone();
         tokio::task::spawn_blocking(move || {
-            users::revoke(&mut db.get().unwrap(), "ina", "test").unwrap()
+            users::revoke(
+                &mut db.get().unwrap(),
+                "ina",
+                "test",
+                crate::helpers::SYSTEM.now(),
+            )
+            .unwrap()
         })
         .await
         .unwrap();

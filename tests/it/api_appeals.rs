@@ -281,28 +281,38 @@ fn an_upheld_appeal_revokes_the_record_and_reruns_with_a_diff(t: TestDb) {
         // The window: 10 days after the record's import, then closed.
         let db = t.db.clone();
         tokio::task::spawn_blocking(move || {
-            let settings = propcredit::appeals::AppealSettings {
+            let settings = propcredit::service::appeals::AppealSettings {
                 window_days: 10,
                 review_working_days: 5,
             };
-            let kind = propcredit::storage::appeals::RecordKind::Conduct;
-            let later = |days| chrono::Local::now().naive_local() + chrono::Days::new(days);
-            let filing = |reason| propcredit::appeals::Filing {
+            let kind = propcredit::domain::RecordKind::Conduct;
+            let later = |days| {
+                let at = chrono::Local::now().naive_local() + chrono::Days::new(days);
+                propcredit::clock::Clock::fixed(at)
+            };
+            let filing = |reason| propcredit::service::appeals::Filing {
                 company: OWN,
                 kind,
                 record_id: "R0000018",
                 reason,
                 actor: "user:ko",
             };
-            let closed = propcredit::appeals::file(&db, &settings, filing("过期"), later(11));
+            let closed =
+                propcredit::service::appeals::file(&db, &later(11), &settings, filing("过期"));
             assert!(
                 matches!(
                     closed,
-                    Err(propcredit::appeals::FileError::WindowClosed(..))
+                    Err(propcredit::service::appeals::FileError::WindowClosed(..))
                 ),
                 "{closed:?}"
             );
-            assert!(propcredit::appeals::file(&db, &settings, filing("未过期"), later(10)).is_ok());
+            assert!(propcredit::service::appeals::file(
+                &db,
+                &later(10),
+                &settings,
+                filing("未过期")
+            )
+            .is_ok());
         })
         .await
         .unwrap();

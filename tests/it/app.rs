@@ -4,9 +4,8 @@
 
 use propcredit::configuration::{Overrides, Settings};
 use propcredit::domain::Period;
-use propcredit::rating;
+use propcredit::service::rating;
 use propcredit::startup::Application;
-use propcredit::storage::users;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
 
@@ -48,6 +47,7 @@ pub async fn setup(t: &TestDb, configure: impl FnOnce(&mut Settings)) -> Api {
             let options = propcredit::import::ImportOptions {
                 actor: "test",
                 progress: None,
+                clock: &crate::helpers::SYSTEM,
             };
             propcredit::import::import_path(&mut conn, &book, kind, &path, &options).unwrap();
         }
@@ -57,37 +57,33 @@ pub async fn setup(t: &TestDb, configure: impl FnOnce(&mut Settings)) -> Api {
             ("ina", "inspector", None, INSPECTOR),
             ("ko", "company", Some(OWN), COMPANY),
         ] {
-            users::add(&mut conn, name, role, company, None, token, "test").unwrap();
+            crate::helpers::add_user(&mut conn, name, role, company, None, token);
         }
-        let hash = propcredit::http::auth::hash_password(PASSWORD).unwrap();
-        users::add(
+        let hash = propcredit::service::accounts::hash_password(PASSWORD).unwrap();
+        crate::helpers::add_user(
             &mut conn,
             "pat",
             "admin",
             None,
             Some(hash.clone()),
             "pc_pat",
-            "test",
-        )
-        .unwrap();
-        users::add(
-            &mut conn,
-            "lou",
-            "inspector",
-            None,
-            Some(hash),
-            "pc_lou",
-            "test",
-        )
-        .unwrap();
+        );
+        crate::helpers::add_user(&mut conn, "lou", "inspector", None, Some(hash), "pc_lou");
         drop(conn);
         let mut draft = 0;
         for (p, publish) in [("2025Q3", true), ("2025Q4", true), ("2026Q1", false)] {
             let period: Period = p.parse().unwrap();
             let rules = rating::rules_for(&book, period, None).unwrap();
-            draft = rating::rate_period(&db, period, &rules, "user:ada", publish)
-                .unwrap()
-                .run_id;
+            draft = rating::rate_period(
+                &db,
+                &crate::helpers::SYSTEM,
+                period,
+                &rules,
+                "user:ada",
+                publish,
+            )
+            .unwrap()
+            .run_id;
         }
         draft
     })
@@ -101,7 +97,13 @@ pub async fn setup(t: &TestDb, configure: impl FnOnce(&mut Settings)) -> Api {
     let mut settings = Settings::load_from(None, &overrides, Vec::new()).unwrap();
     settings.scheduler.enabled = false;
     configure(&mut settings);
-    let app = Application::build_with(&settings, t.db.clone(), example_rules()).unwrap();
+    let app = Application::build_with(
+        &settings,
+        t.db.clone(),
+        example_rules(),
+        crate::helpers::SYSTEM.clone(),
+    )
+    .unwrap();
     let base = format!("http://127.0.0.1:{}/api/v1", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     Api {

@@ -2,7 +2,8 @@
 //! file is rejected with its row and column or its file-level reason, the
 //! data tables are exactly as before, and the process lives on.
 
-use propcredit::import::{self, ImportError, ImportKind, ImportOptions};
+use propcredit::domain::ImportKind;
+use propcredit::import::{self, ImportError, ImportOptions};
 use propcredit::storage::{batches, records};
 use serde::Deserialize;
 
@@ -87,6 +88,7 @@ fn seed(t: &TestDb) {
         let options = ImportOptions {
             actor: "test",
             progress: None,
+            clock: &crate::helpers::SYSTEM,
         };
         import::import_path(&mut conn, &book, kind, &path, &options).unwrap();
     }
@@ -108,11 +110,12 @@ fn every_bad_file_is_rejected_and_changes_nothing(t: TestDb) {
     assert_eq!(kinds.len(), 8, "every kind has bad files: {kinds:?}");
     let mut mismatches = Vec::new();
     for case in &cases {
-        let kind = ImportKind::parse(&case.kind).unwrap();
+        let kind = case.kind.parse::<ImportKind>().unwrap();
         let path = repo_path(&format!("tests/bad-input/files/{}", case.file));
         let options = ImportOptions {
             actor: "test",
             progress: None,
+            clock: &crate::helpers::SYSTEM,
         };
         let mut conn = t.db.get().unwrap();
         let result = import::import_path(&mut conn, &book, kind, &path, &options);

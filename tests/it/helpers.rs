@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
+use propcredit::clock::Clock;
+use propcredit::domain::{Role, RoleName};
 use propcredit::rules::RuleBook;
 use propcredit::storage::Database;
 
@@ -155,4 +157,28 @@ pub fn example_rules() -> RuleBook {
 
 pub fn default_rules() -> RuleBook {
     RuleBook::load_dir(&repo_path("scoring-rules")).unwrap()
+}
+
+/// The machine's clock, for import options and services in tests that do
+/// not care about the time.
+pub static SYSTEM: std::sync::LazyLock<Clock> = std::sync::LazyLock::new(Clock::system);
+
+/// Adds a user in a test: role by name, its company, an optional password hash.
+pub fn add_user(
+    conn: &mut propcredit::storage::Conn,
+    name: &str,
+    role: &str,
+    company: Option<&str>,
+    password_hash: Option<String>,
+    token: &str,
+) {
+    let role_name: RoleName = role.parse().unwrap();
+    let role = Role::from_parts(role_name, company).unwrap();
+    let new = propcredit::storage::users::NewUser {
+        name,
+        role: &role,
+        password_hash,
+        token,
+    };
+    propcredit::storage::users::add(conn, new, "test", SYSTEM.now()).unwrap();
 }

@@ -14,7 +14,13 @@ async fn spawn_app(t: &TestDb) -> String {
         ..Default::default()
     };
     let settings = Settings::load_from(None, &overrides, Vec::new()).unwrap();
-    let app = Application::build_with(&settings, t.db.clone(), default_rules()).unwrap();
+    let app = Application::build_with(
+        &settings,
+        t.db.clone(),
+        default_rules(),
+        crate::helpers::SYSTEM.clone(),
+    )
+    .unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     base

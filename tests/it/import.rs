@@ -3,9 +3,8 @@
 
 use std::path::Path;
 
-use propcredit::import::{
-    self, ImportError, ImportKind, ImportOptions, ImportReport, RowError, Table,
-};
+use propcredit::domain::ImportKind;
+use propcredit::import::{self, ImportError, ImportOptions, ImportReport, RowError, Table};
 use propcredit::rules::RuleBook;
 use propcredit::storage::records::{self, StoredRecord, SurveyResponse};
 use propcredit::storage::{audit, batches};
@@ -22,6 +21,7 @@ fn options() -> ImportOptions<'static> {
     ImportOptions {
         actor: "test",
         progress: None,
+        clock: &crate::helpers::SYSTEM,
     }
 }
 

@@ -87,7 +87,13 @@ async fn spawn(url: &str, db: Database) -> String {
     };
     let mut settings = Settings::load_from(None, &overrides, Vec::new()).unwrap();
     settings.scheduler.enabled = false;
-    let app = Application::build_with(&settings, db, default_rules()).unwrap();
+    let app = Application::build_with(
+        &settings,
+        db,
+        default_rules(),
+        crate::helpers::SYSTEM.clone(),
+    )
+    .unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     base
@@ -172,16 +178,14 @@ fn sqlite_held_by_another_process_answers_503_fast_and_recovers() {
     };
     let path = t.url.strip_prefix("sqlite://").unwrap().to_string();
     let token = "pc_outage_inspector";
-    propcredit::storage::users::add(
+    crate::helpers::add_user(
         &mut t.db.get().unwrap(),
         "ina",
         "inspector",
         None,
         None,
         token,
-        "test",
-    )
-    .unwrap();
+    );
     let settings = Settings::load_from(None, &Overrides::default(), Vec::new()).unwrap();
     let db = Database::connect_with(&t.url, 4, settings.database.server_pool()).unwrap();
     let locker: Arc<Mutex<Option<diesel::SqliteConnection>>> = Arc::default();

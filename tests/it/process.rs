@@ -219,7 +219,7 @@ fn count(t: &TestDb, table: &str) -> i64 {
     }
     let query = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"));
     let mut conn = t.db.get().unwrap();
-    let rows: Vec<Count> = propcredit::with_conn!(&mut conn, |c| query.load(c)).unwrap();
+    let rows: Vec<Count> = query.load(&mut *conn).unwrap();
     rows[0].n
 }
 

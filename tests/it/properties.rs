@@ -3,7 +3,8 @@
 //! spreadsheet program writes is read back cell for cell. The coverage-guided
 //! fuzz targets in `tests/fuzz/` go further; these run in every test run.
 
-use propcredit::import::{check_table, Format, ImportKind, Known, Table};
+use propcredit::domain::ImportKind;
+use propcredit::import::{check_table, Format, Known, Table};
 use propcredit::rules::LoadedRuleSet;
 use proptest::prelude::*;
 

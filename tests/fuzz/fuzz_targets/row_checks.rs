@@ -5,7 +5,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use propcredit::import::{check_table, Format, ImportKind, Known, Table};
+use propcredit::domain::ImportKind;
+use propcredit::import::{check_table, Format, Known, Table};
 use propcredit::rules::{LoadedRuleSet, RuleBook};
 
 fn rules() -> &'static RuleBook {

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::scoring::{Fixed2, ListPlacement, ResultRow};
+use crate::domain::ListPlacement;
+use crate::scoring::{Fixed2, ResultRow};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change<T> {

@@ -6,11 +6,12 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::domain::Period;
+use crate::clock::Clock;
+use crate::domain::{ListPlacement, Period, RunStatus};
 use crate::rules::{LoadedRuleSet, RuleBook};
 use crate::scoring::{self, digest, RatingOutcome};
-use crate::storage::runs::{self, NewRun, RunStatus};
-use crate::storage::{rating_data, Database, DbConn, StorageError};
+use crate::storage::runs::{self, NewRun};
+use crate::storage::{rating_data, Conn, Database, StorageError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RatingError {
@@ -35,7 +36,7 @@ pub enum RatingError {
 pub struct RunSummary {
     pub run_id: i64,
     pub period: Period,
-    pub status: &'static str,
+    pub status: RunStatus,
     pub rule_name: String,
     pub rule_version: String,
     pub rule_sha256: String,
@@ -79,12 +80,12 @@ pub fn compute(
     period: Period,
     rule_set: &LoadedRuleSet,
 ) -> Result<(RatingOutcome, String, Duration, Duration), RatingError> {
-    compute_on(&mut db.get()?, period, rule_set)
+    compute_on(&mut *db.get()?, period, rule_set)
 }
 
 /// As [`compute`], on `conn` (inside a transaction, it sees that transaction's writes).
 pub fn compute_on(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     period: Period,
     rule_set: &LoadedRuleSet,
 ) -> Result<(RatingOutcome, String, Duration, Duration), RatingError> {
@@ -106,18 +107,20 @@ pub fn compute_on(
 /// Rates `period` and stores the run (a draft, or published with `publish`).
 pub fn rate_period(
     db: &Database,
+    clock: &Clock,
     period: Period,
     rule_set: &LoadedRuleSet,
     actor: &str,
     publish: bool,
 ) -> Result<RunSummary, RatingError> {
-    rate_on(&mut db.get()?, period, rule_set, actor, publish)
+    rate_on(&mut *db.get()?, clock, period, rule_set, actor, publish)
 }
 
 /// As [`rate_period`], on `conn`: inside a service's transaction the run is
 /// part of that transaction and is stored, or not, with the rest of it.
 pub fn rate_on(
-    conn: &mut DbConn,
+    conn: &mut Conn,
+    clock: &Clock,
     period: Period,
     rule_set: &LoadedRuleSet,
     actor: &str,
@@ -125,14 +128,14 @@ pub fn rate_on(
 ) -> Result<RunSummary, RatingError> {
     let span = tracing::info_span!("rate", %period, rules = %rule_set.rules.name, publish);
     let _entered = span.enter();
-    let started_at = chrono::Local::now().naive_local();
+    let started_at = clock.now();
     let (outcome, input_digest, load, compute) = compute_on(conn, period, rule_set)?;
     let started = Instant::now();
-    let finished_at = chrono::Local::now().naive_local();
+    let finished_at = clock.now();
     let rules = &rule_set.rules;
     let run = NewRun {
         period: period.to_string(),
-        status: RunStatus::Draft.as_str().into(),
+        status: RunStatus::Draft,
         rule_name: rules.name.clone(),
         rule_version: rules.version.clone(),
         rule_sha256: rule_set.sha256.clone(),
@@ -144,7 +147,8 @@ pub fn rate_on(
         started_by: actor.into(),
         published_at: None,
         published_by: None,
-        warnings: serde_json::to_string(&outcome.warnings).unwrap_or_else(|_| "[]".into()),
+        warnings: serde_json::to_string(&outcome.warnings)
+            .map_err(|e| StorageError::Corrupt(e.to_string()))?,
     };
     let run_id = runs::store(conn, run, &outcome.rows, &outcome.explanations, publish)?;
     let store = started.elapsed();
@@ -158,19 +162,17 @@ pub fn rate_on(
             )
         })
         .collect();
-    let lists = ["red", "black", "none"]
-        .iter()
-        .map(|l| {
-            (
-                l.to_string(),
-                outcome
-                    .rows
-                    .iter()
-                    .filter(|r| r.list.as_str() == *l)
-                    .count(),
-            )
-        })
-        .collect();
+    let lists = [
+        ListPlacement::Red,
+        ListPlacement::Black,
+        ListPlacement::None,
+    ]
+    .into_iter()
+    .map(|l| {
+        let n = outcome.rows.iter().filter(|r| r.list == l).count();
+        (l.to_string(), n)
+    })
+    .collect();
     tracing::info!(
         run_id,
         rated = outcome.rows.len(),
@@ -182,7 +184,11 @@ pub fn rate_on(
     Ok(RunSummary {
         run_id,
         period,
-        status: if publish { "published" } else { "draft" },
+        status: if publish {
+            RunStatus::Published
+        } else {
+            RunStatus::Draft
+        },
         rule_name: rules.name.clone(),
         rule_version: rules.version.clone(),
         rule_sha256: rule_set.sha256.clone(),
@@ -195,14 +201,4 @@ pub fn rate_on(
         compute,
         store,
     })
-}
-
-pub fn publish(db: &Database, run_id: i64, actor: &str) -> Result<runs::Run, RatingError> {
-    let mut conn = db.get()?;
-    Ok(runs::publish(
-        &mut conn,
-        run_id,
-        actor,
-        chrono::Local::now().naive_local(),
-    )?)
 }

@@ -2,16 +2,18 @@
 //! when, deciding, and — when an appeal is upheld — draft re-runs of every
 //! published quarter the revoked record touched, each with its diff.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
-use crate::diff::{self, RunDiff};
+use crate::clock::Clock;
 use crate::domain::Period;
-use crate::rating;
+use crate::domain::{AppealStatus, RecordKind, RunStatus};
+use crate::report::diff::{self, RunDiff};
 use crate::rules::RuleBook;
 use crate::scoring::{conduct_active_at, ownership};
-use crate::storage::appeals::{self, Appeal, AppealError, RecordKind};
-use crate::storage::{rating_data, runs, Database, DbConn, StorageError};
+use crate::service::rating;
+use crate::storage::appeals::{self, Appeal, AppealError};
+use crate::storage::{rating_data, runs, Conn, Database, StorageError};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +50,12 @@ pub fn working_days_between(from: NaiveDate, to: NaiveDate) -> u32 {
         .fold(0, |n, _| n + 1)
 }
 
+impl From<diesel::result::Error> for FileError {
+    fn from(e: diesel::result::Error) -> Self {
+        FileError::Storage(e.into())
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AppealView {
     #[serde(flatten)]
@@ -57,22 +65,25 @@ pub struct AppealView {
 }
 
 pub fn view(appeal: Appeal, settings: &AppealSettings, today: NaiveDate) -> AppealView {
-    let overdue = appeal.status == "pending"
+    let overdue = appeal.status == AppealStatus::Pending
         && working_days_between(appeal.filed_at.date(), today) > settings.review_working_days;
     AppealView { appeal, overdue }
 }
 
 /// Does `company` own the record? Conduct: the company it names. Complaints
 /// and inspections: the company the community belongs to (§2.1) in the quarter of the record's day.
-fn owns(db: &Database, facts: &appeals::RecordFacts, company: &str) -> Result<bool, StorageError> {
+fn owns(
+    conn: &mut Conn,
+    facts: &appeals::RecordFacts,
+    company: &str,
+) -> Result<bool, StorageError> {
     if let Some(k) = &facts.company_code {
         return Ok(k == company);
     }
     let (Some(community), Some(day)) = (&facts.community_code, facts.days.first()) else {
         return Ok(false);
     };
-    let mut conn = db.get()?;
-    let contracts = rating_data::contracts_of(&mut conn, community)?;
+    let contracts = rating_data::contracts_of(conn, community)?;
     let refs: Vec<_> = contracts.iter().collect();
     Ok(ownership::owner(&refs, Period::containing(*day)) == Some(company))
 }
@@ -87,11 +98,14 @@ pub struct Filing<'a> {
     pub actor: &'a str,
 }
 
+/// Files an appeal: the record must exist, belong to the company, not be
+/// revoked, and have been imported at most `window_days` ago. One
+/// transaction: the checks see what the insert writes against.
 pub fn file(
     db: &Database,
+    clock: &Clock,
     settings: &AppealSettings,
     filing: Filing<'_>,
-    now: NaiveDateTime,
 ) -> Result<Appeal, FileError> {
     let Filing {
         company,
@@ -103,30 +117,29 @@ pub fn file(
     if reason.trim().is_empty() {
         return Err(FileError::NoReason);
     }
-    let facts = {
-        let mut conn = db.get()?;
-        appeals::record_facts(&mut conn, kind, record_id)?.ok_or(FileError::NoSuchRecord)?
-    };
-    if !owns(db, &facts, company)? {
-        return Err(FileError::NoSuchRecord);
-    }
-    if facts.revoked {
-        return Err(FileError::Revoked);
-    }
-    let closes = facts.imported_at.date() + chrono::Days::new(u64::from(settings.window_days));
-    if now.date() > closes {
-        return Err(FileError::WindowClosed(closes, settings.window_days));
-    }
-    let mut conn = db.get()?;
-    Ok(appeals::file(
-        &mut conn,
-        kind,
-        record_id,
-        company,
-        reason.trim(),
-        actor,
-        now,
-    )?)
+    let now = clock.now();
+    db.get()?.transaction(|conn| {
+        let facts = appeals::record_facts(conn, kind, record_id)?.ok_or(FileError::NoSuchRecord)?;
+        if !owns(conn, &facts, company)? {
+            return Err(FileError::NoSuchRecord);
+        }
+        if facts.revoked {
+            return Err(FileError::Revoked);
+        }
+        let closes = facts.imported_at.date() + chrono::Days::new(u64::from(settings.window_days));
+        if now.date() > closes {
+            return Err(FileError::WindowClosed(closes, settings.window_days));
+        }
+        Ok(appeals::file(
+            conn,
+            kind,
+            record_id,
+            company,
+            reason.trim(),
+            actor,
+            now,
+        )?)
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -155,7 +168,7 @@ impl From<diesel::result::Error> for DecideError {
 
 /// The published quarters a record took part in.
 fn touched_quarters(
-    conn: &mut DbConn,
+    conn: &mut Conn,
     book: &RuleBook,
     appeal: &Appeal,
     facts: &appeals::RecordFacts,
@@ -163,14 +176,14 @@ fn touched_quarters(
     let mut published = Vec::new();
     for run in runs::list(conn, None)?
         .into_iter()
-        .filter(|r| r.status == "published")
+        .filter(|r| r.status == RunStatus::Published)
     {
         let period: Period = run.period.parse().map_err(|_| {
             StorageError::Corrupt(format!("run {} has the period '{}'", run.id, run.period))
         })?;
         published.push(period);
     }
-    let mut quarters: Vec<Period> = match appeal.kind()? {
+    let mut quarters: Vec<Period> = match appeal.record_kind {
         RecordKind::Conduct => {
             let Some(&day) = facts.days.first() else {
                 return Ok(Vec::new());
@@ -220,23 +233,23 @@ fn touched_quarters(
 /// so under `runs.four_eyes` another admin must publish them.
 pub fn decide(
     db: &Database,
+    clock: &Clock,
     book: &RuleBook,
-    decision: Decision<'_>,
-    now: NaiveDateTime,
+    ruling: Ruling<'_>,
 ) -> Result<(Appeal, Vec<Rerun>), DecideError> {
-    let Decision {
+    let Ruling {
         id,
         uphold,
         reason,
         actor,
-    } = decision;
-    let mut conn = db.get()?;
-    conn.transaction(|conn| {
+    } = ruling;
+    let now = clock.now();
+    db.get()?.transaction(|conn| {
         let appeal = appeals::get_locked(conn, id)?.ok_or(AppealError::NotFound(id))?;
-        if appeal.status != "pending" {
+        if appeal.status != AppealStatus::Pending {
             return Err(AppealError::Decided(id).into());
         }
-        let facts = appeals::record_facts(conn, appeal.kind()?, &appeal.record_id)?;
+        let facts = appeals::record_facts(conn, appeal.record_kind, &appeal.record_id)?;
         let quarters = match (&facts, uphold) {
             (Some(f), true) => touched_quarters(conn, book, &appeal, f)?,
             _ => Vec::new(),
@@ -251,7 +264,7 @@ pub fn decide(
                 Some(set) => set.clone(),
                 None => rating::rules_for(book, period, None)?,
             };
-            let summary = rating::rate_on(conn, period, &set, actor, false)?;
+            let summary = rating::rate_on(conn, clock, period, &set, actor, false)?;
             let before = runs::results(conn, &published)?;
             let after_run = runs::get(conn, summary.run_id)?
                 .ok_or(StorageError::Query(diesel::result::Error::NotFound))?;
@@ -272,9 +285,9 @@ pub fn decide(
     })
 }
 
-/// An admin's decision of one appeal.
+/// An admin's ruling on one appeal.
 #[derive(Debug, Clone, Copy)]
-pub struct Decision<'a> {
+pub struct Ruling<'a> {
     pub id: i64,
     pub uphold: bool,
     pub reason: &'a str,

@@ -7,10 +7,11 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use crate::clock::Clock;
 use crate::domain::Period;
-use crate::rating::{self, RunSummary};
 use crate::rules::RuleBook;
-use crate::storage::{rating_data, runs, Database};
+use crate::service::rating::{self, RunSummary};
+use crate::storage::{rating_data, runs, Database, StorageError};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,7 +41,7 @@ pub fn due_period(
 #[derive(Debug, thiserror::Error)]
 pub enum TickError {
     #[error(transparent)]
-    Storage(#[from] crate::storage::StorageError),
+    Storage(#[from] StorageError),
     #[error(transparent)]
     Rules(#[from] crate::rules::RuleErrors),
     #[error(transparent)]
@@ -50,15 +51,20 @@ pub enum TickError {
 /// One check: rates the due quarter, if there is one. Blocking (database).
 pub fn tick(
     db: &Database,
+    clock: &Clock,
     rules_dir: &std::path::Path,
     settings: &SchedulerSettings,
-    today: NaiveDate,
 ) -> Result<Option<RunSummary>, TickError> {
+    let today = clock.today();
     let mut conn = db.get()?;
     let existing: Vec<Period> = runs::list(&mut conn, None)?
         .iter()
-        .filter_map(|r| r.period.parse().ok())
-        .collect();
+        .map(|r| {
+            r.period.parse().map_err(|_| {
+                StorageError::Corrupt(format!("run {} has the period '{}'", r.id, r.period))
+            })
+        })
+        .collect::<Result<_, _>>()?;
     let Some(period) = due_period(today, settings.grace_days, |p| existing.contains(&p)) else {
         return Ok(None);
     };
@@ -74,6 +80,7 @@ pub fn tick(
     let rule_set = rating::rules_for(&book, period, None)?;
     Ok(Some(rating::rate_period(
         db,
+        clock,
         period,
         &rule_set,
         "scheduler",
@@ -82,18 +89,27 @@ pub fn tick(
 }
 
 /// Runs forever on the actix runtime, checking every `check_interval_minutes`.
-pub async fn run(db: Database, rules_dir: std::path::PathBuf, settings: SchedulerSettings) {
+pub async fn run(
+    db: Database,
+    clock: Clock,
+    rules_dir: std::path::PathBuf,
+    settings: SchedulerSettings,
+) {
     if !settings.enabled {
         tracing::info!("the quarterly scheduler is disabled");
         return;
     }
     let interval = Duration::from_secs(settings.check_interval_minutes.max(1) * 60);
     loop {
-        let (db2, dir, s) = (db.clone(), rules_dir.clone(), settings.clone());
-        let today = chrono::Local::now().date_naive();
-        match actix_web::rt::task::spawn_blocking(move || tick(&db2, &dir, &s, today)).await {
+        let (db2, clock2, dir, s) = (
+            db.clone(),
+            clock.clone(),
+            rules_dir.clone(),
+            settings.clone(),
+        );
+        match actix_web::rt::task::spawn_blocking(move || tick(&db2, &clock2, &dir, &s)).await {
             Ok(Ok(Some(summary))) => {
-                tracing::info!(run_id = summary.run_id, period = %summary.period, status = summary.status, "scheduled rating done")
+                tracing::info!(run_id = summary.run_id, period = %summary.period, status = summary.status.as_str(), "scheduled rating done")
             }
             Ok(Ok(None)) => tracing::debug!("no quarter is due for rating"),
             Ok(Err(e)) => tracing::error!(error = %e, "scheduled rating failed; will retry"),

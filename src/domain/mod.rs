@@ -1,0 +1,13 @@
+//! The domain's plain values, shared by every layer and knowing none of
+//! them: company codes, periods, money and dates as the files write them
+//! (`codes`, `values`), and the vocabulary of roles, statuses, kinds and
+//! decisions (`vocabulary`). Storage, HTTP, the command line and the engine
+//! all speak these types; nothing here reads a database or a request.
+
+mod codes;
+mod values;
+mod vocabulary;
+
+pub use codes::*;
+pub use values::*;
+pub use vocabulary::*;

@@ -1,0 +1,12 @@
+//! The use cases, each one function over one transaction: rating a quarter,
+//! publishing a run, deciding an appeal, seeding the demo, the quarterly
+//! schedule. Interfaces (HTTP, command line) call these and nothing below;
+//! services call storage, the engine and the rules, and read the time only
+//! from the [`crate::clock::Clock`] they are given.
+
+pub mod accounts;
+pub mod appeals;
+pub mod demo;
+pub mod publishing;
+pub mod rating;
+pub mod scheduler;
