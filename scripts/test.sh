@@ -19,3 +19,6 @@ echo "== cargo clippy" >&2
 cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test" >&2
 cargo test --locked
+echo "== contract test (Schemathesis against the running service)" >&2
+cargo build --locked --bin propcredit
+bash scripts/contract-test.sh target/debug/propcredit

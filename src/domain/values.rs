@@ -104,6 +104,40 @@ impl Serialize for Period {
         s.collect_str(self)
     }
 }
+/// In the OpenAPI document a period is a string `YYYYQn`.
+impl utoipa::PartialSchema for Period {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .pattern(Some(PERIOD_PATTERN))
+            .examples([serde_json::json!("2026Q1")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Period {}
+
+/// How the API writes a moment: the bureau's local date and time, without
+/// an offset (`2026-03-31T17:05:09`, with a fraction of a second when
+/// there is one). Only for the OpenAPI document: the values are chrono's
+/// `NaiveDateTime`.
+pub struct LocalDateTime;
+
+impl utoipa::PartialSchema for LocalDateTime {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .pattern(Some(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$"))
+            .description(Some("local date and time, no offset"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for LocalDateTime {}
+
+/// What a period looks like, for documents and validators.
+pub const PERIOD_PATTERN: &str = r"^\d{4}Q[1-4]$";
+
 impl<'de> Deserialize<'de> for Period {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;

@@ -1,19 +1,21 @@
 //! Appeals over HTTP: companies file and follow their own; admins decide.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
+use super::params::AppealPath;
 use super::ApiError;
 use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::domain::{AppealStatus, RecordKind};
 use crate::rules::RuleBook;
-use crate::service::appeals::{self as service, DecideError, FileError};
-use crate::storage::appeals::{self, AppealError};
+use crate::service::appeals::{self as service, AppealView, DecideError, FileError, Rerun};
+use crate::storage::appeals::{self, Appeal, AppealError};
 use crate::storage::Database;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAppeal {
     record_kind: RecordKind,
@@ -21,6 +23,8 @@ pub struct NewAppeal {
     reason: String,
 }
 
+#[utoipa::path(post, path = "/appeals", request_body = NewAppeal,
+    responses((status = 201, description = "The appeal, pending", body = AppealView)))]
 pub async fn file(
     body: web::Json<NewAppeal>,
     caller: Caller,
@@ -67,11 +71,20 @@ pub async fn file(
     Ok(HttpResponse::Created().json(service::view(appeal, &settings.appeals, today)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only appeals in this state.
     status: Option<AppealStatus>,
 }
 
+/// Appeals, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct AppealList {
+    appeals: Vec<AppealView>,
+}
+
+#[utoipa::path(get, path = "/appeals", params(ListQuery), responses((status = 200, body = AppealList)))]
 pub async fn list(
     query: web::Query<ListQuery>,
     caller: Caller,
@@ -92,19 +105,29 @@ pub async fn list(
         .into_iter()
         .map(|a| service::view(a, &settings.appeals, today))
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "appeals": views })))
+    Ok(HttpResponse::Ok().json(AppealList { appeals: views }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Decision {
+pub struct Ruling {
+    /// true: the record is revoked and its quarters re-run as drafts.
     uphold: bool,
     reason: String,
 }
 
+/// The decided appeal and the draft re-runs it caused.
+#[derive(Serialize, ToSchema)]
+pub struct Decided {
+    appeal: Appeal,
+    reruns: Vec<Rerun>,
+}
+
+#[utoipa::path(post, path = "/appeals/{id}/decision", params(AppealPath), request_body = Ruling,
+    responses((status = 200, body = Decided)))]
 pub async fn decide(
     path: web::Path<i64>,
-    body: web::Json<Decision>,
+    body: web::Json<Ruling>,
     caller: Caller,
     db: web::Data<Database>,
     book: web::Data<RuleBook>,
@@ -138,5 +161,5 @@ pub async fn decide(
         DecideError::Storage(s) => s.into(),
         other => ApiError::Internal(other.to_string()),
     })?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "appeal": appeal, "reruns": reruns })))
+    Ok(HttpResponse::Ok().json(Decided { appeal, reruns }))
 }

@@ -1,21 +1,34 @@
 //! The audit log, for admins.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::ApiError;
 use crate::storage::{audit, Database};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Only entries about this kind of thing (e.g. runs, appeals, companies).
     entity: Option<String>,
+    /// Only entries by this actor (e.g. user:ada, cli:root, scheduler).
     actor: Option<String>,
     /// YYYY-MM-DD, inclusive.
+    #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
     from: Option<String>,
     /// YYYY-MM-DD, inclusive.
+    #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
     to: Option<String>,
 }
 
+/// Audit entries, oldest first.
+#[derive(Serialize, ToSchema)]
+pub struct AuditList {
+    entries: Vec<audit::AuditEntry>,
+}
+
+#[utoipa::path(get, path = "/audit", params(AuditQuery), responses((status = 200, body = AuditList)))]
 pub async fn list(
     query: web::Query<AuditQuery>,
     db: web::Data<Database>,
@@ -43,5 +56,5 @@ pub async fn list(
         Ok(audit::search(&mut conn, &filter).map_err(crate::storage::StorageError::from)?)
     })
     .await??;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "entries": entries })))
+    Ok(HttpResponse::Ok().json(AuditList { entries }))
 }

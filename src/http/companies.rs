@@ -4,13 +4,15 @@
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
+use super::params::CompanyPath;
 use super::ratings::parse_period;
 use super::ApiError;
 use crate::clock::Clock;
 use crate::domain::Period;
 use crate::rules::RuleBook;
-use crate::scoring::{conduct_active_at, ResultRow};
+use crate::scoring::{conduct_active_at, Fixed2, ResultRow};
 use crate::storage::{records, runs, Database};
 
 fn history(db: &Database, code: &str) -> Result<(records::Company, Vec<ResultRow>), ApiError> {
@@ -32,21 +34,45 @@ async fn with_company<T: Send + 'static>(
     web::block(move || f(&db, &code)).await?
 }
 
+/// A company and its latest published result.
+#[derive(Serialize, ToSchema)]
+pub struct Profile {
+    company: records::Company,
+    latest_result: Option<ResultRow>,
+}
+
+/// A company's published results, oldest quarter first.
+#[derive(Serialize, ToSchema)]
+pub struct Results {
+    results: Vec<ResultRow>,
+}
+
+#[utoipa::path(get, path = "/companies/{code}", params(CompanyPath),
+    responses((status = 200, body = Profile)))]
 pub async fn profile(
     path: web::Path<String>,
     db: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
-    let (company, results) = with_company(path.into_inner(), db, history).await?;
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({ "company": company, "latest_result": results.last() })))
+    let (company, mut results) = with_company(path.into_inner(), db, history).await?;
+    Ok(HttpResponse::Ok().json(Profile {
+        company,
+        latest_result: results.pop(),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Range {
+    /// The first quarter, YYYYQn.
+    #[param(pattern = r"^\d{4}Q[1-4]$")]
     from: Option<String>,
+    /// The last quarter, YYYYQn.
+    #[param(pattern = r"^\d{4}Q[1-4]$")]
     to: Option<String>,
 }
 
+#[utoipa::path(get, path = "/companies/{code}/results", params(CompanyPath, Range),
+    responses((status = 200, body = Results)))]
 pub async fn results(
     path: web::Path<String>,
     query: web::Query<Range>,
@@ -56,14 +82,21 @@ pub async fn results(
     let to = query.to.as_deref().map(parse_period).transpose()?;
     let (_, mut rows) = with_company(path.into_inner(), db, history).await?;
     rows.retain(|r| from.is_none_or(|f| r.period >= f) && to.is_none_or(|t| r.period <= t));
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "results": rows })))
+    Ok(HttpResponse::Ok().json(Results { results: rows }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
+    /// The quarter, YYYYQn (default: the latest published one).
+    #[param(pattern = r"^\d{4}Q[1-4]$")]
     period: Option<String>,
 }
 
+/// How a company's numbers came about: every indicator, community, record
+/// and rule that counted (the method's explanation tree).
+#[utoipa::path(get, path = "/companies/{code}/explanation", params(CompanyPath, PeriodQuery),
+    responses((status = 200, body = Object)))]
 pub async fn explanation(
     path: web::Path<String>,
     query: web::Query<PeriodQuery>,
@@ -84,10 +117,12 @@ pub async fn explanation(
     Ok(HttpResponse::Ok().json(explanation))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct FileRecord {
     record_id: String,
     code: String,
+    /// good or bad, as the rule set in force says.
+    #[schema(value_type = Option<String>)]
     kind: Option<crate::rules::ConductKind>,
     description: Option<String>,
     points: Option<f64>,
@@ -95,13 +130,40 @@ struct FileRecord {
     community_code: Option<String>,
     note: Option<String>,
     /// active, expired, revoked, or unknown_code (not in the rule set in force).
+    #[schema(value_type = FileRecordStatus)]
     status: &'static str,
     expires_on: Option<NaiveDate>,
+}
+
+/// A record's standing in the credit file (documented; the handler writes the text).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum FileRecordStatus {
+    Active,
+    Expired,
+    Revoked,
+    Future,
+    UnknownCode,
+}
+
+/// A company's credit file (信用档案).
+#[derive(Serialize, ToSchema)]
+pub struct CreditFile {
+    company: records::Company,
+    /// The day the statuses are taken on: the end of this quarter.
+    as_of: NaiveDate,
+    records: Vec<FileRecord>,
+    results: Vec<ResultRow>,
+    credit_score: Option<Fixed2>,
+    credit_level: Option<String>,
 }
 
 /// Every conduct record with its status on the last day of the quarter the
 /// rule set in force today applies to, the results history, and the latest
 /// credit score and level (信用档案).
+#[utoipa::path(get, path = "/companies/{code}/credit-file", params(CompanyPath),
+    responses((status = 200, body = CreditFile)))]
 pub async fn credit_file(
     path: web::Path<String>,
     db: web::Data<Database>,
@@ -149,14 +211,14 @@ pub async fn credit_file(
             })
             .collect();
         let latest = results.last();
-        Ok(serde_json::json!({
-            "company": company,
-            "as_of": e,
-            "records": file,
-            "results": results,
-            "credit_score": latest.map(|r| r.credit_score),
-            "credit_level": latest.map(|r| r.credit_level.clone()),
-        }))
+        Ok(CreditFile {
+            credit_score: latest.map(|r| r.credit_score),
+            credit_level: latest.map(|r| r.credit_level.clone()),
+            company,
+            as_of: e,
+            records: file,
+            results,
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -46,11 +46,16 @@ pub enum ApiError {
     Internal(String),
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// Every error answer: a stable code, a sentence for people, and for some
+/// codes (e.g. import_rejected, invalid_rule_set) the details.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct Body<'a> {
+    /// A stable snake_case code, e.g. not_found, bad_period, csrf_failed.
     error: &'a str,
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     details: Option<&'a serde_json::Value>,
 }
 

@@ -16,11 +16,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::auth::Caller;
+use super::params::KindPath;
 use super::ApiError;
 use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::domain::ImportKind;
-use crate::import::{self, Format, ImportError, ImportOptions, Table};
+use crate::import::{self, Format, ImportError, ImportOptions, ImportReport, Table};
 use crate::rules::RuleBook;
 use crate::storage::Database;
 
@@ -117,6 +118,15 @@ async fn spool(
     }
 }
 
+/// The file's rows, all or nothing; 422 lists every bad row (the first
+/// 1,000 of them) in `details`.
+#[utoipa::path(post, path = "/imports/{kind}", params(KindPath),
+    request_body(content(
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (Vec<Object> = "application/json")),
+        description = "One file of the kind: CSV (UTF-8 or GBK), XLSX, or a JSON array of rows"),
+    responses((status = 200, description = "What the import did", body = ImportReport)))]
 pub async fn upload(
     path: web::Path<String>,
     req: HttpRequest,

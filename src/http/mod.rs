@@ -6,11 +6,13 @@ mod audit;
 pub mod auth;
 mod companies;
 pub mod csrf;
+mod docs;
 pub mod endpoints;
 pub mod error;
 pub mod guard;
 mod health;
 pub mod imports;
+mod params;
 pub mod passwords;
 pub mod ratings;
 mod rule_sets;
@@ -24,8 +26,8 @@ pub use error::ApiError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
-        .route("/api/docs", web::get().to(endpoints::docs_page))
-        .route("/api/docs.js", web::get().to(endpoints::docs_script))
+        .route("/api/docs", web::get().to(docs::docs_page))
+        .route("/api/docs.js", web::get().to(docs::docs_script))
         .service(
             endpoints::mount(web::scope("/api/v1")).default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(ApiError::NotFound)

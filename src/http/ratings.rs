@@ -5,17 +5,20 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
+use super::params::PeriodPath;
 use super::ApiError;
-use crate::domain::ListPlacement;
-use crate::domain::Period;
+use crate::domain::{ListPlacement, Period, RunStatus};
 use crate::scoring::{Fixed2, ResultRow};
 use crate::storage::runs::{self, Run};
 use crate::storage::Database;
 
 /// What anyone may see of a published result.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+// In the document: no more than these fields, so a full row is never taken for one.
+#[serde(deny_unknown_fields)]
 pub struct PublicRow<'a> {
     pub company_code: &'a str,
     pub company_name: &'a str,
@@ -45,16 +48,72 @@ pub fn parse_period(text: &str) -> Result<Period, ApiError> {
         .map_err(|e: String| ApiError::bad_request("bad_period", e))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RankingQuery {
+    /// Only this registered district (its own ranks stay in `district_rank`).
     district: Option<String>,
+    /// Only this grade, as the rule set names it.
     grade: Option<String>,
+    /// Only this list.
+    #[param(value_type = Option<ListPlacement>)]
     list: Option<String>,
+    /// Part of a company's name or code.
     q: Option<String>,
+    /// From 1.
+    #[param(minimum = 1)]
     page: Option<u32>,
+    /// From 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     per_page: Option<u32>,
+    /// rank (default), -rank, name or district.
+    #[param(value_type = Option<RankingSort>)]
     sort: Option<String>,
+    /// Admins: a draft run of the quarter instead of the published one.
     run_id: Option<i64>,
+}
+
+/// How a ranking page is ordered (documented; the handler reads the text).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum RankingSort {
+    Rank,
+    #[schema(rename = "-rank")]
+    RankDescending,
+    Name,
+    District,
+}
+
+/// One row of a ranking: every column for officials, the public columns
+/// for everyone else.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum RankingRow<'a> {
+    Full(&'a ResultRow),
+    Public(PublicRow<'a>),
+}
+
+/// One page of a quarter's ranking.
+#[derive(Serialize, ToSchema)]
+pub struct RankingPage<'a> {
+    period: Period,
+    run_id: i64,
+    status: RunStatus,
+    /// Rows matching the filters, on every page together.
+    matching: usize,
+    page: u32,
+    per_page: u32,
+    rows: Vec<RankingRow<'a>>,
+}
+
+/// The companies on one of a quarter's lists.
+#[derive(Serialize, ToSchema)]
+pub struct ListBody<'a> {
+    period: Period,
+    run_id: i64,
+    list: ListPlacement,
+    companies: Vec<PublicRow<'a>>,
 }
 
 /// A run's result rows, with the positions of each district's rows (the
@@ -137,6 +196,9 @@ fn table_of(
     Ok((run, table))
 }
 
+#[utoipa::path(get, path = "/periods/{period}/rankings",
+    params(PeriodPath, RankingQuery),
+    responses((status = 200, body = RankingPage)))]
 pub async fn rankings(
     path: web::Path<String>,
     query: web::Query<RankingQuery>,
@@ -205,13 +267,26 @@ pub async fn rankings(
         .saturating_add(usize::try_from(per_page).unwrap_or(0))
         .min(matching);
     let page_rows: Vec<&ResultRow> = rows[start..end].to_vec();
-    let body = if caller.is_official() {
-        serde_json::json!({ "period": period, "run_id": run.id, "status": run.status, "matching": matching, "page": page, "per_page": per_page, "rows": page_rows })
-    } else {
-        let public: Vec<PublicRow<'_>> = page_rows.iter().map(|r| PublicRow::from(*r)).collect();
-        serde_json::json!({ "period": period, "run_id": run.id, "status": run.status, "matching": matching, "page": page, "per_page": per_page, "rows": public })
-    };
-    Ok(HttpResponse::Ok().json(body))
+    let official = caller.is_official();
+    let rows = page_rows
+        .into_iter()
+        .map(|r| {
+            if official {
+                RankingRow::Full(r)
+            } else {
+                RankingRow::Public(PublicRow::from(r))
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(RankingPage {
+        period,
+        run_id: run.id,
+        status: run.status,
+        matching,
+        page,
+        per_page,
+        rows,
+    }))
 }
 
 async fn list_of(
@@ -230,9 +305,16 @@ async fn list_of(
         .filter(|r| r.list == which)
         .map(PublicRow::from)
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "period": period, "run_id": run.id, "list": which, "companies": listed })))
+    Ok(HttpResponse::Ok().json(ListBody {
+        period,
+        run_id: run.id,
+        list: which,
+        companies: listed,
+    }))
 }
 
+#[utoipa::path(get, path = "/periods/{period}/red-list", params(PeriodPath),
+    responses((status = 200, body = ListBody)))]
 pub async fn red_list(
     path: web::Path<String>,
     db: web::Data<Database>,
@@ -241,6 +323,8 @@ pub async fn red_list(
     list_of(path.into_inner(), db, cache, ListPlacement::Red).await
 }
 
+#[utoipa::path(get, path = "/periods/{period}/black-list", params(PeriodPath),
+    responses((status = 200, body = ListBody)))]
 pub async fn black_list(
     path: web::Path<String>,
     db: web::Data<Database>,

@@ -1,24 +1,37 @@
 //! Rating runs over HTTP: list, start, publish (with four-eyes when configured).
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
+use super::params::RunPath;
 use super::ratings::parse_period;
 use super::ApiError;
 use crate::clock::Clock;
 use crate::configuration::Settings;
+use crate::report::diff::RunDiff;
 use crate::rules::RuleBook;
 use crate::service::publishing::{self, PublishingError};
-use crate::service::rating::{self, RatingError};
-use crate::storage::runs::{self, PublishError};
+use crate::service::rating::{self, RatingError, RunSummary};
+use crate::storage::runs::{self, PublishError, Run};
 use crate::storage::Database;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only the runs of this quarter, YYYYQn.
+    #[param(pattern = r"^\d{4}Q[1-4]$")]
     period: Option<String>,
 }
 
+/// Rating runs, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct RunList {
+    runs: Vec<Run>,
+}
+
+#[utoipa::path(get, path = "/runs", params(ListQuery), responses((status = 200, body = RunList)))]
 pub async fn list(
     query: web::Query<ListQuery>,
     db: web::Data<Database>,
@@ -30,14 +43,16 @@ pub async fn list(
         runs::list(&mut conn, period)
     })
     .await??;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "runs": list })))
+    Ok(HttpResponse::Ok().json(RunList { runs: list }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartRun {
+    #[schema(pattern = r"^\d{4}Q[1-4]$", example = "2026Q1")]
     period: String,
     /// A rule set of the rules directory by its SHA-256; default: the one in force.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     rule_sha256: Option<String>,
 }
 
@@ -53,6 +68,8 @@ fn rating_error(e: RatingError) -> ApiError {
     }
 }
 
+#[utoipa::path(post, path = "/runs", request_body = StartRun,
+    responses((status = 201, description = "The draft run", body = RunSummary)))]
 pub async fn start(
     body: web::Json<StartRun>,
     caller: Caller,
@@ -86,6 +103,8 @@ pub async fn start(
     Ok(HttpResponse::Created().json(summary))
 }
 
+#[utoipa::path(post, path = "/runs/{id}/publish", params(RunPath),
+    responses((status = 200, description = "The published run", body = Run)))]
 pub async fn publish(
     path: web::Path<i64>,
     caller: Caller,
@@ -115,12 +134,24 @@ pub async fn publish(
     Ok(HttpResponse::Ok().json(run))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DiffQuery {
+    /// The run to compare with (default: the quarter's published run).
     against: Option<i64>,
 }
 
+/// What changes from one run to another.
+#[derive(Serialize, ToSchema)]
+pub struct DiffBody {
+    run: i64,
+    against: i64,
+    diff: RunDiff,
+}
+
 /// What changes from run `against` (default: the period's published run) to run `id`.
+#[utoipa::path(get, path = "/runs/{id}/diff", params(RunPath, DiffQuery),
+    responses((status = 200, body = DiffBody)))]
 pub async fn diff(
     path: web::Path<i64>,
     query: web::Query<DiffQuery>,
@@ -129,7 +160,7 @@ pub async fn diff(
     let id = path.into_inner();
     let against = query.against;
     let db = db.get_ref().clone();
-    let body = web::block(move || -> Result<serde_json::Value, ApiError> {
+    let body = web::block(move || -> Result<DiffBody, ApiError> {
         let mut conn = db.get()?;
         let run = runs::get(&mut conn, id)?.ok_or(ApiError::NotFound)?;
         let base = match against {
@@ -151,7 +182,11 @@ pub async fn diff(
             &runs::results(&mut conn, &base)?,
             &runs::results(&mut conn, &run)?,
         );
-        Ok(serde_json::json!({ "run": run.id, "against": base.id, "diff": diff }))
+        Ok(DiffBody {
+            run: run.id,
+            against: base.id,
+            diff,
+        })
     })
     .await??;
     Ok(HttpResponse::Ok().json(body))

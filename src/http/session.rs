@@ -6,7 +6,9 @@
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::session_cookie_name;
 use super::passwords::PasswordChecker;
@@ -14,16 +16,30 @@ use super::throttle::LoginThrottle;
 use super::{csrf, ApiError};
 use crate::clock::Clock;
 use crate::configuration::Settings;
+use crate::domain::RoleName;
 use crate::storage::audit::{self, NewAuditEntry};
 use crate::storage::{users, Database, StorageError};
 
 const SESSION_HOURS: i64 = 8;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     name: String,
     password: String,
+}
+
+/// A session: its cookie is set with this answer.
+#[derive(Serialize, ToSchema)]
+pub struct SignedIn {
+    user: String,
+    role: RoleName,
+    /// The company a company user is bound to.
+    company_code: Option<String>,
+    #[schema(value_type = crate::domain::LocalDateTime)]
+    expires_at: NaiveDateTime,
+    /// Send it as `X-CSRF-Token` with every state-changing request.
+    csrf_token: String,
 }
 
 /// What one attempt came to, for the answer and the audit log.
@@ -31,11 +47,13 @@ enum Outcome {
     SignedIn {
         user: users::User,
         token: String,
-        expires: chrono::NaiveDateTime,
+        expires: NaiveDateTime,
     },
     Failed,
 }
 
+#[utoipa::path(post, path = "/session", request_body = SignIn,
+    responses((status = 200, description = "Signed in; the session cookie is set", body = SignedIn)))]
 pub async fn sign_in(
     req: HttpRequest,
     body: web::Json<SignIn>,
@@ -121,15 +139,17 @@ pub async fn sign_in(
         .path("/")
         .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
         .finish();
-    Ok(HttpResponse::Ok().cookie(cookie).json(serde_json::json!({
-        "user": user.name,
-        "role": user.role,
-        "company_code": user.company_code,
-        "expires_at": expires,
-        "csrf_token": csrf::token_for(&token),
-    })))
+    Ok(HttpResponse::Ok().cookie(cookie).json(SignedIn {
+        user: user.name,
+        role: user.role,
+        company_code: user.company_code,
+        expires_at: expires,
+        csrf_token: csrf::token_for(&token),
+    }))
 }
 
+#[utoipa::path(delete, path = "/session",
+    responses((status = 204, description = "Signed out: the session cookie is removed")))]
 pub async fn sign_out(
     req: HttpRequest,
     db: web::Data<Database>,

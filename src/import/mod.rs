@@ -37,7 +37,7 @@ pub(crate) const CHUNK_ROWS: usize = 20_000;
 pub const MAX_REPORTED_ERRORS: usize = 1_000;
 
 /// One bad cell of one row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RowError {
     /// As a spreadsheet shows it: the header is row 1.
     pub row: u64,
@@ -84,7 +84,7 @@ impl From<diesel::result::Error> for ImportError {
 }
 
 /// What importing one file did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub kind: ImportKind,
     pub file: String,

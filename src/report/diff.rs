@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::domain::ListPlacement;
 use crate::scoring::{Fixed2, ResultRow};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Change<T> {
     pub company_code: String,
     pub company_name: String,
@@ -17,7 +17,7 @@ pub struct Change<T> {
     pub after: T,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RunDiff {
     /// Rated only in the new results.
     pub added: Vec<String>,

@@ -51,6 +51,21 @@ impl fmt::Display for Fixed2 {
 }
 
 /// JSON carries the two-decimal number (e.g. 87.54), as the CSV does.
+/// In the OpenAPI document a fixed-point value is a JSON number with at
+/// most two decimals.
+impl utoipa::PartialSchema for Fixed2 {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::Number)
+            .description(Some(
+                "a value with two decimals (scores, percentages, yuan)",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Fixed2 {}
+
 impl Serialize for Fixed2 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_f64(self.to_f64())

@@ -23,7 +23,7 @@ use crate::domain::{i64_to_f64, months_before, CommunityType, Decision, ListPlac
 use crate::rules::{CommunityWeight, ConductKind, Indicator, OnMissing, RuleSet, Weights};
 
 /// One row of the export (§9), for one rated company.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ResultRow {
     pub period: Period,
     pub company_code: String,

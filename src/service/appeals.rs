@@ -56,7 +56,7 @@ impl From<diesel::result::Error> for FileError {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AppealView {
     #[serde(flatten)]
     pub appeal: Appeal,
@@ -142,7 +142,7 @@ pub fn file(
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Rerun {
     pub period: Period,
     pub run_id: i64,

@@ -32,7 +32,7 @@ pub enum RatingError {
 }
 
 /// What a finished run reports, with where the time went.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RunSummary {
     pub run_id: i64,
     pub period: Period,
@@ -43,8 +43,10 @@ pub struct RunSummary {
     pub input_digest: String,
     pub rated: usize,
     /// (grade, companies), in the rule set's grade order.
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub grades: Vec<(String, usize)>,
     /// (list, companies): red, black, none.
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub lists: Vec<(String, usize)>,
     pub warnings: Vec<String>,
     #[serde(skip)]

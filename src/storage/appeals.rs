@@ -18,7 +18,7 @@ fn entity(kind: RecordKind) -> &'static str {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, utoipa::ToSchema)]
 #[diesel(table_name = appeals)]
 pub struct Appeal {
     pub id: i64,
@@ -27,9 +27,11 @@ pub struct Appeal {
     pub company_code: String,
     pub reason: String,
     pub filed_by: String,
+    #[schema(value_type = crate::domain::LocalDateTime)]
     pub filed_at: NaiveDateTime,
     pub status: AppealStatus,
     pub decided_by: Option<String>,
+    #[schema(value_type = Option<crate::domain::LocalDateTime>)]
     pub decided_at: Option<NaiveDateTime>,
     pub decision_reason: Option<String>,
     pub rerun_runs: Option<String>,

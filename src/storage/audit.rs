@@ -20,11 +20,12 @@ pub struct NewAuditEntry {
     pub batch_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, utoipa::ToSchema)]
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
     pub id: i64,
     pub actor: String,
+    #[schema(value_type = crate::domain::LocalDateTime)]
     pub at: NaiveDateTime,
     pub entity: String,
     pub entity_key: String,

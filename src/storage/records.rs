@@ -13,7 +13,16 @@ use super::{AnyConnection, Conn};
 const SQLITE_ROWS_PER_INSERT: usize = 1000;
 
 #[derive(
-    Debug, Clone, PartialEq, Serialize, Queryable, Selectable, Insertable, AsChangeset, Identifiable,
+    Debug,
+    Clone,
+    PartialEq,
+    Serialize,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    Identifiable,
+    utoipa::ToSchema,
 )]
 #[diesel(table_name = companies, primary_key(company_code))]
 #[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]

@@ -9,7 +9,7 @@ use super::{AnyConnection, Conn, StorageError};
 use crate::domain::{Decision, ListPlacement, Period, RunStatus};
 use crate::scoring::{Explanation, Fixed2, PastResult, ResultRow};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, utoipa::ToSchema)]
 #[diesel(table_name = rating_runs)]
 pub struct Run {
     pub id: i64,
@@ -21,10 +21,13 @@ pub struct Run {
     #[serde(skip)]
     pub rule_text: String,
     pub input_digest: String,
+    #[schema(value_type = crate::domain::LocalDateTime)]
     pub started_at: NaiveDateTime,
+    #[schema(value_type = crate::domain::LocalDateTime)]
     pub finished_at: NaiveDateTime,
     pub duration_ms: i64,
     pub started_by: String,
+    #[schema(value_type = Option<crate::domain::LocalDateTime>)]
     pub published_at: Option<NaiveDateTime>,
     pub published_by: Option<String>,
     pub warnings: String,
