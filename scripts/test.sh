@@ -17,8 +17,9 @@ echo "== cargo fmt --check" >&2
 cargo fmt --check
 echo "== cargo clippy" >&2
 cargo clippy --all-targets --locked -- -D warnings
+echo "== build the tests (and the binary they run)" >&2
+cargo test --locked --no-run
+echo "== contract test (Schemathesis against the running service)" >&2
+bash scripts/contract-test.sh target/debug/propcredit
 echo "== cargo test" >&2
 cargo test --locked
-echo "== contract test (Schemathesis against the running service)" >&2
-cargo build --locked --bin propcredit
-bash scripts/contract-test.sh target/debug/propcredit
