@@ -5,7 +5,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::kinds::{self, Cells, Context, FromRow, WithRecord};
+use super::columns::{self, Cells, Context};
+use super::kinds::{FromRow, WithRecord};
 use super::{ImportError, RowError, Table, CHUNK_ROWS, MAX_REPORTED_ERRORS};
 use crate::domain::ImportKind;
 use crate::rules::RuleBook;
@@ -57,7 +58,6 @@ fn check_row<R: FromRow>(
     header_len: usize,
     errors: &mut Problems,
 ) -> Option<R> {
-    let kind = R::KIND;
     let cells = match raw.cells {
         Ok(cells) => cells,
         Err(reason) => {
@@ -73,7 +73,7 @@ fn check_row<R: FromRow>(
         errors.row_error(raw.number, reason);
         return None;
     }
-    let mut c = Cells::new(kind, raw.number, &cells, positions);
+    let mut c = Cells::new(R::COLUMNS, raw.number, &cells, positions);
     let Some(record) = R::from_row(&mut c, ctx) else {
         c.errors.drain(..).for_each(|e| errors.push(e));
         return None;
@@ -82,7 +82,7 @@ fn check_row<R: FromRow>(
     if let Some(first) = ctx.keys_seen.get(key.as_str()) {
         errors.push(RowError {
             row: raw.number,
-            column: key_columns(kind),
+            column: R::KEY_COLUMNS.join(" + "),
             value: key,
             reason: format!(
                 "this key already appears on row {first}; a key may appear only once in a file"
@@ -143,18 +143,6 @@ pub(super) fn read_rows<R: FromRow>(
     }
 }
 
-fn key_columns(kind: ImportKind) -> String {
-    match kind {
-        ImportKind::Contracts => "community_code + company_code + start_date".into(),
-        ImportKind::Fees => "community_code + period".into(),
-        other => other
-            .columns()
-            .first()
-            .map(|c| c.name.to_string())
-            .unwrap_or_default(),
-    }
-}
-
 /// The codes a checked file may refer to besides its own rows.
 #[derive(Debug, Clone, Default)]
 pub struct Known {
@@ -197,7 +185,7 @@ impl WithRecord for Check<'_> {
             known,
         } = self;
         let positions =
-            kinds::map_header(R::KIND, &table.header).map_err(|message| ImportError::File {
+            columns::map_header(R::KIND, &table.header).map_err(|message| ImportError::File {
                 file: file.to_string(),
                 message,
             })?;

@@ -1,294 +1,13 @@
-//! The eight kinds of data.md: their columns (English and Chinese headers)
-//! and how one row becomes a record, with every check of data.md.
+//! The eight kinds of import, each declared once: its columns (English and
+//! Chinese headers), its key, and how one row becomes a record with every
+//! check of the import format. `ImportKind::with_record` is the one place a
+//! kind becomes its record type; everything else (header mapping, checks,
+//! the generator's headers) reads the declaration from there.
 
-use std::collections::{HashMap, HashSet};
-
-use super::RowError;
+use super::columns::{opt, req, Cells, Column, Context};
 use crate::domain::{self, CommunityType, CompanyCode, ImportKind, Period};
-use crate::rules::RuleBook;
 use crate::storage::records::*;
 
-impl ImportKind {
-    pub fn columns(self) -> &'static [Column] {
-        match self {
-            Self::Companies => &COMPANIES,
-            Self::Communities => &COMMUNITIES,
-            Self::Contracts => &CONTRACTS,
-            Self::Surveys => &SURVEYS,
-            Self::Complaints => &COMPLAINTS,
-            Self::Fees => &FEES,
-            Self::Inspections => &INSPECTIONS,
-            Self::Conduct => &CONDUCT,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    pub name: &'static str,
-    pub chinese: &'static str,
-    pub optional: bool,
-}
-
-const fn req(name: &'static str, chinese: &'static str) -> Column {
-    Column {
-        name,
-        chinese,
-        optional: false,
-    }
-}
-const fn opt(name: &'static str, chinese: &'static str) -> Column {
-    Column {
-        name,
-        chinese,
-        optional: true,
-    }
-}
-
-const COMPANIES: [Column; 4] = [
-    req("company_code", "统一社会信用代码"),
-    req("name", "企业名称"),
-    req("district", "所属区县"),
-    req("registered_on", "注册日期"),
-];
-const COMMUNITIES: [Column; 7] = [
-    req("community_code", "小区编码"),
-    req("name", "小区名称"),
-    req("district", "所属区县"),
-    req("community_type", "小区类型"),
-    req("old_community", "是否老旧小区"),
-    req("households", "户数"),
-    opt("floor_area_m2", "建筑面积"),
-];
-const CONTRACTS: [Column; 4] = [
-    req("community_code", "小区编码"),
-    req("company_code", "统一社会信用代码"),
-    req("start_date", "起始日期"),
-    opt("end_date", "终止日期"),
-];
-const SURVEYS: [Column; 5] = [
-    req("response_id", "问卷编号"),
-    req("community_code", "小区编码"),
-    req("surveyed_on", "测评日期"),
-    req("respondent", "受访户"),
-    req("overall", "总体评分"),
-];
-const COMPLAINTS: [Column; 6] = [
-    req("complaint_id", "投诉编号"),
-    req("community_code", "小区编码"),
-    req("received_at", "受理时间"),
-    req("category", "投诉类别"),
-    req("substantiated", "是否属实"),
-    opt("resolved_at", "办结时间"),
-];
-const FEES: [Column; 4] = [
-    req("community_code", "小区编码"),
-    req("period", "考核周期"),
-    req("billed", "应收金额"),
-    req("collected", "实收金额"),
-];
-const INSPECTIONS: [Column; 6] = [
-    req("inspection_id", "检查编号"),
-    req("community_code", "小区编码"),
-    req("inspected_on", "检查日期"),
-    req("score", "检查得分"),
-    opt("rectification_due", "整改期限"),
-    opt("rectified_on", "整改完成日期"),
-];
-const CONDUCT: [Column; 6] = [
-    req("record_id", "记录编号"),
-    req("company_code", "统一社会信用代码"),
-    req("code", "行为代码"),
-    req("occurred_on", "发生日期"),
-    opt("community_code", "小区编码"),
-    opt("note", "说明"),
-];
-
-/// Maps the file's header to the kind's columns: `positions[i]` is where
-/// column i sits in a row, if the file has it.
-pub fn map_header(kind: ImportKind, header: &[String]) -> Result<Vec<Option<usize>>, String> {
-    let columns = kind.columns();
-    let mut positions: Vec<Option<usize>> = vec![None; columns.len()];
-    let mut problems = Vec::new();
-    for (pos, raw) in header.iter().enumerate() {
-        let h = raw.trim().trim_start_matches('\u{feff}');
-        if h.is_empty() {
-            problems.push(format!("column {} has an empty header", pos + 1));
-            continue;
-        }
-        match columns
-            .iter()
-            .position(|c| c.name.eq_ignore_ascii_case(h) || c.chinese == h)
-        {
-            Some(i) => match positions.get_mut(i) {
-                Some(Some(_)) => problems.push(format!("column '{h}' appears twice")),
-                Some(slot) => *slot = Some(pos),
-                None => {}
-            },
-            None => problems.push(format!("'{h}' is not a column of {kind} files")),
-        }
-    }
-    for (c, p) in columns.iter().zip(&positions) {
-        if p.is_none() && !c.optional {
-            problems.push(format!(
-                "the required column '{}' [{}] is missing",
-                c.name, c.chinese
-            ));
-        }
-    }
-    if problems.is_empty() {
-        Ok(positions)
-    } else {
-        let expected: Vec<String> = columns
-            .iter()
-            .map(|c| {
-                format!(
-                    "{} [{}]{}",
-                    c.name,
-                    c.chinese,
-                    if c.optional { " (optional)" } else { "" }
-                )
-            })
-            .collect();
-        Err(format!(
-            "header: {}; the columns of {kind} are: {}",
-            problems.join("; "),
-            expected.join(", ")
-        ))
-    }
-}
-
-/// What a row may refer to, and the keys seen so far in this file.
-pub struct Context<'a> {
-    pub company_codes: HashSet<String>,
-    pub community_codes: HashSet<String>,
-    pub rules: &'a RuleBook,
-    /// key → the row it first appeared on.
-    pub keys_seen: HashMap<Box<str>, u64>,
-}
-
-/// The cells of one row, addressed by the kind's columns; collects the row's errors.
-pub struct Cells<'r> {
-    pub row: u64,
-    cells: &'r [String],
-    positions: &'r [Option<usize>],
-    columns: &'static [Column],
-    pub errors: Vec<RowError>,
-}
-
-impl<'r> Cells<'r> {
-    pub fn new(
-        kind: ImportKind,
-        row: u64,
-        cells: &'r [String],
-        positions: &'r [Option<usize>],
-    ) -> Self {
-        Self {
-            row,
-            cells,
-            positions,
-            columns: kind.columns(),
-            errors: Vec::new(),
-        }
-    }
-
-    fn column(&self, i: usize) -> &'static str {
-        self.columns.get(i).map(|c| c.name).unwrap_or("?")
-    }
-
-    fn raw(&self, i: usize) -> &'r str {
-        let cells: &'r [String] = self.cells;
-        self.positions
-            .get(i)
-            .copied()
-            .flatten()
-            .and_then(|p| cells.get(p))
-            .map(String::as_str)
-            .unwrap_or("")
-    }
-
-    pub fn error(&mut self, i: usize, reason: impl Into<String>) {
-        let e = RowError {
-            row: self.row,
-            column: self.column(i).into(),
-            value: self.raw(i).into(),
-            reason: reason.into(),
-        };
-        self.errors.push(e);
-    }
-
-    /// An optional cell: None when empty, else parsed.
-    fn optional<T>(
-        &mut self,
-        i: usize,
-        parse: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        let v = self.raw(i);
-        if v.is_empty() {
-            return None;
-        }
-        match parse(v) {
-            Ok(t) => Some(t),
-            Err(reason) => {
-                self.error(i, reason);
-                None
-            }
-        }
-    }
-
-    /// A required cell: an error when empty or unparseable.
-    fn required<T>(
-        &mut self,
-        i: usize,
-        parse: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        if self.raw(i).is_empty() {
-            self.error(i, "is required and empty");
-            return None;
-        }
-        self.optional(i, parse)
-    }
-
-    fn text(&mut self, i: usize) -> Option<String> {
-        self.required(i, |s| Ok(s.to_string()))
-    }
-
-    fn date(&mut self, i: usize) -> Option<chrono::NaiveDate> {
-        self.required(i, domain::parse_date)
-    }
-
-    fn company(&mut self, i: usize, ctx: &Context<'_>) -> Option<String> {
-        let code = self.required(i, |s| CompanyCode::parse(s).map(|c| c.as_str().to_string()))?;
-        if ctx.company_codes.contains(&code) {
-            Some(code)
-        } else {
-            self.error(
-                i,
-                "no company with this code exists (import companies first)",
-            );
-            None
-        }
-    }
-
-    fn community(&mut self, i: usize, ctx: &Context<'_>) -> Option<String> {
-        let code = self.text(i)?;
-        self.known_community(i, code, ctx)
-    }
-
-    fn known_community(&mut self, i: usize, code: String, ctx: &Context<'_>) -> Option<String> {
-        if ctx.community_codes.contains(&code) {
-            Some(code)
-        } else {
-            self.error(
-                i,
-                "no community with this code exists (import communities first)",
-            );
-            None
-        }
-    }
-}
-
-/// A record kind the importer can read from a row.
 /// Work that depends on a kind's record type: [`ImportKind::with_record`]
 /// is the one place a kind becomes its type.
 pub trait WithRecord {
@@ -309,10 +28,24 @@ impl ImportKind {
             Self::Conduct => work.run::<ConductRecord>(),
         }
     }
+
+    /// The kind's columns, in the order the generator writes them.
+    pub fn columns(self) -> &'static [Column] {
+        struct Columns;
+        impl WithRecord for Columns {
+            type Output = &'static [Column];
+            fn run<R: FromRow>(self) -> &'static [Column] {
+                R::COLUMNS
+            }
+        }
+        self.with_record(Columns)
+    }
 }
 
+/// A record kind the importer can read from a row.
 pub trait FromRow: StoredRecord + Sized {
     const KIND: ImportKind;
+    const COLUMNS: &'static [Column];
     /// The record if every cell is valid; errors are left in `cells`.
     fn from_row(cells: &mut Cells<'_>, ctx: &Context<'_>) -> Option<Self>;
     /// Codes this row makes known to later rows and files (companies, communities).
@@ -335,11 +68,19 @@ macro_rules! all {
 
 impl FromRow for Company {
     const KIND: ImportKind = ImportKind::Companies;
+    const COLUMNS: &'static [Column] = &[
+        req("company_code", "统一社会信用代码"),
+        req("name", "企业名称"),
+        req("district", "所属区县"),
+        req("registered_on", "注册日期"),
+    ];
     fn from_row(c: &mut Cells<'_>, _ctx: &Context<'_>) -> Option<Self> {
-        let code = c.required(0, |s| CompanyCode::parse(s).map(|c| c.as_str().to_string()));
-        let name = c.text(1);
-        let district = c.text(2);
-        let registered_on = c.date(3);
+        let code = c.required("company_code", |s| {
+            CompanyCode::parse(s).map(|c| c.as_str().to_string())
+        });
+        let name = c.text("name");
+        let district = c.text("district");
+        let registered_on = c.date("registered_on");
         let (company_code, name, district, registered_on) =
             all!(code, name, district, registered_on)?;
         Some(Company {
@@ -357,22 +98,31 @@ impl FromRow for Company {
 
 impl FromRow for Community {
     const KIND: ImportKind = ImportKind::Communities;
+    const COLUMNS: &'static [Column] = &[
+        req("community_code", "小区编码"),
+        req("name", "小区名称"),
+        req("district", "所属区县"),
+        req("community_type", "小区类型"),
+        req("old_community", "是否老旧小区"),
+        req("households", "户数"),
+        opt("floor_area_m2", "建筑面积"),
+    ];
     fn from_row(c: &mut Cells<'_>, _ctx: &Context<'_>) -> Option<Self> {
-        let code = c.text(0);
-        let name = c.text(1);
-        let district = c.text(2);
-        let ctype = c.required(3, |s| {
+        let code = c.text("community_code");
+        let name = c.text("name");
+        let district = c.text("district");
+        let ctype = c.required("community_type", |s| {
             CommunityType::parse(s).map(|t| t.as_str().to_string()).ok_or_else(|| {
                 "is not a community type: commercial [商品房], resettlement [安置房], quasi [准物业] or open [开放式]"
                     .to_string()
             })
         });
-        let old = c.required(4, domain::parse_bool);
-        let households = c.required(5, |s| {
+        let old = c.required("old_community", domain::parse_bool);
+        let households = c.required("households", |s| {
             integer_in(s, 1, i64::from(i32::MAX), "an integer >= 1")
                 .and_then(|v| i32::try_from(v).map_err(|e| e.to_string()))
         });
-        let area = c.optional(6, |s| match s.parse::<f64>() {
+        let area = c.optional("floor_area_m2", |s| match s.parse::<f64>() {
             Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
             _ => Err("is not a number >= 0".to_string()),
         });
@@ -400,14 +150,23 @@ impl FromRow for Community {
 
 impl FromRow for Contract {
     const KIND: ImportKind = ImportKind::Contracts;
+    const COLUMNS: &'static [Column] = &[
+        req("community_code", "小区编码"),
+        req("company_code", "统一社会信用代码"),
+        req("start_date", "起始日期"),
+        opt("end_date", "终止日期"),
+    ];
     fn from_row(c: &mut Cells<'_>, ctx: &Context<'_>) -> Option<Self> {
-        let community = c.community(0, ctx);
-        let company = c.company(1, ctx);
-        let start = c.date(2);
-        let end = c.optional(3, domain::parse_date);
+        let community = c.community("community_code", ctx);
+        let company = c.company("company_code", ctx);
+        let start = c.date("start_date");
+        let end = c.optional("end_date", domain::parse_date);
         if let (Some(s), Some(e)) = (start, end) {
             if e < s {
-                c.error(3, format!("the end date is before the start date {s}"));
+                c.error(
+                    "end_date",
+                    format!("the end date is before the start date {s}"),
+                );
             }
         }
         let (community_code, company_code, start_date) = all!(community, company, start)?;
@@ -423,12 +182,19 @@ impl FromRow for Contract {
 
 impl FromRow for SurveyResponse {
     const KIND: ImportKind = ImportKind::Surveys;
+    const COLUMNS: &'static [Column] = &[
+        req("response_id", "问卷编号"),
+        req("community_code", "小区编码"),
+        req("surveyed_on", "测评日期"),
+        req("respondent", "受访户"),
+        req("overall", "总体评分"),
+    ];
     fn from_row(c: &mut Cells<'_>, ctx: &Context<'_>) -> Option<Self> {
-        let id = c.text(0);
-        let community = c.community(1, ctx);
-        let on = c.date(2);
-        let respondent = c.text(3);
-        let overall = c.required(4, |s| {
+        let id = c.text("response_id");
+        let community = c.community("community_code", ctx);
+        let on = c.date("surveyed_on");
+        let respondent = c.text("respondent");
+        let overall = c.required("overall", |s| {
             integer_in(s, 1, 5, "an integer from 1 to 5")
                 .and_then(|v| i32::try_from(v).map_err(|e| e.to_string()))
         });
@@ -447,16 +213,27 @@ impl FromRow for SurveyResponse {
 
 impl FromRow for Complaint {
     const KIND: ImportKind = ImportKind::Complaints;
+    const COLUMNS: &'static [Column] = &[
+        req("complaint_id", "投诉编号"),
+        req("community_code", "小区编码"),
+        req("received_at", "受理时间"),
+        req("category", "投诉类别"),
+        req("substantiated", "是否属实"),
+        opt("resolved_at", "办结时间"),
+    ];
     fn from_row(c: &mut Cells<'_>, ctx: &Context<'_>) -> Option<Self> {
-        let id = c.text(0);
-        let community = c.community(1, ctx);
-        let received = c.required(2, domain::parse_datetime);
-        let category = c.text(3);
-        let substantiated = c.required(4, domain::parse_bool);
-        let resolved = c.optional(5, domain::parse_datetime);
+        let id = c.text("complaint_id");
+        let community = c.community("community_code", ctx);
+        let received = c.required("received_at", domain::parse_datetime);
+        let category = c.text("category");
+        let substantiated = c.required("substantiated", domain::parse_bool);
+        let resolved = c.optional("resolved_at", domain::parse_datetime);
         if let (Some(r), Some(d)) = (received, resolved) {
             if d < r {
-                c.error(5, format!("resolved before it was received ({r})"));
+                c.error(
+                    "resolved_at",
+                    format!("resolved before it was received ({r})"),
+                );
             }
         }
         let (complaint_id, community_code, received_at, category, substantiated) =
@@ -484,11 +261,17 @@ fn non_negative_cents(s: &str) -> Result<i64, String> {
 
 impl FromRow for FeeRow {
     const KIND: ImportKind = ImportKind::Fees;
+    const COLUMNS: &'static [Column] = &[
+        req("community_code", "小区编码"),
+        req("period", "考核周期"),
+        req("billed", "应收金额"),
+        req("collected", "实收金额"),
+    ];
     fn from_row(c: &mut Cells<'_>, ctx: &Context<'_>) -> Option<Self> {
-        let community = c.community(0, ctx);
-        let period = c.required(1, |s| s.parse::<Period>().map(|p| p.to_string()));
-        let billed = c.required(2, non_negative_cents);
-        let collected = c.required(3, non_negative_cents);
+        let community = c.community("community_code", ctx);
+        let period = c.required("period", |s| s.parse::<Period>().map(|p| p.to_string()));
+        let billed = c.required("billed", non_negative_cents);
+        let collected = c.required("collected", non_negative_cents);
         let (community_code, period, billed_cents, collected_cents) =
             all!(community, period, billed, collected)?;
         Some(FeeRow {
@@ -503,16 +286,24 @@ impl FromRow for FeeRow {
 
 impl FromRow for Inspection {
     const KIND: ImportKind = ImportKind::Inspections;
+    const COLUMNS: &'static [Column] = &[
+        req("inspection_id", "检查编号"),
+        req("community_code", "小区编码"),
+        req("inspected_on", "检查日期"),
+        req("score", "检查得分"),
+        opt("rectification_due", "整改期限"),
+        opt("rectified_on", "整改完成日期"),
+    ];
     fn from_row(c: &mut Cells<'_>, ctx: &Context<'_>) -> Option<Self> {
-        let id = c.text(0);
-        let community = c.community(1, ctx);
-        let on = c.date(2);
-        let score = c.required(3, |s| match s.parse::<f64>() {
+        let id = c.text("inspection_id");
+        let community = c.community("community_code", ctx);
+        let on = c.date("inspected_on");
+        let score = c.required("score", |s| match s.parse::<f64>() {
             Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
             _ => Err("is not a number from 0 to 100".to_string()),
         });
-        let due = c.optional(4, domain::parse_date);
-        let rectified = c.optional(5, domain::parse_date);
+        let due = c.optional("rectification_due", domain::parse_date);
+        let rectified = c.optional("rectified_on", domain::parse_date);
         let (inspection_id, community_code, inspected_on, score) = all!(id, community, on, score)?;
         c.errors.is_empty().then_some(Inspection {
             inspection_id,
@@ -528,21 +319,29 @@ impl FromRow for Inspection {
 
 impl FromRow for ConductRecord {
     const KIND: ImportKind = ImportKind::Conduct;
+    const COLUMNS: &'static [Column] = &[
+        req("record_id", "记录编号"),
+        req("company_code", "统一社会信用代码"),
+        req("code", "行为代码"),
+        req("occurred_on", "发生日期"),
+        opt("community_code", "小区编码"),
+        opt("note", "说明"),
+    ];
     fn from_row(c: &mut Cells<'_>, ctx: &Context<'_>) -> Option<Self> {
-        let id = c.text(0);
-        let company = c.company(1, ctx);
-        let code = c.required(2, |s| {
+        let id = c.text("record_id");
+        let company = c.company("company_code", ctx);
+        let code = c.required("code", |s| {
             if ctx.rules.knows_conduct_code(s) {
                 Ok(s.to_string())
             } else {
                 Err("is not a conduct code of any rule set in the rules directory".to_string())
             }
         });
-        let on = c.date(3);
+        let on = c.date("occurred_on");
         let community = c
-            .optional(4, |s| Ok(s.to_string()))
-            .and_then(|s| c.known_community(4, s, ctx));
-        let note = c.optional(5, |s| Ok(s.to_string()));
+            .optional("community_code", |s| Ok(s.to_string()))
+            .and_then(|s| c.known_community("community_code", s, ctx));
+        let note = c.optional("note", |s| Ok(s.to_string()));
         let (record_id, company_code, code, occurred_on) = all!(id, company, code, on)?;
         c.errors.is_empty().then_some(ConductRecord {
             record_id,

@@ -3,6 +3,7 @@
 //! without errors is written, in one transaction.
 
 mod check;
+pub mod columns;
 mod guards;
 mod json;
 pub mod kinds;
@@ -19,7 +20,8 @@ use serde::Serialize;
 use crate::domain::ImportKind;
 pub use check::{check_table, Known};
 use check::{read_rows, Problems};
-use kinds::{Context, FromRow};
+use columns::Context;
+use kinds::FromRow;
 pub use table::{Format, Table};
 
 use crate::rules::RuleBook;
@@ -266,7 +268,7 @@ fn run<R: FromRow>(
 ) -> Result<ImportReport, ImportError> {
     let kind = R::KIND;
     let positions =
-        kinds::map_header(kind, &table.header).map_err(|message| ImportError::File {
+        columns::map_header(kind, &table.header).map_err(|message| ImportError::File {
             file: file.to_string(),
             message,
         })?;

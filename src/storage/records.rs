@@ -147,7 +147,9 @@ pub struct ConductRecord {
 pub trait StoredRecord: Clone + PartialEq + Serialize + Send + 'static {
     /// The table name, as the audit log names the entity.
     const ENTITY: &'static str;
-    /// The data.md key, its parts joined by " / ".
+    /// The columns that make up the key, in order.
+    const KEY_COLUMNS: &'static [&'static str];
+    /// The key's values, joined by " / ".
     fn key(&self) -> String;
     /// The first key column: existing rows are looked up by it.
     fn lookup(&self) -> &str;
@@ -168,6 +170,7 @@ macro_rules! stored_record {
     ($ty:ident, $table:ident, lookup: $lookup:ident, key: [$($k:ident),+]) => {
         impl StoredRecord for $ty {
             const ENTITY: &'static str = stringify!($table);
+            const KEY_COLUMNS: &'static [&'static str] = &[$(stringify!($k)),+];
 
             fn key(&self) -> String {
                 [$(self.$k.to_string()),+].join(" / ")

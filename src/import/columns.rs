@@ -1,0 +1,220 @@
+//! The columns of the import files and the cells of one row: a file's
+//! header (English or Chinese names, any order) is mapped to its kind's
+//! columns once, and a row's parser then asks for cells by column name.
+
+use std::collections::{HashMap, HashSet};
+
+use super::RowError;
+use crate::domain::{self, CompanyCode, ImportKind};
+use crate::rules::RuleBook;
+
+/// One column of an import file: its name, its Chinese header, and whether
+/// a file may leave it out.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub chinese: &'static str,
+    pub optional: bool,
+}
+
+pub const fn req(name: &'static str, chinese: &'static str) -> Column {
+    Column {
+        name,
+        chinese,
+        optional: false,
+    }
+}
+
+pub const fn opt(name: &'static str, chinese: &'static str) -> Column {
+    Column {
+        name,
+        chinese,
+        optional: true,
+    }
+}
+
+/// Maps the file's header to the kind's columns: `positions[i]` is where
+/// column i sits in a row, if the file has it.
+pub fn map_header(kind: ImportKind, header: &[String]) -> Result<Vec<Option<usize>>, String> {
+    let columns = kind.columns();
+    let mut positions: Vec<Option<usize>> = vec![None; columns.len()];
+    let mut problems = Vec::new();
+    for (pos, raw) in header.iter().enumerate() {
+        let h = raw.trim().trim_start_matches('\u{feff}');
+        if h.is_empty() {
+            problems.push(format!("column {} has an empty header", pos + 1));
+            continue;
+        }
+        match columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(h) || c.chinese == h)
+        {
+            Some(i) => match positions.get_mut(i) {
+                Some(Some(_)) => problems.push(format!("column '{h}' appears twice")),
+                Some(slot) => *slot = Some(pos),
+                None => {}
+            },
+            None => problems.push(format!("'{h}' is not a column of {kind} files")),
+        }
+    }
+    for (c, p) in columns.iter().zip(&positions) {
+        if p.is_none() && !c.optional {
+            problems.push(format!(
+                "the required column '{}' [{}] is missing",
+                c.name, c.chinese
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(positions)
+    } else {
+        let expected: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} [{}]{}",
+                    c.name,
+                    c.chinese,
+                    if c.optional { " (optional)" } else { "" }
+                )
+            })
+            .collect();
+        Err(format!(
+            "header: {}; the columns of {kind} are: {}",
+            problems.join("; "),
+            expected.join(", ")
+        ))
+    }
+}
+
+/// What a row may refer to, and the keys seen so far in this file.
+pub struct Context<'a> {
+    pub company_codes: HashSet<String>,
+    pub community_codes: HashSet<String>,
+    pub rules: &'a RuleBook,
+    /// key → the row it first appeared on.
+    pub keys_seen: HashMap<Box<str>, u64>,
+}
+
+/// The cells of one row, addressed by the kind's columns; collects the row's errors.
+pub struct Cells<'r> {
+    pub row: u64,
+    cells: &'r [String],
+    positions: &'r [Option<usize>],
+    columns: &'static [Column],
+    pub errors: Vec<RowError>,
+}
+
+impl<'r> Cells<'r> {
+    pub fn new(
+        columns: &'static [Column],
+        row: u64,
+        cells: &'r [String],
+        positions: &'r [Option<usize>],
+    ) -> Self {
+        Self {
+            row,
+            cells,
+            positions,
+            columns,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The cell of the column named `name` ("" when the file lacks it).
+    fn raw(&self, name: &str) -> &'r str {
+        let i = self.columns.iter().position(|c| c.name == name);
+        debug_assert!(i.is_some(), "{name} is not a column of this kind");
+        let cells: &'r [String] = self.cells;
+        i.and_then(|i| self.positions.get(i).copied().flatten())
+            .and_then(|p| cells.get(p))
+            .map_or("", String::as_str)
+    }
+
+    pub fn error(&mut self, column: &'static str, reason: impl Into<String>) {
+        let e = RowError {
+            row: self.row,
+            column: column.into(),
+            value: self.raw(column).into(),
+            reason: reason.into(),
+        };
+        self.errors.push(e);
+    }
+
+    /// An optional cell: None when empty, else parsed.
+    pub fn optional<T>(
+        &mut self,
+        column: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let v = self.raw(column);
+        if v.is_empty() {
+            return None;
+        }
+        match parse(v) {
+            Ok(t) => Some(t),
+            Err(reason) => {
+                self.error(column, reason);
+                None
+            }
+        }
+    }
+
+    /// A required cell: an error when empty or unparseable.
+    pub fn required<T>(
+        &mut self,
+        column: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        if self.raw(column).is_empty() {
+            self.error(column, "is required and empty");
+            return None;
+        }
+        self.optional(column, parse)
+    }
+
+    pub fn text(&mut self, column: &'static str) -> Option<String> {
+        self.required(column, |s| Ok(s.to_string()))
+    }
+
+    pub fn date(&mut self, column: &'static str) -> Option<chrono::NaiveDate> {
+        self.required(column, domain::parse_date)
+    }
+
+    pub fn company(&mut self, column: &'static str, ctx: &Context<'_>) -> Option<String> {
+        let code = self.required(column, |s| {
+            CompanyCode::parse(s).map(|c| c.as_str().to_string())
+        })?;
+        if ctx.company_codes.contains(&code) {
+            Some(code)
+        } else {
+            self.error(
+                column,
+                "no company with this code exists (import companies first)",
+            );
+            None
+        }
+    }
+
+    pub fn community(&mut self, column: &'static str, ctx: &Context<'_>) -> Option<String> {
+        let code = self.text(column)?;
+        self.known_community(column, code, ctx)
+    }
+
+    pub fn known_community(
+        &mut self,
+        column: &'static str,
+        code: String,
+        ctx: &Context<'_>,
+    ) -> Option<String> {
+        if ctx.community_codes.contains(&code) {
+            Some(code)
+        } else {
+            self.error(
+                column,
+                "no community with this code exists (import communities first)",
+            );
+            None
+        }
+    }
+}
