@@ -8,6 +8,7 @@ mod guards;
 mod json;
 pub mod kinds;
 pub mod table;
+mod write;
 pub mod xlsx;
 
 use std::collections::HashMap;
@@ -209,7 +210,7 @@ pub fn import_table(
     impl kinds::WithRecord for Import<'_, '_> {
         type Output = Result<ImportReport, ImportError>;
         fn run<R: FromRow>(self) -> Self::Output {
-            run::<R>(self.conn, self.rules, self.file, self.table, self.options)
+            write::run::<R>(self.conn, self.rules, self.file, self.table, self.options)
         }
     }
     let result = kind.with_record(Import {
@@ -235,181 +236,4 @@ pub fn import_table(
             Err(e)
         }
     }
-}
-
-/// Rows written so far, by what happened to them.
-#[derive(Default)]
-struct Tally {
-    added: u64,
-    updated: u64,
-    unchanged: u64,
-}
-
-/// Why a file's transaction ends without committing.
-enum Abort {
-    Rejected(Problems),
-    /// The file changed nothing: roll back, so not even a batch is recorded.
-    Nothing(ImportReport),
-    Failed(ImportError),
-}
-
-impl From<diesel::result::Error> for Abort {
-    fn from(e: diesel::result::Error) -> Self {
-        Abort::Failed(e.into())
-    }
-}
-
-fn run<R: FromRow>(
-    conn: &mut Conn,
-    rules: &RuleBook,
-    file: &str,
-    table: Table,
-    options: &ImportOptions<'_>,
-) -> Result<ImportReport, ImportError> {
-    let kind = R::KIND;
-    let positions =
-        columns::map_header(kind, &table.header).map_err(|message| ImportError::File {
-            file: file.to_string(),
-            message,
-        })?;
-    let file_name = Path::new(file)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let now = options.clock.now();
-    let outcome = conn.transaction(|conn| {
-        let ctx = Context {
-            company_codes: records::company_codes(conn)?.into_iter().collect(),
-            community_codes: records::community_codes(conn)?.into_iter().collect(),
-            rules,
-            keys_seen: HashMap::new(),
-        };
-        // The batch row comes first: every written row points at it.
-        let batch_id = batches::create(
-            conn,
-            &NewBatch {
-                file_name: &file_name,
-                kind,
-                sha256: "",
-                rows_added: 0,
-                rows_updated: 0,
-                rows_unchanged: 0,
-                actor: options.actor,
-                imported_at: now,
-            },
-        )?;
-        // Reading and checking run on one core while writing runs on the
-        // other; the bounded channel keeps memory to a few chunks.
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<R>>(2);
-        let mut tally = Tally::default();
-        let (read, written) = std::thread::scope(|scope| {
-            let reader = scope.spawn(|| {
-                read_rows::<R>(table, ctx, &positions, batch_id, sender, options.progress)
-            });
-            let mut written: Result<(), Abort> = Ok(());
-            for mut chunk in receiver {
-                written = write_chunk(conn, &mut chunk, &mut tally, options.actor, now, batch_id);
-                if written.is_err() {
-                    break; // dropping the receiver stops the reader
-                }
-            }
-            (reader.join(), written)
-        });
-        let read = read.map_err(|_| {
-            Abort::Failed(ImportError::File {
-                file: file.to_string(),
-                message: "could not be read: the reading thread failed".into(),
-            })
-        })?;
-        if !read.errors.is_empty() {
-            return Err(Abort::Rejected(read.errors));
-        }
-        written?;
-        let report = ImportReport {
-            kind,
-            file: file.to_string(),
-            sha256: read.sha256,
-            rows_added: tally.added,
-            rows_updated: tally.updated,
-            rows_unchanged: tally.unchanged,
-            batch_id: Some(batch_id),
-            duration: Duration::ZERO,
-        };
-        if tally.added == 0 && tally.updated == 0 {
-            // Re-importing changes nothing, not even the batch log.
-            return Err(Abort::Nothing(ImportReport {
-                batch_id: None,
-                ..report
-            }));
-        }
-        let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        batches::finish(
-            conn,
-            batch_id,
-            &report.sha256,
-            as_i64(tally.added),
-            as_i64(tally.updated),
-            as_i64(tally.unchanged),
-        )?;
-        Ok(report)
-    });
-    match outcome {
-        Ok(report) => Ok(report),
-        Err(Abort::Nothing(report)) => Ok(report),
-        Err(Abort::Rejected(problems)) => Err(ImportError::Rejected {
-            file: file.to_string(),
-            errors: problems.listed,
-            bad_rows: problems.bad_rows,
-        }),
-        Err(Abort::Failed(e)) => Err(e),
-    }
-}
-
-/// Classifies the pending rows against the database (new, changed, same),
-/// inserts the new ones, updates the changed ones with an audit entry each.
-fn write_chunk<R: StoredRecord>(
-    conn: &mut Conn,
-    pending: &mut Vec<R>,
-    tally: &mut Tally,
-    actor: &str,
-    now: chrono::NaiveDateTime,
-    batch_id: i64,
-) -> Result<(), Abort> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let mut lookups: Vec<&str> = pending.iter().map(R::lookup).collect();
-    lookups.sort_unstable();
-    lookups.dedup();
-    let mut existing: HashMap<String, R> = HashMap::new();
-    // Keep IN lists to a size both databases plan well.
-    for part in lookups.chunks(5_000) {
-        for row in R::fetch_existing(conn, part)? {
-            existing.insert(row.key(), row);
-        }
-    }
-    let mut new_rows = Vec::new();
-    let mut audit_entries = Vec::new();
-    for row in pending.drain(..) {
-        match existing.get(&row.key()) {
-            None => new_rows.push(row),
-            Some(old) if old.same_values(&row) => tally.unchanged += 1,
-            Some(old) => {
-                R::update_one(conn, &row)?;
-                tally.updated += 1;
-                audit_entries.push(
-                    NewAuditEntry::new(actor, now, R::ENTITY, row.key(), "import_update")
-                        .values(
-                            serde_json::to_string(old).ok(),
-                            serde_json::to_string(&row).ok(),
-                        )
-                        .batch(batch_id),
-                );
-            }
-        }
-    }
-    R::insert_all(conn, &new_rows)?;
-    tally.added += u64::try_from(new_rows.len()).unwrap_or(u64::MAX);
-    audit::append(conn, &audit_entries)?;
-    Ok(())
 }

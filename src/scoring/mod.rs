@@ -3,6 +3,9 @@
 //! Pure: no storage, no HTTP, no clock. The same input gives the same output.
 
 mod aggregate;
+mod community;
+mod company;
+mod consequences;
 pub mod digest;
 pub mod explain;
 mod fixed;
@@ -15,6 +18,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use community::{ratio, score_community, weights_for};
+use company::{active_conduct, score_company};
+pub use company::{active_through, conduct_active_at};
 pub use explain::Explanation;
 pub use fixed::Fixed2;
 pub use input::*;
@@ -330,210 +336,6 @@ pub(crate) fn community_weight(rules: &RuleSet, households: u32) -> f64 {
     match rules.aggregation.community_weight {
         CommunityWeight::Households => f64::from(households),
         CommunityWeight::Equal => 1.0,
-    }
-}
-
-/// a / b as f64, None when b is 0.
-fn ratio(a: i64, b: i64) -> Option<f64> {
-    (b != 0).then(|| i64_to_f64(a).unwrap_or(0.0) / i64_to_f64(b).unwrap_or(1.0))
-}
-
-fn weights_for(rules: &RuleSet, t: CommunityType) -> (&str, &Weights) {
-    match rules.weights.get_key_value(t.as_str()) {
-        Some((name, w)) => (name.as_str(), w),
-        None => rules
-            .weights
-            .get_key_value("default")
-            .map(|(n, w)| (n.as_str(), w))
-            .unwrap_or(("default", &DEFAULT_WEIGHTS)),
-    }
-}
-
-/// Never used: validation guarantees `weights.default`; this keeps the engine total.
-static DEFAULT_WEIGHTS: Weights = Weights {
-    satisfaction: 0.2,
-    complaint_rate: 0.2,
-    timely_resolution: 0.2,
-    fee_collection: 0.2,
-    inspection: 0.2,
-};
-
-fn score_community(
-    index: usize,
-    owner: usize,
-    c: &CommunityIn,
-    sums: &aggregate::CommunitySums,
-    prior: Option<f64>,
-    rules: &RuleSet,
-) -> CommunityScore {
-    let k = rules.satisfaction.shrinkage;
-    let households = f64::from(c.households);
-    let raw_satisfaction = ratio(sums.mapped_sum, sums.responses);
-    let n = i64_to_f64(sums.responses).unwrap_or(0.0);
-    let satisfaction = match (raw_satisfaction, prior) {
-        (Some(_), Some(d)) => Some((i64_to_f64(sums.mapped_sum).unwrap_or(0.0) + k * d) / (n + k)),
-        _ => None,
-    };
-    let complaint_rate = Some(1000.0 * i64_to_f64(sums.substantiated).unwrap_or(0.0) / households);
-    let timely = ratio(sums.timely, sums.complaints);
-    let fee_ratio = if sums.fee_rows > 0 {
-        ratio(sums.collected_cents, sums.billed_cents).map(|r| r.min(1.0))
-    } else {
-        None
-    };
-    let inspection = (sums.inspections > 0)
-        .then(|| sums.inspection_score_sum / i64_to_f64(sums.inspections).unwrap_or(1.0));
-    let values = [satisfaction, complaint_rate, timely, fee_ratio, inspection];
-
-    let (table, weights) = weights_for(rules, c.community_type);
-    let mut weighted = 0.0;
-    let mut weight_sum = 0.0;
-    let indicators = Indicator::ALL.map(|d| {
-        let position = Indicator::ALL.iter().position(|x| *x == d).unwrap_or(0);
-        let value = values.get(position).copied().flatten();
-        let (_, rule) = rules.indicators.iter()[position];
-        let normalised = match value {
-            Some(x) => Some(((x - rule.worst) / (rule.best - rule.worst)).clamp(0.0, 1.0) * 100.0),
-            None if rule.on_missing == OnMissing::Zero => Some(0.0),
-            None => None,
-        };
-        if let Some(nv) = normalised {
-            weighted += weights.get(d) * nv;
-            weight_sum += weights.get(d);
-        }
-        IndicatorValue { value, normalised }
-    });
-    CommunityScore {
-        index,
-        owner,
-        weights_table: table.to_string(),
-        indicators,
-        score: (weight_sum > 0.0).then(|| weighted / weight_sum),
-        responses: sums.responses,
-        raw_satisfaction,
-        district_prior: prior,
-        complaints: sums.complaints,
-        substantiated: sums.substantiated,
-        timely: sums.timely,
-        inspections: sums.inspections,
-        fee_ratio,
-    }
-}
-
-/// §3: a conduct record occurring on `occurred`, valid `months` months, is
-/// active at E when it occurred on or before E and after E − `months` months.
-pub fn conduct_active_at(occurred: NaiveDate, e: NaiveDate, months: u32) -> bool {
-    occurred <= e && occurred > months_before(e, months)
-}
-
-/// The last day on which a record occurring on `occurred`, valid `months`
-/// months, is still active (were that day a quarter's end).
-pub fn active_through(occurred: NaiveDate, months: u32) -> NaiveDate {
-    // Active at E iff occurred > E − m months. Start a few days past
-    // occurred + m months and step back: month-end clamping makes this
-    // not quite a plain addition.
-    let mut day = occurred
-        .checked_add_months(chrono::Months::new(months))
-        .and_then(|d| d.checked_add_days(chrono::Days::new(4)))
-        .unwrap_or(NaiveDate::MAX);
-    while day > occurred && !conduct_active_at(occurred, day, months) {
-        day = day.pred_opt().unwrap_or(occurred);
-    }
-    day
-}
-
-/// The company's conduct records active at E (§3), in record order.
-fn active_conduct(records: &[&ConductIn], e: NaiveDate, rules: &RuleSet) -> Vec<CountedConduct> {
-    let mut out: Vec<CountedConduct> = records
-        .iter()
-        .filter_map(|r| {
-            let entry = rules.conduct.iter().find(|c| c.code == r.code)?;
-            let active = conduct_active_at(r.occurred_on, e, entry.validity_months);
-            active.then(|| CountedConduct {
-                record_id: r.record_id.clone(),
-                code: r.code.clone(),
-                kind: entry.kind,
-                description: entry.description.clone(),
-                points: entry.points,
-                veto: entry.veto,
-                occurred_on: r.occurred_on,
-                active_through: active_through(r.occurred_on, entry.validity_months),
-                expires_on: active_through(r.occurred_on, entry.validity_months)
-                    .succ_opt()
-                    .unwrap_or(NaiveDate::MAX),
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| a.record_id.cmp(&b.record_id));
-    out
-}
-
-fn score_company(
-    company: usize,
-    members: &[usize],
-    community_scores: &[CommunityScore],
-    communities: &[CommunityIn],
-    conduct: Vec<CountedConduct>,
-    overdue: Vec<OverdueRectification>,
-    rules: &RuleSet,
-) -> CompanyScore {
-    let mut base_num = 0.0;
-    let mut base_den = 0.0;
-    let mut dim_num = [0.0; 5];
-    let mut dim_den = [0.0; 5];
-    let mut households = 0u64;
-    for &m in members {
-        let cs = &community_scores[m];
-        let w = community_weight(rules, communities[cs.index].households);
-        households += u64::from(communities[cs.index].households);
-        if let Some(q) = cs.score {
-            base_num += w * q;
-            base_den += w;
-        }
-        for (d, iv) in cs.indicators.iter().enumerate() {
-            if let Some(nv) = iv.normalised {
-                dim_num[d] += w * nv;
-                dim_den[d] += w;
-            }
-        }
-    }
-    let base = if base_den > 0.0 {
-        base_num / base_den
-    } else {
-        0.0
-    };
-    let dimensions: [Option<f64>; 5] =
-        std::array::from_fn(|d| (dim_den[d] > 0.0).then(|| dim_num[d] / dim_den[d]));
-    let good: f64 = conduct
-        .iter()
-        .filter(|c| c.kind == ConductKind::Good)
-        .map(|c| c.points)
-        .sum();
-    let bad: f64 = conduct
-        .iter()
-        .filter(|c| c.kind == ConductKind::Bad)
-        .map(|c| c.points)
-        .sum();
-    let overdue_count = i64_to_f64(i64::try_from(overdue.len()).unwrap_or(i64::MAX)).unwrap_or(0.0);
-    let penalty_points = bad + rules.inspection.overdue_rectification_points * overdue_count;
-    let bonus = good.min(rules.conduct_limits.bonus_cap);
-    let penalty = penalty_points.min(rules.conduct_limits.penalty_cap);
-    CompanyScore {
-        company,
-        communities: members.iter().map(|&m| community_scores[m].index).collect(),
-        members: members.to_vec(),
-        households,
-        base,
-        dimensions,
-        bonus_points: good,
-        penalty_points,
-        bonus,
-        penalty,
-        total: (base + bonus - penalty).clamp(0.0, 100.0),
-        veto: conduct.iter().any(|c| c.veto),
-        has_active_bad: conduct.iter().any(|c| c.kind == ConductKind::Bad),
-        conduct,
-        overdue,
     }
 }
 
