@@ -20,6 +20,6 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "== build the tests (and the binary they run)" >&2
 cargo test --locked --no-run
 echo "== contract test (Schemathesis against the running service)" >&2
-bash scripts/contract-test.sh target/debug/propcredit
+bash scripts/contract-test.sh "${CARGO_TARGET_DIR:-target}/debug/propcredit"
 echo "== cargo test" >&2
 cargo test --locked
