@@ -73,10 +73,12 @@ pub fn rate(ctx: &Context, args: RateArgs) -> anyhow::Result<()> {
     let s = rating::rate_period(
         ctx.db()?,
         &ctx.clock,
-        args.period,
-        &rule_set,
-        &actor,
-        args.publish,
+        rating::RunRequest {
+            period: args.period,
+            rule_set: &rule_set,
+            actor: &actor,
+            publish: args.publish,
+        },
     )?;
     println!(
         "run {} ({}) of {}: {} companies rated",

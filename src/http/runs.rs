@@ -96,10 +96,20 @@ pub async fn start(
     let db = db.get_ref().clone();
     let actor = caller.actor();
     let clock = clock.get_ref().clone();
-    let summary =
-        web::block(move || rating::rate_period(&db, &clock, period, &rule_set, &actor, false))
-            .await?
-            .map_err(rating_error)?;
+    let summary = web::block(move || {
+        rating::rate_period(
+            &db,
+            &clock,
+            rating::RunRequest {
+                period,
+                rule_set: &rule_set,
+                actor: &actor,
+                publish: false,
+            },
+        )
+    })
+    .await?
+    .map_err(rating_error)?;
     Ok(HttpResponse::Created().json(summary))
 }
 

@@ -264,7 +264,16 @@ pub fn decide(
                 Some(set) => set.clone(),
                 None => rating::rules_for(book, period, None)?,
             };
-            let summary = rating::rate_on(conn, clock, period, &set, actor, false)?;
+            let summary = rating::rate_on(
+                conn,
+                clock,
+                rating::RunRequest {
+                    period,
+                    rule_set: &set,
+                    actor,
+                    publish: false,
+                },
+            )?;
             let before = runs::results(conn, &published)?;
             let after_run = runs::get(conn, summary.run_id)?
                 .ok_or(StorageError::Query(diesel::result::Error::NotFound))?;

@@ -44,7 +44,16 @@ pub fn seed(db: &Database, clock: &Clock, rules: &RuleBook, dir: &Path) -> anyho
             tracing::warn!(%period, "no rule set is in force for this demo quarter; it is not rated");
             continue;
         };
-        let summary = super::rating::rate_period(db, clock, period, rule_set, "demo", true)?;
+        let summary = super::rating::rate_period(
+            db,
+            clock,
+            super::rating::RunRequest {
+                period,
+                rule_set,
+                actor: "demo",
+                publish: true,
+            },
+        )?;
         tracing::info!(run_id = summary.run_id, %period, rated = summary.rated, "demo quarter rated and published");
     }
     Ok(())

@@ -106,16 +106,23 @@ pub fn compute_on(
     Ok((outcome, digest, load, started.elapsed()))
 }
 
+/// What to rate: a quarter, with which rule set, started by whom, and
+/// whether the run is published at once.
+#[derive(Debug, Clone, Copy)]
+pub struct RunRequest<'a> {
+    pub period: Period,
+    pub rule_set: &'a LoadedRuleSet,
+    pub actor: &'a str,
+    pub publish: bool,
+}
+
 /// Rates `period` and stores the run (a draft, or published with `publish`).
 pub fn rate_period(
     db: &Database,
     clock: &Clock,
-    period: Period,
-    rule_set: &LoadedRuleSet,
-    actor: &str,
-    publish: bool,
+    request: RunRequest<'_>,
 ) -> Result<RunSummary, RatingError> {
-    rate_on(&mut *db.get()?, clock, period, rule_set, actor, publish)
+    rate_on(&mut *db.get()?, clock, request)
 }
 
 /// As [`rate_period`], on `conn`: inside a service's transaction the run is
@@ -123,11 +130,14 @@ pub fn rate_period(
 pub fn rate_on(
     conn: &mut Conn,
     clock: &Clock,
-    period: Period,
-    rule_set: &LoadedRuleSet,
-    actor: &str,
-    publish: bool,
+    request: RunRequest<'_>,
 ) -> Result<RunSummary, RatingError> {
+    let RunRequest {
+        period,
+        rule_set,
+        actor,
+        publish,
+    } = request;
     let span = tracing::info_span!("rate", %period, rules = %rule_set.rules.name, publish);
     let _entered = span.enter();
     let started_at = clock.now();

@@ -81,10 +81,12 @@ pub fn tick(
     Ok(Some(rating::rate_period(
         db,
         clock,
-        period,
-        &rule_set,
-        "scheduler",
-        settings.publish,
+        rating::RunRequest {
+            period,
+            rule_set: &rule_set,
+            actor: "scheduler",
+            publish: settings.publish,
+        },
     )?))
 }
 

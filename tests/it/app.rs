@@ -77,10 +77,12 @@ pub async fn setup(t: &TestDb, configure: impl FnOnce(&mut Settings)) -> Api {
             draft = rating::rate_period(
                 &db,
                 &crate::helpers::SYSTEM,
-                period,
-                &rules,
-                "user:ada",
-                publish,
+                rating::RunRequest {
+                    period,
+                    rule_set: &rules,
+                    actor: "user:ada",
+                    publish,
+                },
             )
             .unwrap()
             .run_id;

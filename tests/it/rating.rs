@@ -30,6 +30,22 @@ fn import_small_city(t: &TestDb) {
     }
 }
 
+/// Rates `period` of the test database as "test", now.
+fn rate(
+    t: &TestDb,
+    period: Period,
+    rules: &propcredit::rules::LoadedRuleSet,
+    publish: bool,
+) -> Result<rating::RunSummary, rating::RatingError> {
+    let request = rating::RunRequest {
+        period,
+        rule_set: rules,
+        actor: "test",
+        publish,
+    };
+    rating::rate_period(&t.db, &crate::helpers::SYSTEM, request)
+}
+
 fn export_csv(t: &TestDb, run_id: i64) -> String {
     let mut conn = t.db.get().unwrap();
     let run = runs::get(&mut conn, run_id).unwrap().unwrap();
@@ -52,9 +68,7 @@ fn the_small_city_example_matches_to_the_cent(t: TestDb) {
     for p in PERIODS {
         let period: Period = p.parse().unwrap();
         let rules = rating::rules_for(&book, period, None).unwrap();
-        let summary =
-            rating::rate_period(&t.db, &crate::helpers::SYSTEM, period, &rules, "test", true)
-                .unwrap();
+        let summary = rate(&t, period, &rules, true).unwrap();
         assert_eq!(summary.rated, 30);
         let expected = std::fs::read_to_string(repo_path(&format!(
             "tests/data/small-city/expected/{p}.csv"
@@ -74,15 +88,7 @@ fn the_small_city_example_matches_to_the_cent(t: TestDb) {
     }
     // The same data and rule set give byte-identical results (here as a draft rerun).
     let (period, rules, published) = last.unwrap();
-    let rerun = rating::rate_period(
-        &t.db,
-        &crate::helpers::SYSTEM,
-        period,
-        &rules,
-        "test",
-        false,
-    )
-    .unwrap();
+    let rerun = rate(&t, period, &rules, false).unwrap();
     assert_eq!(rerun.input_digest, published.input_digest);
     assert_eq!(
         export_csv(&t, rerun.run_id),
@@ -189,18 +195,7 @@ fn two_runs_of_one_period_at_once_leave_one_published(t: TestDb) {
     let rules = rating::rules_for(&example_rules(), period, None).unwrap();
     let results: Vec<_> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..2)
-            .map(|_| {
-                s.spawn(|| {
-                    rating::rate_period(
-                        &t.db,
-                        &crate::helpers::SYSTEM,
-                        period,
-                        &rules,
-                        "test",
-                        true,
-                    )
-                })
-            })
+            .map(|_| s.spawn(|| rate(&t, period, &rules, true)))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
@@ -298,8 +293,7 @@ fn the_xlsx_notice_has_title_chinese_headers_and_no_formulas(t: TestDb) {
     import_small_city(&t);
     let period: Period = "2025Q3".parse().unwrap();
     let rules = rating::rules_for(&example_rules(), period, None).unwrap();
-    let summary =
-        rating::rate_period(&t.db, &crate::helpers::SYSTEM, period, &rules, "test", true).unwrap();
+    let summary = rate(&t, period, &rules, true).unwrap();
     let mut conn = t.db.get().unwrap();
     let run = runs::get(&mut conn, summary.run_id).unwrap().unwrap();
     let mut rows = runs::results(&mut conn, &run).unwrap();
