@@ -12,6 +12,61 @@ use crate::on_both_backends;
 
 on_both_backends! {
     what_if_previews_without_touching_published_results => super::what_if_previews_without_touching_published_results;
+    appeals_go_overdue_and_windows_close_as_the_clock_moves => super::appeals_go_overdue_and_windows_close_as_the_clock_moves;
+}
+
+/// The app's clock is set forward: a pending appeal becomes overdue after
+/// `review_working_days` working days, and a record can no longer be
+/// appealed once `window_days` have passed since its import.
+fn appeals_go_overdue_and_windows_close_as_the_clock_moves(t: TestDb) {
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let appeal = |id: &str| {
+            json_body(
+                serde_json::json!({ "record_kind": "complaint", "record_id": id, "reason": "不属实" }),
+            )
+        };
+        let (status, filed) = api
+            .call(
+                Method::POST,
+                "/appeals",
+                Some(COMPANY),
+                appeal("T000000813"),
+            )
+            .await;
+        assert_eq!(status.as_u16(), 201, "{filed}");
+        assert_eq!(filed["overdue"].as_bool(), Some(false));
+        let overdue = |list: &Value| {
+            list["appeals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["overdue"].as_bool().unwrap())
+                .collect::<Vec<_>>()
+        };
+        // Five working days are allowed; a calendar week is at most five.
+        api.advance_days(7);
+        let (_, list) = api.get("/appeals", Some(ADMIN)).await;
+        assert_eq!(overdue(&list), vec![false], "{list}");
+        // Fourteen days later, at least six working days have passed.
+        api.advance_days(7);
+        let (_, list) = api.get("/appeals", Some(ADMIN)).await;
+        assert_eq!(overdue(&list), vec![true], "{list}");
+        // The data was imported 14 days "ago": past the 10-day window.
+        let (status, body) = api
+            .call(
+                Method::POST,
+                "/appeals",
+                Some(COMPANY),
+                appeal("T000000814"),
+            )
+            .await;
+        assert_eq!(
+            (status.as_u16(), body["error"].as_str()),
+            (422, Some("appeal_window_closed")),
+            "{body}"
+        );
+    });
 }
 
 fn what_if_previews_without_touching_published_results(t: TestDb) {

@@ -25,6 +25,8 @@ pub struct Api {
     pub base: String,
     pub client: Client,
     pub draft_run: i64,
+    /// Days the app's clock runs ahead of the machine's.
+    days_ahead: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// Tokens are fixed strings so the table below can name them.
@@ -99,23 +101,30 @@ pub async fn setup(t: &TestDb, configure: impl FnOnce(&mut Settings)) -> Api {
     let mut settings = Settings::load_from(None, &overrides, Vec::new()).unwrap();
     settings.scheduler.enabled = false;
     configure(&mut settings);
-    let app = Application::build_with(
-        &settings,
-        t.db.clone(),
-        example_rules(),
-        crate::helpers::SYSTEM.clone(),
-    )
-    .unwrap();
+    let days_ahead = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let ahead = days_ahead.clone();
+    let clock = propcredit::clock::Clock::from_fn(move || {
+        let days = ahead.load(std::sync::atomic::Ordering::SeqCst);
+        crate::helpers::SYSTEM.now() + chrono::Duration::days(days)
+    });
+    let app = Application::build_with(&settings, t.db.clone(), example_rules(), clock).unwrap();
     let base = format!("http://127.0.0.1:{}/api/v1", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     Api {
         base,
         client: Client::new(),
         draft_run,
+        days_ahead,
     }
 }
 
 impl Api {
+    /// Moves the app's clock `days` further into the future.
+    pub fn advance_days(&self, days: i64) {
+        self.days_ahead
+            .fetch_add(days, std::sync::atomic::Ordering::SeqCst);
+    }
+
     pub async fn call(
         &self,
         method: Method,
