@@ -5,7 +5,7 @@
 //!
 //! | layer | modules | what it is |
 //! |---|---|---|
-//! | interfaces | `http`, `cli` | actix-web handlers and the command line: parse, call a service, answer |
+//! | interfaces | `http`, `web`, `cli` | the JSON API, the pages for people, and the command line: parse, call a service, answer |
 //! | services | `service`, `report`, `import` | one use case each, composed inside one transaction |
 //! | engine and rules | `scoring`, `rules` | the pure method: data and a rule set in, results out |
 //! | infrastructure | `storage`, `configuration`, `startup`, `telemetry`, `clock` | diesel on both databases, settings, the running app |
@@ -28,3 +28,4 @@ pub mod service;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod web;

@@ -103,6 +103,7 @@ impl Application {
                     web::PathConfig::default().error_handler(crate::http::error::extractors::path),
                 )
                 .configure(crate::http::routes)
+                .default_service(web::to(crate::web::not_found))
         })
         .listen(listener)
         .map_err(|source| StartupError::Bind {

@@ -25,7 +25,8 @@ use actix_web::web;
 pub use error::ApiError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health::health))
+    cfg.configure(crate::web::routes)
+        .route("/health", web::get().to(health::health))
         .route("/api/docs", web::get().to(docs::docs_page))
         .route("/api/docs.js", web::get().to(docs::docs_script))
         .service(

@@ -285,6 +285,15 @@ pub fn list(conn: &mut Conn, period: Option<Period>) -> Result<Vec<Run>, Storage
     }?)
 }
 
+/// Every published run, the latest quarter first: what the public may see.
+pub fn published(conn: &mut Conn) -> Result<Vec<Run>, StorageError> {
+    Ok(rating_runs::table
+        .filter(rating_runs::status.eq(RunStatus::Published))
+        .select(Run::as_select())
+        .order(rating_runs::period.desc())
+        .load(conn)?)
+}
+
 /// The result rows of a run, sorted by rank then company code (§9).
 pub fn results(conn: &mut Conn, run: &Run) -> Result<Vec<ResultRow>, StorageError> {
     let period: Period = run.period.parse().map_err(corrupt)?;

@@ -151,6 +151,25 @@ impl Api {
     pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
         self.call(Method::GET, path, token, None).await
     }
+
+    /// A page (outside `/api/v1`): status, content type and body.
+    pub async fn page(&self, path: &str) -> (u16, String, String) {
+        let root = self.base.trim_end_matches("/api/v1");
+        let res = self
+            .client
+            .get(format!("{root}{path}"))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (status, content_type, res.text().await.unwrap())
+    }
 }
 
 /// One password sign-in attempt.

@@ -14,6 +14,7 @@ mod hardening;
 mod http;
 mod import;
 mod outage;
+mod pages;
 mod process;
 mod properties;
 mod rating;

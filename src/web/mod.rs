@@ -1,0 +1,101 @@
+//! Pages for people, in Simplified Chinese, served by the same application
+//! as the API: the same services, the same storage, the same access guard.
+//! Templates are checked at compile time (askama); styles and the little
+//! script there is are compiled into the binary and served from this origin.
+
+pub mod labels;
+mod public;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::http::ApiError;
+
+/// Mounts the pages and their static files.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(public::home))
+        .route("/periods/{period}", web::get().to(public::period))
+        .route("/static/site.css", web::get().to(stylesheet))
+        .route("/static/site.js", web::get().to(script));
+}
+
+/// Any path nothing else answers: the page in Chinese, 404.
+pub async fn not_found() -> Result<HttpResponse, PageError> {
+    Err(PageError(ApiError::NotFound))
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("static/site.css"))
+}
+
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("static/site.js"))
+}
+
+/// A page that could not be shown: the API's error, answered as a page in
+/// Chinese with the same status (and the same silence about internals).
+#[derive(Debug)]
+pub struct PageError(pub ApiError);
+
+impl<E: Into<ApiError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let (title, message) = match status.as_u16() {
+            400 => ("请求有误", "页面地址或提交的内容不正确。"),
+            401 => ("请先登录", "此页面需要登录后查看。"),
+            403 => ("无权访问", "您的账户无权进行此操作，或请求来自其他网站。"),
+            404 => ("页面不存在", "没有找到您要查看的内容。"),
+            503 => ("暂时无法访问", "数据库暂时没有响应，请稍后再试。"),
+            _ => ("系统出错", "系统出现错误，已记录，请稍后再试。"),
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %self.0, "page failed");
+        }
+        let body = ErrorPage { title, message }
+            .render()
+            .unwrap_or_else(|_| message.to_string());
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body)
+    }
+}
+
+/// A rendered page, or the error page of a template that failed.
+fn page(t: &impl Template) -> Result<HttpResponse, PageError> {
+    let body = t
+        .render()
+        .map_err(|e| PageError(ApiError::Internal(format!("template: {e}"))))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
