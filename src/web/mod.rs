@@ -4,6 +4,7 @@
 //! script there is are compiled into the binary and served from this origin.
 
 pub mod labels;
+mod method;
 mod public;
 
 use actix_web::http::StatusCode;
@@ -16,6 +17,7 @@ use crate::http::ApiError;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(public::home))
         .route("/periods/{period}", web::get().to(public::period))
+        .route("/methodology", web::get().to(method::methodology))
         .route("/static/site.css", web::get().to(stylesheet))
         .route("/static/site.js", web::get().to(script));
 }
