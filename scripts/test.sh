@@ -13,6 +13,14 @@ if ! start_throwaway_postgres; then
     echo "WARNING: PostgreSQL could not be started; its tests will fail." >&2
 fi
 
+# The browser tests drive Debian's headless Chromium through chromedriver.
+if ! command -v chromedriver > /dev/null || ! command -v chromium > /dev/null; then
+    echo "== installing chromium and chromium-driver for the browser tests" >&2
+    SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-cjk > /dev/null
+fi
+
 echo "== cargo fmt --check" >&2
 cargo fmt --check
 echo "== cargo clippy" >&2

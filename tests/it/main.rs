@@ -9,6 +9,7 @@ mod api_access;
 mod api_appeals;
 mod app;
 mod bad_input;
+mod browser;
 mod cli;
 mod hardening;
 mod http;

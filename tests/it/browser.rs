@@ -1,0 +1,174 @@
+//! The pages in a real browser: headless Chromium driven over WebDriver
+//! (Debian's `chromium` and `chromium-driver`; the test command installs
+//! them). Screenshots of the pages land in `target/screenshots/` for people
+//! to look at. Without chromedriver these tests fail, unless
+//! `PROPCREDIT_TEST_SKIP_BROWSER=1` says to skip them (CI never does).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::app::{run_async, setup};
+use crate::helpers::TestDb;
+use crate::on_both_backends;
+
+/// One headless Chromium with its chromedriver, for one test.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    /// Screenshot names get this suffix (the backend), so runs do not overwrite each other.
+    suffix: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Browser {
+    /// None when the browser tests are explicitly skipped.
+    pub async fn start(suffix: &str) -> Option<Browser> {
+        if std::env::var("PROPCREDIT_TEST_SKIP_BROWSER").as_deref() == Ok("1")
+            && std::env::var("CI").as_deref() != Ok("true")
+        {
+            eprintln!("PROPCREDIT_TEST_SKIP_BROWSER=1: browser test skipped");
+            return None;
+        }
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is not installed (Debian: apt-get install chromium chromium-driver), or set PROPCREDIT_TEST_SKIP_BROWSER=1");
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1280,1000",
+                         "--lang=zh-CN"]
+            }
+        });
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let attempt =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(caps.clone())
+                    .connect(&format!("http://127.0.0.1:{port}"))
+                    .await;
+            match attempt {
+                Ok(c) => break c,
+                Err(e) if Instant::now() > deadline => panic!("chromedriver did not answer: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        Some(Browser {
+            client,
+            driver,
+            suffix: suffix.to_string(),
+        })
+    }
+
+    /// Saves the current page as `target/screenshots/{name}-{backend}.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}-{}.png", self.suffix)), png).unwrap();
+    }
+
+    /// The text of the first element `css` selects.
+    pub async fn text(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+on_both_backends! {
+    a_resident_reads_the_notice_and_the_method => super::a_resident_reads_the_notice_and_the_method;
+}
+
+fn a_resident_reads_the_notice_and_the_method(t: TestDb) {
+    let backend = if t.url.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let Some(b) = Browser::start(backend).await else {
+            return;
+        };
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        b.client.goto(&format!("{root}/")).await.unwrap();
+        assert_eq!(
+            b.text("h1").await,
+            "2025年第4季度物业服务企业信用评价红黑榜公示"
+        );
+        let red = b.text("h2.red").await;
+        assert!(red.starts_with("红榜（"), "{red}");
+        b.screenshot("home").await;
+        // An earlier quarter, by its link.
+        b.client
+            .find(Locator::Css(r#"a[href="/periods/2025Q3"]"#))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert_eq!(
+            b.text("h1").await,
+            "2025年第3季度物业服务企业信用评价红黑榜公示"
+        );
+        // The method, from the navigation.
+        b.client
+            .find(Locator::LinkText("评价办法"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert_eq!(b.text("h1").await, "物业服务企业信用评价办法");
+        let weights = b.text("#weights + p + .table-wrap table").await;
+        assert!(weights.contains("35%"), "{weights}");
+        b.screenshot("methodology").await;
+        // On a phone the notice still reads; its tables scroll inside their box.
+        b.client.set_window_size(390, 844).await.unwrap();
+        b.client.goto(&format!("{root}/")).await.unwrap();
+        let overflow: serde_json::Value = b
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth <= window.innerWidth + 1",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            overflow,
+            serde_json::Value::Bool(true),
+            "the page is wider than the phone"
+        );
+        b.screenshot("home-phone").await;
+        b.close().await;
+    });
+}
