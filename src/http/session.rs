@@ -42,134 +42,176 @@ pub struct SignedIn {
     csrf_token: String,
 }
 
+/// A session that has just begun.
+pub struct NewSession {
+    pub user: users::User,
+    /// The session's secret: the cookie's value.
+    pub token: String,
+    pub expires: NaiveDateTime,
+}
+
 /// What one attempt came to, for the answer and the audit log.
 enum Outcome {
-    SignedIn {
-        user: users::User,
-        token: String,
-        expires: NaiveDateTime,
-    },
+    SignedIn(NewSession),
     Failed,
 }
 
-#[utoipa::path(post, path = "/session", request_body = SignIn,
-    responses((status = 200, description = "Signed in; the session cookie is set", body = SignedIn)))]
-pub async fn sign_in(
-    req: HttpRequest,
-    body: web::Json<SignIn>,
+/// Everything a sign-in needs from the application: the one way a password
+/// becomes a session, for the API and for the login page alike.
+pub struct Authenticator {
     db: web::Data<Database>,
     throttle: web::Data<LoginThrottle>,
     settings: web::Data<Settings>,
     checker: web::Data<PasswordChecker>,
     clock: web::Data<Clock>,
-) -> Result<HttpResponse, ApiError> {
-    let SignIn { name, password } = body.into_inner();
-    let address = if settings.server.behind_proxy {
-        req.connection_info().realip_remote_addr().and_then(|a| {
-            a.parse::<std::net::SocketAddr>()
-                .map(|s| s.ip())
-                .or_else(|_| a.parse())
-                .ok()
-        })
-    } else {
-        req.peer_addr().map(|a| a.ip())
-    };
-    let shown_address = address.map_or_else(|| "unknown".to_string(), |a| a.to_string());
-    let admitted = match throttle.begin(&name, address) {
-        Ok(a) => a,
-        Err(refusal) => {
-            tracing::warn!(address = %shown_address, ?refusal, "sign-in refused: locked");
-            return Err(ApiError::TooManyAttempts);
-        }
-    };
-    let db = db.get_ref().clone();
-    let who = name.clone();
-    let audit_address = shown_address.clone();
-    let now = clock.now();
-    // argon2 is deliberately slow: off the worker thread.
-    let outcome = web::block(move || -> Result<Outcome, ApiError> {
-        let mut conn = db.get()?;
-        let user = users::active_by_name(&mut conn, &who)?;
-        let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
-        let matches = checker
-            .verify(&password, hash)
-            .ok_or_else(|| ApiError::Internal("the password-check thread is gone".into()))?;
-        let outcome = match user {
-            Some(user) if matches => {
-                let token = users::new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
-                let expires = now + chrono::Duration::hours(SESSION_HOURS);
-                users::start_session(&mut conn, user.id, &token, now, expires)?;
-                Outcome::SignedIn {
-                    user,
-                    token,
-                    expires,
-                }
-            }
-            _ => Outcome::Failed,
-        };
-        let action = match (&outcome, admitted.locks_name) {
-            (Outcome::SignedIn { .. }, _) => "sign_in",
-            (Outcome::Failed, false) => "sign_in_failed",
-            (Outcome::Failed, true) => "sign_in_locked",
-        };
-        let entry =
-            NewAuditEntry::new(&format!("user:{who}"), now, "sessions", who.clone(), action)
-                .values(
-                    None,
-                    Some(serde_json::json!({ "address": audit_address }).to_string()),
-                );
-        audit::record(&mut conn, entry).map_err(StorageError::from)?;
-        Ok(outcome)
+}
+
+fn app_data<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
+    req.app_data::<web::Data<T>>().cloned().ok_or_else(|| {
+        ApiError::Internal(format!("no {} in the app data", std::any::type_name::<T>()))
     })
-    .await??;
-    let Outcome::SignedIn {
-        user,
-        token,
-        expires,
-    } = outcome
-    else {
-        return Err(ApiError::Unauthenticated);
-    };
-    throttle.succeeded(&name, address);
-    let secure = settings.server.secure_cookies;
-    let cookie = Cookie::build(session_cookie_name(&settings), token.clone())
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Strict)
-        .path("/")
-        .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
-        .finish();
-    Ok(HttpResponse::Ok().cookie(cookie).json(SignedIn {
-        user: user.name,
-        role: user.role,
-        company_code: user.company_code,
-        expires_at: expires,
-        csrf_token: csrf::token_for(&token),
-    }))
+}
+
+impl Authenticator {
+    pub fn of(req: &HttpRequest) -> Result<Self, ApiError> {
+        Ok(Authenticator {
+            db: app_data(req)?,
+            throttle: app_data(req)?,
+            settings: app_data(req)?,
+            checker: app_data(req)?,
+            clock: app_data(req)?,
+        })
+    }
+
+    /// Checks `name` and `password` — throttled by name and by address
+    /// before any check, a dummy hash for unknown names, every attempt
+    /// audited — and starts a session. 401 for a wrong name or password,
+    /// 429 while locked.
+    pub async fn sign_in(
+        &self,
+        req: &HttpRequest,
+        name: String,
+        password: String,
+    ) -> Result<NewSession, ApiError> {
+        let address = if self.settings.server.behind_proxy {
+            req.connection_info().realip_remote_addr().and_then(|a| {
+                a.parse::<std::net::SocketAddr>()
+                    .map(|s| s.ip())
+                    .or_else(|_| a.parse())
+                    .ok()
+            })
+        } else {
+            req.peer_addr().map(|a| a.ip())
+        };
+        let shown_address = address.map_or_else(|| "unknown".to_string(), |a| a.to_string());
+        let admitted = match self.throttle.begin(&name, address) {
+            Ok(a) => a,
+            Err(refusal) => {
+                tracing::warn!(address = %shown_address, ?refusal, "sign-in refused: locked");
+                return Err(ApiError::TooManyAttempts);
+            }
+        };
+        let db = self.db.get_ref().clone();
+        let checker = self.checker.clone();
+        let who = name.clone();
+        let now = self.clock.now();
+        // argon2 is deliberately slow: off the worker thread.
+        let outcome = web::block(move || -> Result<Outcome, ApiError> {
+            let mut conn = db.get()?;
+            let user = users::active_by_name(&mut conn, &who)?;
+            let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
+            let matches = checker
+                .verify(&password, hash)
+                .ok_or_else(|| ApiError::Internal("the password-check thread is gone".into()))?;
+            let outcome = match user {
+                Some(user) if matches => {
+                    let token =
+                        users::new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
+                    let expires = now + chrono::Duration::hours(SESSION_HOURS);
+                    users::start_session(&mut conn, user.id, &token, now, expires)?;
+                    Outcome::SignedIn(NewSession {
+                        user,
+                        token,
+                        expires,
+                    })
+                }
+                _ => Outcome::Failed,
+            };
+            let action = match (&outcome, admitted.locks_name) {
+                (Outcome::SignedIn(_), _) => "sign_in",
+                (Outcome::Failed, false) => "sign_in_failed",
+                (Outcome::Failed, true) => "sign_in_locked",
+            };
+            let entry =
+                NewAuditEntry::new(&format!("user:{who}"), now, "sessions", who.clone(), action)
+                    .values(
+                        None,
+                        Some(serde_json::json!({ "address": shown_address }).to_string()),
+                    );
+            audit::record(&mut conn, entry).map_err(StorageError::from)?;
+            Ok(outcome)
+        })
+        .await??;
+        let Outcome::SignedIn(session) = outcome else {
+            return Err(ApiError::Unauthenticated);
+        };
+        self.throttle.succeeded(&name, address);
+        Ok(session)
+    }
+
+    /// The HttpOnly, SameSite=Strict cookie that carries a session.
+    pub fn cookie(&self, token: &str) -> Cookie<'static> {
+        Cookie::build(session_cookie_name(&self.settings), token.to_string())
+            .http_only(true)
+            .secure(self.settings.server.secure_cookies)
+            .same_site(SameSite::Strict)
+            .path("/")
+            .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
+            .finish()
+    }
+
+    /// Ends the session of the request's cookie, if any; returns the
+    /// cookie that removes it from the browser.
+    pub async fn end(&self, req: &HttpRequest) -> Result<Cookie<'static>, ApiError> {
+        let name = session_cookie_name(&self.settings);
+        if let Some(token) = req.cookie(name).map(|c| c.value().to_string()) {
+            let db = self.db.get_ref().clone();
+            let now = self.clock.now();
+            web::block(move || {
+                let mut conn = db.get()?;
+                users::end_session(&mut conn, &token, now)
+            })
+            .await??;
+        }
+        let mut gone = Cookie::build(name, "")
+            .path("/")
+            .secure(self.settings.server.secure_cookies)
+            .finish();
+        gone.make_removal();
+        Ok(gone)
+    }
+}
+
+#[utoipa::path(post, path = "/session", request_body = SignIn,
+    responses((status = 200, description = "Signed in; the session cookie is set", body = SignedIn)))]
+pub async fn sign_in(req: HttpRequest, body: web::Json<SignIn>) -> Result<HttpResponse, ApiError> {
+    let SignIn { name, password } = body.into_inner();
+    let auth = Authenticator::of(&req)?;
+    let session = auth.sign_in(&req, name, password).await?;
+    Ok(HttpResponse::Ok()
+        .cookie(auth.cookie(&session.token))
+        .json(SignedIn {
+            user: session.user.name,
+            role: session.user.role,
+            company_code: session.user.company_code,
+            expires_at: session.expires,
+            csrf_token: csrf::token_for(&session.token),
+        }))
 }
 
 #[utoipa::path(delete, path = "/session",
     responses((status = 204, description = "Signed out: the session cookie is removed")))]
-pub async fn sign_out(
-    req: HttpRequest,
-    db: web::Data<Database>,
-    settings: web::Data<Settings>,
-    clock: web::Data<Clock>,
-) -> Result<HttpResponse, ApiError> {
-    let name = session_cookie_name(&settings);
-    let now = clock.now();
-    if let Some(token) = req.cookie(name).map(|c| c.value().to_string()) {
-        let db = db.get_ref().clone();
-        web::block(move || {
-            let mut conn = db.get()?;
-            users::end_session(&mut conn, &token, now)
-        })
-        .await??;
-    }
-    let mut gone = Cookie::build(name, "")
-        .path("/")
-        .secure(settings.server.secure_cookies)
-        .finish();
-    gone.make_removal();
+pub async fn sign_out(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let gone = Authenticator::of(&req)?.end(&req).await?;
     Ok(HttpResponse::NoContent().cookie(gone).finish())
 }
