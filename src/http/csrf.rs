@@ -95,6 +95,39 @@ pub fn check_token(session: &str, presented: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The cookie that carries a login form's token: before signing in there is
+/// no session to derive one from, so the form and the cookie must agree
+/// (another site can make a browser post a form, but cannot read or set
+/// this cookie).
+pub const LOGIN_COOKIE: &str = "propcredit_login";
+
+/// A fresh random token for a login form and its cookie.
+pub fn new_login_token() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+/// A posted login form: same origin, and its hidden field equal to the
+/// login cookie the form came with.
+pub fn check_login_form(req: &HttpRequest, presented: &str) -> Result<(), ApiError> {
+    check_same_origin(req)?;
+    let cookie = req.cookie(LOGIN_COOKIE).map(|c| c.value().to_string());
+    match cookie {
+        Some(c) if !presented.is_empty() && same_secret(&c, presented) => Ok(()),
+        _ => Err(ApiError::CsrfFailed(
+            "the login form has expired or came from another site; load it again".into(),
+        )),
+    }
+}
+
+/// A posted form of a signed-in page: same origin, and the session's token
+/// in its hidden field.
+pub fn check_form(req: &HttpRequest, session: &str, presented: &str) -> Result<(), ApiError> {
+    check_same_origin(req)?;
+    check_token(session, presented)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

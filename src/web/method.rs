@@ -2,10 +2,11 @@
 //! set in force for a quarter, so the published method is always the one
 //! applied. Every number on the page is read from the rule file.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::viewer::Viewer;
 use super::{labels, page, PageError};
 use crate::clock::Clock;
 use crate::domain::{CommunityType, Period};
@@ -84,6 +85,7 @@ pub struct SubsidyRow {
 #[derive(Template)]
 #[template(path = "methodology.html")]
 pub struct MethodPage {
+    pub viewer: Viewer,
     pub period_label: String,
     pub name: String,
     pub version: String,
@@ -150,13 +152,14 @@ fn subsidy_row(s: &crate::rules::Subsidy) -> SubsidyRow {
 }
 
 /// The page for one rule set, applied to `period`.
-pub fn method_page(set: &LoadedRuleSet, period: Period) -> MethodPage {
+pub fn method_page(set: &LoadedRuleSet, period: Period, viewer: Viewer) -> MethodPage {
     let r = &set.rules;
     let missing = |m: OnMissing| match m {
         OnMissing::Exclude => "不计入，其余指标按权重重新分配",
         OnMissing::Zero => "按 0 分计",
     };
     MethodPage {
+        viewer,
         period_label: labels::period(period),
         name: r.name.clone(),
         version: r.version.clone(),
@@ -252,6 +255,7 @@ pub struct MethodQuery {
 
 /// `/methodology[?period=P]`: the method in force for P (default: today's quarter).
 pub async fn methodology(
+    req: HttpRequest,
     query: web::Query<MethodQuery>,
     book: web::Data<RuleBook>,
     clock: web::Data<Clock>,
@@ -261,5 +265,6 @@ pub async fn methodology(
         None => Period::containing(clock.today()),
     };
     let set = book.for_period(period).ok_or(ApiError::NotFound)?;
-    page(&method_page(set, period))
+    let viewer = Viewer::of(&req).await?;
+    page(&method_page(set, period, viewer))
 }

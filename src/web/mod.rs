@@ -6,6 +6,8 @@
 pub mod labels;
 mod method;
 mod public;
+mod session;
+pub mod viewer;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse, ResponseError};
@@ -18,6 +20,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(public::home))
         .route("/periods/{period}", web::get().to(public::period))
         .route("/methodology", web::get().to(method::methodology))
+        .route("/login", web::get().to(session::show))
+        .route("/login", web::post().to(session::submit))
+        .route("/logout", web::post().to(session::logout))
         .route("/static/site.css", web::get().to(stylesheet))
         .route("/static/site.js", web::get().to(script));
 }
@@ -61,6 +66,7 @@ impl std::fmt::Display for PageError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    viewer: viewer::Viewer,
     title: &'a str,
     message: &'a str,
 }
@@ -75,7 +81,10 @@ impl ResponseError for PageError {
         let (title, message) = match status.as_u16() {
             400 => ("请求有误", "页面地址或提交的内容不正确。"),
             401 => ("请先登录", "此页面需要登录后查看。"),
-            403 => ("无权访问", "您的账户无权进行此操作，或请求来自其他网站。"),
+            403 => (
+                "无权访问",
+                "您的账户无权进行此操作，或表单已过期、来自其他网站。请返回后重试。",
+            ),
             404 => ("页面不存在", "没有找到您要查看的内容。"),
             503 => ("暂时无法访问", "数据库暂时没有响应，请稍后再试。"),
             _ => ("系统出错", "系统出现错误，已记录，请稍后再试。"),
@@ -83,9 +92,13 @@ impl ResponseError for PageError {
         if status.is_server_error() {
             tracing::error!(error = %self.0, "page failed");
         }
-        let body = ErrorPage { title, message }
-            .render()
-            .unwrap_or_else(|_| message.to_string());
+        let body = ErrorPage {
+            viewer: viewer::Viewer::anonymous(),
+            title,
+            message,
+        }
+        .render()
+        .unwrap_or_else(|_| message.to_string());
         HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .body(body)
@@ -94,10 +107,14 @@ impl ResponseError for PageError {
 
 /// A rendered page, or the error page of a template that failed.
 fn page(t: &impl Template) -> Result<HttpResponse, PageError> {
+    page_with_status(t, StatusCode::OK)
+}
+
+fn page_with_status(t: &impl Template, status: StatusCode) -> Result<HttpResponse, PageError> {
     let body = t
         .render()
         .map_err(|e| PageError(ApiError::Internal(format!("template: {e}"))))?;
-    Ok(HttpResponse::Ok()
+    Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(body))
 }

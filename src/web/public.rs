@@ -2,9 +2,10 @@
 //! notice (公示), the latest on `/` and any published quarter on
 //! `/periods/{P}`. Only published runs are ever shown here.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::viewer::Viewer;
 use super::{labels, page, PageError};
 use crate::domain::{ListPlacement, Period};
 use crate::http::ApiError;
@@ -36,6 +37,7 @@ pub struct Notice {
 #[derive(Template)]
 #[template(path = "notice.html")]
 struct NoticePage {
+    viewer: Viewer,
     notice: Option<Notice>,
     /// (YYYYQn, label) of every published quarter, latest first.
     quarters: Vec<(Period, String)>,
@@ -76,7 +78,11 @@ fn notice(conn: &mut Conn, run: &Run) -> Result<Notice, StorageError> {
 }
 
 /// The notice of `wanted` (the latest when None) and every published quarter.
-fn notice_page(db: &Database, wanted: Option<Period>) -> Result<NoticePage, ApiError> {
+fn notice_page(
+    db: &Database,
+    viewer: Viewer,
+    wanted: Option<Period>,
+) -> Result<NoticePage, ApiError> {
     let mut conn = db.get()?;
     let published = runs::published(&mut conn)?;
     let mut quarters = Vec::new();
@@ -100,23 +106,30 @@ fn notice_page(db: &Database, wanted: Option<Period>) -> Result<NoticePage, ApiE
         }
     };
     let notice = run.map(|r| notice(&mut conn, r)).transpose()?;
-    Ok(NoticePage { notice, quarters })
+    Ok(NoticePage {
+        viewer,
+        notice,
+        quarters,
+    })
 }
 
 /// `/`: the latest published quarter's red and black lists.
-pub async fn home(db: web::Data<Database>) -> Result<HttpResponse, PageError> {
+pub async fn home(req: HttpRequest, db: web::Data<Database>) -> Result<HttpResponse, PageError> {
+    let viewer = Viewer::of(&req).await?;
     let db = db.get_ref().clone();
-    let body = web::block(move || notice_page(&db, None)).await??;
+    let body = web::block(move || notice_page(&db, viewer, None)).await??;
     page(&body)
 }
 
 /// `/periods/{P}`: an earlier quarter's notice (404 when it was never published).
 pub async fn period(
+    req: HttpRequest,
     path: web::Path<String>,
     db: web::Data<Database>,
 ) -> Result<HttpResponse, PageError> {
     let period: Period = path.parse().map_err(|_| ApiError::NotFound)?;
+    let viewer = Viewer::of(&req).await?;
     let db = db.get_ref().clone();
-    let body = web::block(move || notice_page(&db, Some(period))).await??;
+    let body = web::block(move || notice_page(&db, viewer, Some(period))).await??;
     page(&body)
 }

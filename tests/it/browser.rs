@@ -172,3 +172,73 @@ fn a_resident_reads_the_notice_and_the_method(t: TestDb) {
         b.close().await;
     });
 }
+
+on_both_backends! {
+    users_sign_in_and_out_through_the_form => super::users_sign_in_and_out_through_the_form;
+}
+
+fn users_sign_in_and_out_through_the_form(t: TestDb) {
+    let backend = if t.url.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let Some(b) = Browser::start(backend).await else {
+            return;
+        };
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        for (name, label) in [("pat", "住建局管理员"), ("lou", "检查员")] {
+            b.client.goto(&format!("{root}/login")).await.unwrap();
+            // A wrong password first: the form says so and keeps the name.
+            b.client
+                .find(Locator::Id("name"))
+                .await
+                .unwrap()
+                .send_keys(name)
+                .await
+                .unwrap();
+            b.client
+                .find(Locator::Id("password"))
+                .await
+                .unwrap()
+                .send_keys("not it")
+                .await
+                .unwrap();
+            b.client
+                .find(Locator::Css("form.stacked button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            assert_eq!(b.text(".alert").await, "用户名或密码不正确。");
+            if name == "pat" {
+                b.screenshot("login-failed").await;
+            }
+            let password = b.client.find(Locator::Id("password")).await.unwrap();
+            password.send_keys(crate::app::PASSWORD).await.unwrap();
+            b.client
+                .find(Locator::Css("form.stacked button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            assert_eq!(b.text(".who").await, format!("{name}（{label}）"));
+            if name == "pat" {
+                b.screenshot("signed-in").await;
+            }
+            b.client
+                .find(Locator::Css("form.inline button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            assert_eq!(b.text(".account a").await, "登录");
+        }
+        b.close().await;
+    });
+}

@@ -120,3 +120,152 @@ fn the_methodology_page_shows_the_rule_file_in_force(t: TestDb) {
         assert_eq!(api.page("/methodology?period=soon").await.0, 404);
     });
 }
+
+on_both_backends! {
+    signing_in_and_out_with_the_form => super::signing_in_and_out_with_the_form;
+}
+
+/// `name=value` of the Set-Cookie header that sets `name`.
+fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+fn hidden_token(html: &str) -> String {
+    let at = html
+        .find(r#"name="csrf_token" value=""#)
+        .expect("a hidden csrf_token field");
+    let rest = &html[at + r#"name="csrf_token" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+fn signing_in_and_out_with_the_form(t: TestDb) {
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        let host = root.trim_start_matches("http://").to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let form = |name: &str, password: &str, token: &str| {
+            format!(
+                "name={name}&password={}&csrf_token={token}",
+                password.replace(' ', "+")
+            )
+        };
+        let post = |path: &str, cookie: &str, origin: &str, body: String| {
+            client
+                .post(format!("{root}{path}"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", cookie.to_string())
+                .header("origin", origin.to_string())
+                .body(body)
+        };
+        let same_origin = format!("http://{host}");
+
+        let res = client.get(format!("{root}/login")).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let login_cookie = set_cookie(&res, "propcredit_login").expect("the form's cookie");
+        let page = res.text().await.unwrap();
+        assert!(page.contains(r#"name="name""#) && page.contains(r#"type="password""#));
+        let token = hidden_token(&page);
+
+        // Another site posting the form, a form without its cookie, a wrong password.
+        let res = post(
+            "/login",
+            &login_cookie,
+            "https://evil.example",
+            form("pat", crate::app::PASSWORD, &token),
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status().as_u16(), 403);
+        let res = post(
+            "/login",
+            "",
+            &same_origin,
+            form("pat", crate::app::PASSWORD, &token),
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status().as_u16(), 403);
+        let res = post(
+            "/login",
+            &login_cookie,
+            &same_origin,
+            form("pat", "wrong password", &token),
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status().as_u16(), 401);
+        assert!(res.text().await.unwrap().contains("用户名或密码不正确"));
+
+        let res = post(
+            "/login",
+            &login_cookie,
+            &same_origin,
+            form("pat", crate::app::PASSWORD, &token),
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status().as_u16(), 303);
+        let session = set_cookie(&res, "propcredit_session").expect("a session cookie");
+        let home = client
+            .get(format!("{root}/"))
+            .header("cookie", session.clone())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(home.contains("pat（住建局管理员）"), "{home}");
+        let logout_token = hidden_token(&home);
+        // The session works for the API too, until signed out.
+        let runs = |cookie: String| {
+            client
+                .get(format!("{root}/api/v1/runs"))
+                .header("cookie", cookie)
+                .send()
+        };
+        assert_eq!(runs(session.clone()).await.unwrap().status().as_u16(), 200);
+        let res = post(
+            "/logout",
+            &session,
+            &same_origin,
+            "csrf_token=forged".into(),
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(
+            res.status().as_u16(),
+            403,
+            "a forged token does not sign out"
+        );
+        let res = post(
+            "/logout",
+            &session,
+            &same_origin,
+            format!("csrf_token={logout_token}"),
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status().as_u16(), 303);
+        assert_eq!(
+            runs(session).await.unwrap().status().as_u16(),
+            401,
+            "the session has ended"
+        );
+    });
+}

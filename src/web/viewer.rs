@@ -1,0 +1,72 @@
+//! Who is looking at a page: resolved from the session cookie (or a bearer
+//! token) by the same code as the API's access guard. A page never fails
+//! because a session has expired; it is then shown as to anyone.
+
+use actix_web::{web, HttpRequest};
+
+use super::labels;
+use crate::clock::Clock;
+use crate::configuration::Settings;
+use crate::http::auth::{self, Caller, Credential};
+use crate::http::{csrf, ApiError};
+use crate::storage::Database;
+
+pub struct Viewer {
+    pub caller: Caller,
+    /// The signed-in user's name, for the navigation bar.
+    pub name: Option<String>,
+    pub role_label: &'static str,
+    /// The token this viewer's forms carry (signed in by cookie only).
+    pub csrf: String,
+    /// The session cookie's value, when signed in by cookie.
+    pub session: Option<String>,
+}
+
+fn app_data<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
+    req.app_data::<web::Data<T>>().cloned().ok_or_else(|| {
+        ApiError::Internal(format!("no {} in the app data", std::any::type_name::<T>()))
+    })
+}
+
+impl Viewer {
+    pub fn anonymous() -> Viewer {
+        Viewer {
+            caller: Caller::Anonymous,
+            name: None,
+            role_label: "",
+            csrf: String::new(),
+            session: None,
+        }
+    }
+
+    pub async fn of(req: &HttpRequest) -> Result<Viewer, ApiError> {
+        let settings = app_data::<Settings>(req)?;
+        let db = app_data::<Database>(req)?;
+        let clock = app_data::<Clock>(req)?;
+        let credential = match auth::credential(req, &settings) {
+            Ok(c) => c,
+            Err(ApiError::Unauthenticated) => return Ok(Viewer::anonymous()),
+            Err(e) => return Err(e),
+        };
+        let caller = match auth::resolve(&db, &credential, clock.now()).await {
+            Ok(c) => c,
+            Err(ApiError::Unauthenticated) => return Ok(Viewer::anonymous()),
+            Err(e) => return Err(e),
+        };
+        let session = match credential {
+            Credential::Session(s) => Some(s),
+            Credential::Token(_) | Credential::None => None,
+        };
+        let (name, role_label) = match &caller {
+            Caller::User { name, role } => (Some(name.clone()), labels::role(role.name())),
+            Caller::Anonymous => (None, ""),
+        };
+        Ok(Viewer {
+            csrf: session.as_deref().map(csrf::token_for).unwrap_or_default(),
+            caller,
+            name,
+            role_label,
+            session,
+        })
+    }
+}
