@@ -2,7 +2,6 @@
 //! every company; a company user only its own — any other code answers 404.
 
 use actix_web::{web, HttpResponse};
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -10,18 +9,13 @@ use super::params::CompanyPath;
 use super::ratings::parse_period;
 use super::ApiError;
 use crate::clock::Clock;
-use crate::domain::Period;
 use crate::rules::RuleBook;
-use crate::scoring::{conduct_active_at, Fixed2, ResultRow};
-use crate::storage::{records, runs, Database};
+use crate::scoring::ResultRow;
+use crate::service::companies::{self, CreditFile};
+use crate::storage::{records, Database};
 
 fn history(db: &Database, code: &str) -> Result<(records::Company, Vec<ResultRow>), ApiError> {
-    let mut conn = db.get()?;
-    let company = records::company(&mut conn, code)
-        .map_err(crate::storage::StorageError::from)?
-        .ok_or(ApiError::NotFound)?;
-    let results = runs::published_history(&mut conn, code)?;
-    Ok((company, results))
+    companies::history(&mut *db.get()?, code)?.ok_or(ApiError::NotFound)
 }
 
 /// Runs `f` on the blocking pool (the access guard has checked the caller may see `code`).
@@ -104,59 +98,10 @@ pub async fn explanation(
 ) -> Result<HttpResponse, ApiError> {
     let period = query.period.as_deref().map(parse_period).transpose()?;
     let explanation = with_company(path.into_inner(), db, move |db, code| {
-        let (_, results) = history(db, code)?;
-        // The named quarter, else the latest published one.
-        let period = period
-            .or_else(|| results.last().map(|r| r.period))
-            .ok_or(ApiError::NotFound)?;
-        let mut conn = db.get()?;
-        let run = runs::published_run(&mut conn, period)?.ok_or(ApiError::NotFound)?;
-        runs::explanation(&mut conn, run.id, code)?.ok_or(ApiError::NotFound)
+        companies::explanation(&mut *db.get()?, code, period)?.ok_or(ApiError::NotFound)
     })
     .await?;
     Ok(HttpResponse::Ok().json(explanation))
-}
-
-#[derive(Serialize, ToSchema)]
-struct FileRecord {
-    record_id: String,
-    code: String,
-    /// good or bad, as the rule set in force says.
-    #[schema(value_type = Option<String>)]
-    kind: Option<crate::rules::ConductKind>,
-    description: Option<String>,
-    points: Option<f64>,
-    occurred_on: NaiveDate,
-    community_code: Option<String>,
-    note: Option<String>,
-    /// active, expired, revoked, or unknown_code (not in the rule set in force).
-    #[schema(value_type = FileRecordStatus)]
-    status: &'static str,
-    expires_on: Option<NaiveDate>,
-}
-
-/// A record's standing in the credit file (documented; the handler writes the text).
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)]
-enum FileRecordStatus {
-    Active,
-    Expired,
-    Revoked,
-    Future,
-    UnknownCode,
-}
-
-/// A company's credit file (信用档案).
-#[derive(Serialize, ToSchema)]
-pub struct CreditFile {
-    company: records::Company,
-    /// The day the statuses are taken on: the end of this quarter.
-    as_of: NaiveDate,
-    records: Vec<FileRecord>,
-    results: Vec<ResultRow>,
-    credit_score: Option<Fixed2>,
-    credit_level: Option<String>,
 }
 
 /// Every conduct record with its status on the last day of the quarter the
@@ -173,52 +118,7 @@ pub async fn credit_file(
     let book = book.get_ref().clone();
     let today = clock.today();
     let body = with_company(path.into_inner(), db, move |db, code| {
-        let (company, results) = history(db, code)?;
-        let mut conn = db.get()?;
-        let records =
-            records::conduct_of(&mut conn, code).map_err(crate::storage::StorageError::from)?;
-        let quarter = Period::containing(today);
-        let rules = book.for_period(quarter).map(|s| &s.rules);
-        let e = quarter.end();
-        let file: Vec<FileRecord> = records
-            .into_iter()
-            .map(|(r, revoked_at)| {
-                let entry = rules.and_then(|rs| rs.conduct.iter().find(|c| c.code == r.code));
-                let expires_on = entry
-                    .map(|c| crate::scoring::active_through(r.occurred_on, c.validity_months))
-                    .and_then(|last| last.succ_opt());
-                let status = match (revoked_at, entry) {
-                    (Some(_), _) => "revoked",
-                    (None, None) => "unknown_code",
-                    (None, Some(c)) if conduct_active_at(r.occurred_on, e, c.validity_months) => {
-                        "active"
-                    }
-                    (None, Some(_)) if r.occurred_on > e => "future",
-                    (None, Some(_)) => "expired",
-                };
-                FileRecord {
-                    kind: entry.map(|c| c.kind),
-                    description: entry.and_then(|c| c.description.clone()),
-                    points: entry.map(|c| c.points),
-                    record_id: r.record_id,
-                    code: r.code,
-                    occurred_on: r.occurred_on,
-                    community_code: r.community_code,
-                    note: r.note,
-                    status,
-                    expires_on,
-                }
-            })
-            .collect();
-        let latest = results.last();
-        Ok(CreditFile {
-            credit_score: latest.map(|r| r.credit_score),
-            credit_level: latest.map(|r| r.credit_level.clone()),
-            company,
-            as_of: e,
-            records: file,
-            results,
-        })
+        companies::credit_file(&mut *db.get()?, &book, code, today)?.ok_or(ApiError::NotFound)
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -2,11 +2,11 @@
 //! manager can follow from the data to every figure of the result row.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::*;
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GradeRule {
     pub method: String,
     /// In words: which rule gave the grade.
@@ -15,7 +15,7 @@ pub struct GradeRule {
     pub cutoff_rank: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct HouseholdPart {
     pub community_code: String,
     pub households: u32,
@@ -24,7 +24,7 @@ pub struct HouseholdPart {
     pub amount: f64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SubsidyLine {
     pub programme: String,
     pub per_household: Vec<HouseholdPart>,
@@ -36,21 +36,21 @@ pub struct SubsidyLine {
     pub amount: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreditTerm {
     pub period: Period,
     pub total: Fixed2,
     pub weight: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreditExplanation {
     pub terms: Vec<CreditTerm>,
     pub score: Fixed2,
     pub level: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IndicatorExplanation {
     pub indicator: Indicator,
     /// The raw value of §2.2 (satisfaction: after shrinkage), absent when missing.
@@ -63,7 +63,7 @@ pub struct IndicatorExplanation {
     pub takes_part: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CommunityExplanation {
     pub community_code: String,
     pub district: String,
@@ -87,7 +87,7 @@ pub struct CommunityExplanation {
     pub share_of_base: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Points {
     /// Before the cap.
     pub sum: f64,
@@ -95,14 +95,14 @@ pub struct Points {
     pub value: Fixed2,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Improvement {
     pub dimension: Indicator,
     /// Points the total would gain if this dimension reached `best` in every community.
     pub gain: Fixed2,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Explanation {
     pub company_code: String,
     pub company_name: String,
@@ -131,7 +131,7 @@ pub struct Explanation {
     pub what_would_raise: Vec<Improvement>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleSetRef {
     pub name: String,
     pub version: String,

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::domain::{i64_to_f64, round_to_i64};
 
@@ -47,6 +47,13 @@ impl Fixed2 {
 impl fmt::Display for Fixed2 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&crate::domain::format_cents(self.0))
+    }
+}
+
+/// Read back from the two-decimal number JSON carries.
+impl<'de> Deserialize<'de> for Fixed2 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        f64::deserialize(d).map(Fixed2::round)
     }
 }
 

@@ -117,7 +117,7 @@ pub(crate) struct CommunityScore {
 }
 
 /// A conduct record as counted for a company at E.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct CountedConduct {
     pub record_id: String,
     pub code: String,
@@ -132,7 +132,7 @@ pub struct CountedConduct {
     pub expires_on: NaiveDate,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct OverdueRectification {
     pub inspection_id: String,
     pub community_code: String,

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod appeals;
+pub mod companies;
 pub mod demo;
 pub mod publishing;
 pub mod rating;

@@ -310,7 +310,7 @@ pub fn explanation(
     conn: &mut Conn,
     run_id: i64,
     company: &str,
-) -> Result<Option<serde_json::Value>, StorageError> {
+) -> Result<Option<Explanation>, StorageError> {
     let text: Option<String> = run_results::table
         .find((run_id, company))
         .select(run_results::explanation)

@@ -103,8 +103,8 @@ fn the_small_city_example_matches_to_the_cent(t: TestDb) {
     let explanation = runs::explanation(&mut conn, rerun.run_id, "913346UW3LKQ70JX54")
         .unwrap()
         .unwrap();
-    assert_eq!(explanation["total"], 89.89);
-    assert_eq!(explanation["communities"].as_array().unwrap().len(), 4);
+    assert_eq!(explanation.total, propcredit::scoring::Fixed2(8989));
+    assert_eq!(explanation.communities.len(), 4);
 }
 
 fn a_failed_store_leaves_nothing_and_publishing_supersedes(t: TestDb) {
