@@ -26,7 +26,7 @@ fn percent(x: f64) -> String {
     format!("{}%", num(x * 100.0))
 }
 
-fn indicator_name(d: Indicator) -> (&'static str, &'static str) {
+pub(super) fn indicator_name(d: Indicator) -> (&'static str, &'static str) {
     match d {
         Indicator::Satisfaction => ("居民满意度", "居民满意度测评的平均得分，换算为 0–100 分"),
         Indicator::ComplaintRate => (

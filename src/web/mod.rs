@@ -3,6 +3,8 @@
 //! Templates are checked at compile time (askama); styles and the little
 //! script there is are compiled into the binary and served from this origin.
 
+mod charts;
+mod company;
 pub mod labels;
 mod method;
 mod public;
@@ -20,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(public::home))
         .route("/periods/{period}", web::get().to(public::period))
         .route("/methodology", web::get().to(method::methodology))
+        .route("/companies/{code}", web::get().to(company::show))
         .route("/login", web::get().to(session::show))
         .route("/login", web::post().to(session::submit))
         .route("/logout", web::post().to(session::logout))

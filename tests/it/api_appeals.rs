@@ -168,8 +168,8 @@ fn what_if_previews_without_touching_published_results(t: TestDb) {
         let (_, audit) = api.get("/audit?entity=users", Some(ADMIN)).await;
         assert_eq!(
             audit["entries"].as_array().unwrap().len(),
-            6,
-            "six users were added"
+            7,
+            "seven users were added"
         );
         let (_, none) = api
             .get("/audit?entity=users&from=2999-01-01", Some(ADMIN))

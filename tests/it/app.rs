@@ -31,7 +31,7 @@ pub struct Api {
 
 /// Tokens are fixed strings so the table below can name them.
 pub const ADMIN: &str = "pc_admin";
-/// The password of the users "pat" (admin) and "lou" (inspector).
+/// The password of the users "pat" (admin), "lou" (inspector) and "kim" (company OWN).
 pub const PASSWORD: &str = "correct horse battery";
 pub const ADMIN2: &str = "pc_admin2";
 pub const INSPECTOR: &str = "pc_inspector";
@@ -70,7 +70,16 @@ pub async fn setup(t: &TestDb, configure: impl FnOnce(&mut Settings)) -> Api {
             Some(hash.clone()),
             "pc_pat",
         );
-        crate::helpers::add_user(&mut conn, "lou", "inspector", None, Some(hash), "pc_lou");
+        crate::helpers::add_user(
+            &mut conn,
+            "lou",
+            "inspector",
+            None,
+            Some(hash.clone()),
+            "pc_lou",
+        );
+        // A company user who signs in with a password (the pages).
+        crate::helpers::add_user(&mut conn, "kim", "company", Some(OWN), Some(hash), "pc_kim");
         drop(conn);
         let mut draft = 0;
         for (p, publish) in [("2025Q3", true), ("2025Q4", true), ("2026Q1", false)] {

@@ -242,3 +242,81 @@ fn users_sign_in_and_out_through_the_form(t: TestDb) {
         b.close().await;
     });
 }
+
+on_both_backends! {
+    an_official_and_a_company_open_the_company_page => super::an_official_and_a_company_open_the_company_page;
+}
+
+async fn sign_in(b: &Browser, root: &str, name: &str) {
+    b.client.goto(&format!("{root}/login")).await.unwrap();
+    b.client
+        .find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(crate::app::PASSWORD)
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css("form.stacked button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(b.text(".who").await.starts_with(name));
+}
+
+fn an_official_and_a_company_open_the_company_page(t: TestDb) {
+    use crate::app::{OTHER, OWN};
+    let backend = if t.url.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let Some(b) = Browser::start(backend).await else {
+            return;
+        };
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        sign_in(&b, &root, "pat").await;
+        b.client
+            .goto(&format!("{root}/companies/{OWN}"))
+            .await
+            .unwrap();
+        assert_eq!(b.text("#card-title").await, "2025年第4季度评价结果");
+        let charts = b.client.find_all(Locator::Css("svg.chart")).await.unwrap();
+        assert_eq!(charts.len(), 2);
+        b.screenshot("company").await;
+        b.client
+            .find(Locator::Css("form.inline button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        // The company itself: its own page, and 404 for another's.
+        sign_in(&b, &root, "kim").await;
+        b.client
+            .goto(&format!("{root}/companies/{OWN}"))
+            .await
+            .unwrap();
+        assert!(
+            !b.text(".raise").await.is_empty(),
+            "what would raise the score"
+        );
+        b.client
+            .goto(&format!("{root}/companies/{OTHER}"))
+            .await
+            .unwrap();
+        assert_eq!(b.text("h1").await, "页面不存在");
+        b.close().await;
+    });
+}
