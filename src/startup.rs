@@ -74,7 +74,7 @@ impl Application {
             settings.server.max_concurrent_imports,
         ));
         let secure = settings.server.secure_cookies;
-        let run_cache = web::Data::new(crate::http::ratings::RunCache::default());
+        let run_cache = web::Data::new(crate::report::ranking::RunCache::default());
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(crate::http::security_headers(secure))

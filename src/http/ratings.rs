@@ -1,7 +1,6 @@
 //! Published rankings and the red and black lists.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -11,8 +10,9 @@ use super::auth::Caller;
 use super::params::PeriodPath;
 use super::ApiError;
 use crate::domain::{ListPlacement, Period, RunStatus};
+use crate::report::ranking::{self, Filter, RunCache, Sort, Table};
 use crate::scoring::{Fixed2, ResultRow};
-use crate::storage::runs::{self, Run};
+use crate::storage::runs::Run;
 use crate::storage::Database;
 
 /// What anyone may see of a published result.
@@ -48,29 +48,29 @@ pub fn parse_period(text: &str) -> Result<Period, ApiError> {
         .map_err(|e: String| ApiError::bad_request("bad_period", e))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RankingQuery {
     /// Only this registered district (its own ranks stay in `district_rank`).
-    district: Option<String>,
+    pub district: Option<String>,
     /// Only this grade, as the rule set names it.
-    grade: Option<String>,
+    pub grade: Option<String>,
     /// Only this list.
     #[param(value_type = Option<ListPlacement>)]
-    list: Option<String>,
+    pub list: Option<String>,
     /// Part of a company's name or code.
-    q: Option<String>,
+    pub q: Option<String>,
     /// From 1.
     #[param(minimum = 1)]
-    page: Option<u32>,
+    pub page: Option<u32>,
     /// From 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
-    per_page: Option<u32>,
+    pub per_page: Option<u32>,
     /// rank (default), -rank, name or district.
     #[param(value_type = Option<RankingSort>)]
-    sort: Option<String>,
+    pub sort: Option<String>,
     /// Admins: a draft run of the quarter instead of the published one.
-    run_id: Option<i64>,
+    pub run_id: Option<i64>,
 }
 
 /// How a ranking page is ordered (documented; the handler reads the text).
@@ -116,65 +116,6 @@ pub struct ListBody<'a> {
     companies: Vec<PublicRow<'a>>,
 }
 
-/// A run's result rows, with the positions of each district's rows (the
-/// filter officials use most), built once when the table is cached.
-pub struct Table {
-    pub rows: Vec<ResultRow>,
-    by_district: HashMap<String, Vec<usize>>,
-}
-
-impl Table {
-    fn new(rows: Vec<ResultRow>) -> Self {
-        let mut by_district: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, r) in rows.iter().enumerate() {
-            by_district.entry(r.district.clone()).or_default().push(i);
-        }
-        Self { rows, by_district }
-    }
-
-    /// The rows of one district (in rank order), or all.
-    fn district(&self, district: Option<&str>) -> Vec<&ResultRow> {
-        match district {
-            None => self.rows.iter().collect(),
-            Some(d) => self
-                .by_district
-                .get(d)
-                .map(|ix| ix.iter().filter_map(|&i| self.rows.get(i)).collect())
-                .unwrap_or_default(),
-        }
-    }
-}
-
-/// Result tables of runs, by run id. A run's rows never change once stored,
-/// so a cached table is always right; only "which run is published" is asked
-/// of the database on each request.
-#[derive(Default)]
-pub struct RunCache {
-    tables: Mutex<Vec<(i64, Arc<Table>)>>,
-}
-
-/// Tables kept: one per quarter a bureau typically browses, plus drafts.
-const CACHED_RUNS: usize = 16;
-
-impl RunCache {
-    fn get(&self, run_id: i64) -> Option<Arc<Table>> {
-        let tables = self.tables.lock().unwrap_or_else(|p| p.into_inner());
-        tables
-            .iter()
-            .find(|(id, _)| *id == run_id)
-            .map(|(_, t)| t.clone())
-    }
-
-    fn put(&self, run_id: i64, table: Arc<Table>) {
-        let mut tables = self.tables.lock().unwrap_or_else(|p| p.into_inner());
-        tables.retain(|(id, _)| *id != run_id);
-        if tables.len() >= CACHED_RUNS {
-            tables.remove(0);
-        }
-        tables.push((run_id, table));
-    }
-}
-
 /// The run a period's table comes from: its published run, or (admins) a named run.
 fn table_of(
     db: &Database,
@@ -182,18 +123,32 @@ fn table_of(
     period: Period,
     run_id: Option<i64>,
 ) -> Result<(Run, Arc<Table>), ApiError> {
-    let mut conn = db.get()?;
-    let run = match run_id {
-        Some(id) => runs::get(&mut conn, id)?.filter(|r| r.period == period.to_string()),
-        None => runs::published_run(&mut conn, period)?,
-    }
-    .ok_or(ApiError::NotFound)?;
-    if let Some(table) = cache.get(run.id) {
-        return Ok((run, table));
-    }
-    let table = Arc::new(Table::new(runs::results(&mut conn, &run)?));
-    cache.put(run.id, table.clone());
-    Ok((run, table))
+    ranking::table_of(&mut *db.get()?, cache, period, run_id)?.ok_or(ApiError::NotFound)
+}
+
+/// The filter a query asks for; a bad list or sort is a 400.
+pub fn filter_of(q: &RankingQuery) -> Result<Filter, ApiError> {
+    let list = q
+        .list
+        .as_deref()
+        .map(|l| {
+            l.parse::<ListPlacement>()
+                .map_err(|_| ApiError::bad_request("bad_query", "list must be red, black or none"))
+        })
+        .transpose()?;
+    let sort = match q.sort.as_deref() {
+        None => Sort::Rank,
+        Some(s) => s
+            .parse::<Sort>()
+            .map_err(|e| ApiError::bad_request("bad_query", e))?,
+    };
+    Ok(Filter {
+        district: q.district.clone(),
+        grade: q.grade.clone(),
+        list,
+        text: q.q.clone(),
+        sort,
+    })
 }
 
 #[utoipa::path(get, path = "/periods/{period}/rankings",
@@ -219,54 +174,14 @@ pub async fn rankings(
         ));
     }
     let page = q.page.unwrap_or(1).max(1);
-    let list = q
-        .list
-        .as_deref()
-        .map(|l| {
-            l.parse::<ListPlacement>()
-                .map_err(|_| ApiError::bad_request("bad_query", "list must be red, black or none"))
-        })
-        .transpose()?;
+    let filter = filter_of(&q)?;
     let db = db.get_ref().clone();
     let run_id = q.run_id;
     let cache = cache.into_inner();
     let (run, table) = web::block(move || table_of(&db, &cache, period, run_id)).await??;
-    let mut rows: Vec<&ResultRow> = table.district(q.district.as_deref());
-    rows.retain(|r| {
-        q.grade.as_deref().is_none_or(|g| r.grade == g)
-            && list.is_none_or(|l| r.list == l)
-            && q.q
-                .as_deref()
-                .is_none_or(|text| r.company_name.contains(text) || r.company_code.contains(text))
-    });
-    match q.sort.as_deref().unwrap_or("rank") {
-        "rank" => {}
-        "-rank" => rows.reverse(),
-        "name" => rows.sort_by(|a, b| {
-            a.company_name
-                .cmp(&b.company_name)
-                .then(a.company_code.cmp(&b.company_code))
-        }),
-        "district" => rows.sort_by(|a, b| {
-            a.district
-                .cmp(&b.district)
-                .then(a.district_rank.cmp(&b.district_rank))
-        }),
-        other => {
-            return Err(ApiError::bad_request(
-                "bad_query",
-                format!("sort '{other}' is not one of rank, -rank, name, district"),
-            ))
-        }
-    }
+    let rows = ranking::select(&table, &filter);
     let matching = rows.len();
-    // Checked: a page number near u32::MAX must not wrap around to page 1.
-    let skip = u64::from(page - 1).saturating_mul(u64::from(per_page));
-    let start = usize::try_from(skip).unwrap_or(usize::MAX).min(matching);
-    let end = start
-        .saturating_add(usize::try_from(per_page).unwrap_or(0))
-        .min(matching);
-    let page_rows: Vec<&ResultRow> = rows[start..end].to_vec();
+    let page_rows = ranking::page_of(&rows, page, per_page);
     let official = caller.is_official();
     let rows = page_rows
         .into_iter()

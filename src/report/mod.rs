@@ -1,5 +1,7 @@
 //! What the bureau reads out of runs: the differences between two runs
-//! (`diff`) and the result table as CSV or XLSX (`export`).
+//! (`diff`), the result table as CSV or XLSX (`export`), and a quarter's
+//! ranking filtered, sorted and paged (`ranking`).
 
 pub mod diff;
 pub mod export;
+pub mod ranking;

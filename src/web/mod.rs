@@ -8,6 +8,7 @@ mod company;
 pub mod labels;
 mod method;
 mod public;
+mod rankings;
 mod session;
 pub mod viewer;
 
@@ -23,6 +24,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/periods/{period}", web::get().to(public::period))
         .route("/methodology", web::get().to(method::methodology))
         .route("/companies/{code}", web::get().to(company::show))
+        .route("/rankings", web::get().to(rankings::show))
+        .route(
+            "/rankings/export.{format}",
+            web::get().to(rankings::download),
+        )
         .route("/login", web::get().to(session::show))
         .route("/login", web::post().to(session::submit))
         .route("/logout", web::post().to(session::logout))

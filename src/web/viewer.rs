@@ -20,6 +20,10 @@ pub struct Viewer {
     pub csrf: String,
     /// The session cookie's value, when signed in by cookie.
     pub session: Option<String>,
+    /// An admin or inspector: the officials' pages are in the navigation.
+    pub official: bool,
+    /// A company user's own company code.
+    pub company: Option<String>,
 }
 
 fn app_data<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
@@ -36,6 +40,8 @@ impl Viewer {
             role_label: "",
             csrf: String::new(),
             session: None,
+            official: false,
+            company: None,
         }
     }
 
@@ -62,6 +68,8 @@ impl Viewer {
             Caller::Anonymous => (None, ""),
         };
         Ok(Viewer {
+            official: caller.is_official(),
+            company: caller.company().map(str::to_string),
             csrf: session.as_deref().map(csrf::token_for).unwrap_or_default(),
             caller,
             name,

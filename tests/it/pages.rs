@@ -320,3 +320,110 @@ fn a_company_page_for_officials_and_for_its_own_company_only(t: TestDb) {
         assert_eq!(anonymous.headers()["location"], "/login");
     });
 }
+
+on_both_backends! {
+    officials_filter_the_rankings_and_download_what_they_see => super::officials_filter_the_rankings_and_download_what_they_see;
+}
+
+fn officials_filter_the_rankings_and_download_what_they_see(t: TestDb) {
+    use crate::app::{ADMIN, COMPANY, INSPECTOR};
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let get = |path: String, token: Option<&str>| {
+            let mut req = client.get(format!("{root}{path}"));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            req.send()
+        };
+        assert_eq!(
+            get("/rankings".into(), None)
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            303
+        );
+        assert_eq!(
+            get("/rankings".into(), Some(COMPANY))
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            403
+        );
+        let page = get("/rankings".into(), Some(INSPECTOR))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("2025年第4季度信用评价排名"), "{page}");
+        // The page shows what the API's rankings show for the same filter.
+        let (_, all) = api
+            .get("/periods/2025Q4/rankings?per_page=500", Some(ADMIN))
+            .await;
+        let rows = all["rows"].as_array().unwrap();
+        let district = rows[0]["district"].as_str().unwrap().to_string();
+        let in_district: Vec<&str> = rows
+            .iter()
+            .filter(|r| r["district"] == district.as_str())
+            .map(|r| r["company_code"].as_str().unwrap())
+            .collect();
+        let query = serde_urlencoded::to_string([
+            ("period", "2025Q4"),
+            ("district", district.as_str()),
+            ("sort", "-rank"),
+        ])
+        .unwrap();
+        let page = get(format!("/rankings?{query}"), Some(ADMIN))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            page.matches("<tr><td class=\"num\">").count(),
+            in_district.len(),
+            "{page}"
+        );
+        for code in rows.iter().map(|r| r["company_code"].as_str().unwrap()) {
+            assert_eq!(
+                page.contains(&format!("/companies/{code}\"")),
+                in_district.contains(&code),
+                "{code}"
+            );
+        }
+        // The download: the same rows, in the shown (reversed) order.
+        let csv = get(format!("/rankings/export.csv?{query}"), Some(ADMIN))
+            .await
+            .unwrap();
+        assert_eq!(csv.status().as_u16(), 200);
+        let csv = csv.text().await.unwrap();
+        let codes: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap_or_default())
+            .collect();
+        let mut expected = in_district.clone();
+        expected.reverse();
+        assert_eq!(codes, expected, "{csv}");
+        let xlsx = get(format!("/rankings/export.xlsx?{query}"), Some(ADMIN))
+            .await
+            .unwrap();
+        assert_eq!(xlsx.status().as_u16(), 200);
+        assert!(
+            xlsx.bytes().await.unwrap().starts_with(b"PK"),
+            "an XLSX is a zip"
+        );
+        let bad = get("/rankings?sort=size".into(), Some(ADMIN))
+            .await
+            .unwrap();
+        assert_eq!(bad.status().as_u16(), 400);
+    });
+}

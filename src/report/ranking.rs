@@ -1,0 +1,204 @@
+//! A quarter's ranking as officials browse it: the result table of a run
+//! (cached; a run's rows never change), filtered by district, grade, list
+//! and name, sorted, and cut into pages. The API's rankings and the
+//! rankings page (with its downloads) select rows here, the same way.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::domain::{ListPlacement, Period};
+use crate::scoring::ResultRow;
+use crate::storage::runs::{self, Run};
+use crate::storage::{Conn, StorageError};
+
+/// A run's result rows, with the positions of each district's rows (the
+/// filter officials use most), built once when the table is cached.
+pub struct Table {
+    pub rows: Vec<ResultRow>,
+    by_district: HashMap<String, Vec<usize>>,
+}
+
+impl Table {
+    fn new(rows: Vec<ResultRow>) -> Self {
+        let mut by_district: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in rows.iter().enumerate() {
+            by_district.entry(r.district.clone()).or_default().push(i);
+        }
+        Self { rows, by_district }
+    }
+
+    /// The rows of one district (in rank order), or all.
+    fn district(&self, district: Option<&str>) -> Vec<&ResultRow> {
+        match district {
+            None => self.rows.iter().collect(),
+            Some(d) => self
+                .by_district
+                .get(d)
+                .map(|ix| ix.iter().filter_map(|&i| self.rows.get(i)).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The districts of the table, sorted.
+    pub fn districts(&self) -> Vec<&str> {
+        let mut d: Vec<&str> = self.by_district.keys().map(String::as_str).collect();
+        d.sort_unstable();
+        d
+    }
+}
+
+/// Result tables of runs, by run id. A run's rows never change once stored,
+/// so a cached table is always right; only "which run is published" is asked
+/// of the database on each request.
+#[derive(Default)]
+pub struct RunCache {
+    tables: Mutex<Vec<(i64, Arc<Table>)>>,
+}
+
+/// Tables kept: one per quarter a bureau typically browses, plus drafts.
+const CACHED_RUNS: usize = 16;
+
+impl RunCache {
+    fn get(&self, run_id: i64) -> Option<Arc<Table>> {
+        let tables = self.tables.lock().unwrap_or_else(|p| p.into_inner());
+        tables
+            .iter()
+            .find(|(id, _)| *id == run_id)
+            .map(|(_, t)| t.clone())
+    }
+
+    fn put(&self, run_id: i64, table: Arc<Table>) {
+        let mut tables = self.tables.lock().unwrap_or_else(|p| p.into_inner());
+        tables.retain(|(id, _)| *id != run_id);
+        if tables.len() >= CACHED_RUNS {
+            tables.remove(0);
+        }
+        tables.push((run_id, table));
+    }
+}
+
+/// The table of `period`: its published run, or a named run of it; None
+/// when there is no such run.
+pub fn table_of(
+    conn: &mut Conn,
+    cache: &RunCache,
+    period: Period,
+    run_id: Option<i64>,
+) -> Result<Option<(Run, Arc<Table>)>, StorageError> {
+    let run = match run_id {
+        Some(id) => runs::get(conn, id)?.filter(|r| r.period == period.to_string()),
+        None => runs::published_run(conn, period)?,
+    };
+    let Some(run) = run else {
+        return Ok(None);
+    };
+    if let Some(table) = cache.get(run.id) {
+        return Ok(Some((run, table)));
+    }
+    let table = Arc::new(Table::new(runs::results(conn, &run)?));
+    cache.put(run.id, table.clone());
+    Ok(Some((run, table)))
+}
+
+/// How a ranking is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Rank,
+    RankDescending,
+    Name,
+    District,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "rank" => Ok(Sort::Rank),
+            "-rank" => Ok(Sort::RankDescending),
+            "name" => Ok(Sort::Name),
+            "district" => Ok(Sort::District),
+            other => Err(format!(
+                "sort '{other}' is not one of rank, -rank, name, district"
+            )),
+        }
+    }
+}
+
+impl Sort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Rank => "rank",
+            Sort::RankDescending => "-rank",
+            Sort::Name => "name",
+            Sort::District => "district",
+        }
+    }
+}
+
+/// Which rows, in which order.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub district: Option<String>,
+    pub grade: Option<String>,
+    pub list: Option<ListPlacement>,
+    /// Part of a company's name or code.
+    pub text: Option<String>,
+    pub sort: Sort,
+}
+
+/// The rows `filter` selects, in its order.
+pub fn select<'t>(table: &'t Table, filter: &Filter) -> Vec<&'t ResultRow> {
+    let mut rows = table.district(filter.district.as_deref());
+    rows.retain(|r| {
+        filter.grade.as_deref().is_none_or(|g| r.grade == g)
+            && filter.list.is_none_or(|l| r.list == l)
+            && filter
+                .text
+                .as_deref()
+                .is_none_or(|t| r.company_name.contains(t) || r.company_code.contains(t))
+    });
+    match filter.sort {
+        Sort::Rank => {}
+        Sort::RankDescending => rows.reverse(),
+        Sort::Name => rows.sort_by(|a, b| {
+            a.company_name
+                .cmp(&b.company_name)
+                .then(a.company_code.cmp(&b.company_code))
+        }),
+        Sort::District => rows.sort_by(|a, b| {
+            a.district
+                .cmp(&b.district)
+                .then(a.district_rank.cmp(&b.district_rank))
+        }),
+    }
+    rows
+}
+
+/// Page `page` (from 1) of `per_page` rows; a page past the end is empty,
+/// and a huge page number never wraps around.
+pub fn page_of<T: Copy>(rows: &[T], page: u32, per_page: u32) -> Vec<T> {
+    let skip = u64::from(page.max(1) - 1).saturating_mul(u64::from(per_page));
+    let start = usize::try_from(skip).unwrap_or(usize::MAX).min(rows.len());
+    let end = start
+        .saturating_add(usize::try_from(per_page).unwrap_or(usize::MAX))
+        .min(rows.len());
+    rows.get(start..end).map(<[T]>::to_vec).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_never_wrap_and_sorts_read_back() {
+        let rows: Vec<u32> = (1..=7).collect();
+        assert_eq!(page_of(&rows, 2, 3), vec![4, 5, 6]);
+        assert_eq!(page_of(&rows, 3, 3), vec![7]);
+        assert!(page_of(&rows, u32::MAX, 500).is_empty());
+        for s in [Sort::Rank, Sort::RankDescending, Sort::Name, Sort::District] {
+            assert_eq!(s.as_str().parse::<Sort>(), Ok(s));
+        }
+        assert!("size".parse::<Sort>().is_err());
+    }
+}
