@@ -10,4 +10,5 @@ pub mod companies;
 pub mod demo;
 pub mod publishing;
 pub mod rating;
+pub mod reports;
 pub mod scheduler;

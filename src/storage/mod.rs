@@ -11,6 +11,7 @@ pub mod batches;
 mod columns;
 pub mod rating_data;
 pub mod records;
+pub mod reports;
 pub mod runs;
 pub mod schema;
 pub mod users;

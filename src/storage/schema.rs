@@ -103,6 +103,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    credit_reports (id) {
+        id -> BigInt,
+        report_no -> Text,
+        verify_code -> Text,
+        company_code -> Text,
+        run_id -> BigInt,
+        issued_at -> Timestamp,
+        issued_by -> Text,
+    }
+}
+
+diesel::table! {
     fee_rows (community_code, period) {
         community_code -> Text,
         period -> Text,
@@ -245,6 +257,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     complaints,
     conduct_records,
     contracts,
+    credit_reports,
     fee_rows,
     import_batches,
     inspections,

@@ -9,6 +9,7 @@ pub mod labels;
 mod method;
 mod public;
 mod rankings;
+mod report;
 mod session;
 pub mod viewer;
 
@@ -24,6 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/periods/{period}", web::get().to(public::period))
         .route("/methodology", web::get().to(method::methodology))
         .route("/companies/{code}", web::get().to(company::show))
+        .route("/companies/{code}/report", web::get().to(report::show))
+        .route("/companies/{code}/report", web::post().to(report::issue))
+        .route("/verify", web::get().to(report::verify_form))
+        .route("/verify/{code}", web::get().to(report::verify_code))
         .route("/rankings", web::get().to(rankings::show))
         .route(
             "/rankings/export.{format}",

@@ -22,6 +22,15 @@ pub struct Browser {
     suffix: String,
 }
 
+/// Which database a test runs on: screenshots carry it in their names.
+fn backend_of(t: &TestDb) -> &'static str {
+    if t.url.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "postgres"
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -109,11 +118,7 @@ on_both_backends! {
 }
 
 fn a_resident_reads_the_notice_and_the_method(t: TestDb) {
-    let backend = if t.url.starts_with("sqlite") {
-        "sqlite"
-    } else {
-        "postgres"
-    };
+    let backend = backend_of(&t);
     run_async(async {
         let api = setup(&t, |_| {}).await;
         let Some(b) = Browser::start(backend).await else {
@@ -178,11 +183,7 @@ on_both_backends! {
 }
 
 fn users_sign_in_and_out_through_the_form(t: TestDb) {
-    let backend = if t.url.starts_with("sqlite") {
-        "sqlite"
-    } else {
-        "postgres"
-    };
+    let backend = backend_of(&t);
     run_async(async {
         let api = setup(&t, |_| {}).await;
         let Some(b) = Browser::start(backend).await else {
@@ -275,11 +276,7 @@ async fn sign_in(b: &Browser, root: &str, name: &str) {
 
 fn an_official_and_a_company_open_the_company_page(t: TestDb) {
     use crate::app::{OTHER, OWN};
-    let backend = if t.url.starts_with("sqlite") {
-        "sqlite"
-    } else {
-        "postgres"
-    };
+    let backend = backend_of(&t);
     run_async(async {
         let api = setup(&t, |_| {}).await;
         let Some(b) = Browser::start(backend).await else {
@@ -326,11 +323,7 @@ on_both_backends! {
 }
 
 fn an_official_filters_the_rankings(t: TestDb) {
-    let backend = if t.url.starts_with("sqlite") {
-        "sqlite"
-    } else {
-        "postgres"
-    };
+    let backend = backend_of(&t);
     run_async(async {
         let api = setup(&t, |_| {}).await;
         let Some(b) = Browser::start(backend).await else {
@@ -383,6 +376,88 @@ fn an_official_filters_the_rankings(t: TestDb) {
         let url = b.client.current_url().await.unwrap();
         assert!(url.query().unwrap_or_default().contains("grade=A"), "{url}");
         b.screenshot("rankings").await;
+        b.close().await;
+    });
+}
+
+on_both_backends! {
+    a_company_prints_its_credit_report_and_anyone_verifies_it => super::a_company_prints_its_credit_report_and_anyone_verifies_it;
+}
+
+fn a_company_prints_its_credit_report_and_anyone_verifies_it(t: TestDb) {
+    use crate::app::OWN;
+    let backend = backend_of(&t);
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let Some(b) = Browser::start(backend).await else {
+            return;
+        };
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        sign_in(&b, &root, "kim").await;
+        b.client
+            .find(Locator::LinkText("本企业"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.client
+            .find(Locator::LinkText("信用报告（可打印、可查验）"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.client
+            .find(Locator::Css(r#"form[action$="/report"] button"#))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let number = b.text(".meta .code").await;
+        assert!(number.starts_with("XY-2025Q4-"), "{number}");
+        let code = b.text(".verify-code").await;
+        let total = b.text("table.facts tr:nth-child(4) td").await;
+        b.screenshot("credit-report").await;
+        // Printing again shows the same report.
+        b.client.refresh().await.unwrap();
+        assert_eq!(b.text(".verify-code").await, code);
+        b.client
+            .find(Locator::Css("form.inline button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        // Anyone, signed in or not, checks the code (typed in lower case).
+        b.client.goto(&format!("{root}/verify")).await.unwrap();
+        b.client
+            .find(Locator::Id("code"))
+            .await
+            .unwrap()
+            .send_keys(&code.to_lowercase())
+            .await
+            .unwrap();
+        b.client
+            .find(Locator::Css("form.stacked button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert_eq!(b.text(".verified h2").await, "验证码真实有效");
+        let shown = b.text(".verified table").await;
+        assert!(
+            shown.contains(OWN) && shown.contains(&total) && shown.contains(&number),
+            "{shown}"
+        );
+        b.screenshot("verify").await;
+        b.client
+            .goto(&format!("{root}/verify/AAAA-BBBB-CCCC-DDDD"))
+            .await
+            .unwrap();
+        assert!(b.text(".alert").await.starts_with("未找到验证码"));
         b.close().await;
     });
 }

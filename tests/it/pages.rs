@@ -427,3 +427,50 @@ fn officials_filter_the_rankings_and_download_what_they_see(t: TestDb) {
         assert_eq!(bad.status().as_u16(), 400);
     });
 }
+
+on_both_backends! {
+    reports_are_private_until_printed_and_unknown_codes_verify_nothing => super::reports_are_private_until_printed_and_unknown_codes_verify_nothing;
+}
+
+fn reports_are_private_until_printed_and_unknown_codes_verify_nothing(t: TestDb) {
+    use crate::app::{COMPANY, OTHER, OWN};
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let status = |path: String, token: Option<&'static str>| {
+            let mut req = client.get(format!("{root}{path}"));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            async move { req.send().await.unwrap().status().as_u16() }
+        };
+        assert_eq!(status(format!("/companies/{OWN}/report"), None).await, 303);
+        assert_eq!(
+            status(format!("/companies/{OWN}/report"), Some(COMPANY)).await,
+            200
+        );
+        assert_eq!(
+            status(format!("/companies/{OTHER}/report"), Some(COMPANY)).await,
+            404
+        );
+        // Issuing needs the signed-in form's token: a bearer token cannot forge the form.
+        let res = client
+            .post(format!("{root}/companies/{OWN}/report"))
+            .bearer_auth(COMPANY)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("csrf_token=x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 403);
+        assert_eq!(
+            status("/verify/AAAA-BBBB-CCCC-DDDD".into(), None).await,
+            404
+        );
+        assert_eq!(status("/verify".into(), None).await, 200);
+    });
+}
