@@ -16,6 +16,7 @@ mod http;
 mod import;
 mod outage;
 mod pages;
+mod pages_signed_in;
 mod process;
 mod properties;
 mod rating;

@@ -1,0 +1,143 @@
+//! The pages in a real browser: headless Chromium driven over WebDriver
+//! (Debian's `chromium` and `chromium-driver`; the test command installs
+//! them). Screenshots of the pages land in `target/screenshots/` for people
+//! to look at. Without chromedriver these tests fail, unless
+//! `PROPCREDIT_TEST_SKIP_BROWSER=1` says to skip them (CI never does).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::helpers::TestDb;
+
+mod companies;
+mod officials;
+mod public;
+
+/// One headless Chromium with its chromedriver, for one test.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    /// Screenshot names get this suffix (the backend), so runs do not overwrite each other.
+    suffix: String,
+}
+
+/// Which database a test runs on: screenshots carry it in their names.
+fn backend_of(t: &TestDb) -> &'static str {
+    if t.url.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "postgres"
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Browser {
+    /// None when the browser tests are explicitly skipped.
+    pub async fn start(suffix: &str) -> Option<Browser> {
+        if std::env::var("PROPCREDIT_TEST_SKIP_BROWSER").as_deref() == Ok("1")
+            && std::env::var("CI").as_deref() != Ok("true")
+        {
+            eprintln!("PROPCREDIT_TEST_SKIP_BROWSER=1: browser test skipped");
+            return None;
+        }
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is not installed (Debian: apt-get install chromium chromium-driver), or set PROPCREDIT_TEST_SKIP_BROWSER=1");
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1280,1000",
+                         "--lang=zh-CN"]
+            }
+        });
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let attempt =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(caps.clone())
+                    .connect(&format!("http://127.0.0.1:{port}"))
+                    .await;
+            match attempt {
+                Ok(c) => break c,
+                Err(e) if Instant::now() > deadline => panic!("chromedriver did not answer: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        Some(Browser {
+            client,
+            driver,
+            suffix: suffix.to_string(),
+        })
+    }
+
+    /// Saves the current page as `target/screenshots/{name}-{backend}.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}-{}.png", self.suffix)), png).unwrap();
+    }
+
+    /// The text of the first element `css` selects.
+    pub async fn text(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Signs `name` in through the login form.
+pub async fn sign_in(b: &Browser, root: &str, name: &str) {
+    b.client.goto(&format!("{root}/login")).await.unwrap();
+    b.client
+        .find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(crate::app::PASSWORD)
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css("form.stacked button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(b.text(".who").await.starts_with(name));
+}
