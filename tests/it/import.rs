@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use propcredit::domain::ImportKind;
-use propcredit::import::{self, ImportError, ImportOptions, ImportReport, RowError, Table};
+use propcredit::import::{self, ImportError, ImportOptions, ImportReport, RowError};
 use propcredit::rules::RuleBook;
 use propcredit::storage::records::{self, StoredRecord, SurveyResponse};
 use propcredit::storage::{audit, batches};
@@ -12,12 +12,12 @@ use propcredit::storage::{audit, batches};
 use crate::helpers::{default_rules, example_rules, repo_path, TestDb};
 use crate::on_both_backends;
 
-const K1: &str = "918245RK2A20Y55BBG";
-const K2: &str = "916171A427M6B0XBGX";
+pub(crate) const K1: &str = "918245RK2A20Y55BBG";
+pub(crate) const K2: &str = "916171A427M6B0XBGX";
 /// A valid code (check character right) that is never imported.
-const K_UNKNOWN: &str = "914995WBCDXJMWED85";
+pub(crate) const K_UNKNOWN: &str = "914995WBCDXJMWED85";
 
-fn options() -> ImportOptions<'static> {
+pub(crate) fn options() -> ImportOptions<'static> {
     ImportOptions {
         actor: "test",
         progress: None,
@@ -25,7 +25,7 @@ fn options() -> ImportOptions<'static> {
     }
 }
 
-fn import_file(
+pub(crate) fn import_file(
     t: &TestDb,
     rules: &RuleBook,
     kind: ImportKind,
@@ -36,14 +36,18 @@ fn import_file(
 }
 
 /// Writes `content` as `<kind>.csv` in a temp dir and imports it.
-fn import_csv(t: &TestDb, kind: ImportKind, content: &str) -> Result<ImportReport, ImportError> {
+pub(crate) fn import_csv(
+    t: &TestDb,
+    kind: ImportKind,
+    content: &str,
+) -> Result<ImportReport, ImportError> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(format!("{}.csv", kind.as_str()));
     std::fs::write(&path, content).unwrap();
     import_file(t, &default_rules(), kind, &path)
 }
 
-fn rejected(result: Result<ImportReport, ImportError>) -> Vec<RowError> {
+pub(crate) fn rejected(result: Result<ImportReport, ImportError>) -> Vec<RowError> {
     match result {
         Err(ImportError::Rejected { errors, .. }) => errors,
         other => panic!("expected the file to be rejected, got {other:?}"),
@@ -51,7 +55,7 @@ fn rejected(result: Result<ImportReport, ImportError>) -> Vec<RowError> {
 }
 
 /// Everything a test can observe of the database, to compare before and after.
-fn snapshot(t: &TestDb) -> String {
+pub(crate) fn snapshot(t: &TestDb) -> String {
     let mut conn = t.db.get().unwrap();
     let counts = records::table_counts(&mut conn).unwrap();
     let batches = batches::list(&mut conn).unwrap();
@@ -63,7 +67,7 @@ fn snapshot(t: &TestDb) -> String {
 }
 
 /// Two companies and three communities to refer to.
-fn seed(t: &TestDb) {
+pub(crate) fn seed(t: &TestDb) {
     import_csv(
         t,
         ImportKind::Companies,
@@ -82,14 +86,10 @@ fn seed(t: &TestDb) {
 
 on_both_backends! {
     small_city_imports_cleanly_and_twice_changes_nothing => super::small_city_imports_cleanly_and_twice_changes_nothing;
-    every_check_rejects_its_bad_row_and_leaves_the_data => super::every_check_rejects_its_bad_row_and_leaves_the_data;
     every_bad_row_is_listed_not_just_the_first => super::every_bad_row_is_listed_not_just_the_first;
     the_list_of_problems_is_capped_but_every_bad_row_counted => super::the_list_of_problems_is_capped_but_every_bad_row_counted;
     a_bad_row_at_the_end_of_a_large_file_changes_nothing => super::a_bad_row_at_the_end_of_a_large_file_changes_nothing;
     an_updated_row_is_in_the_audit_log => super::an_updated_row_is_in_the_audit_log;
-    headers_in_chinese_bom_and_gbk => super::headers_in_chinese_bom_and_gbk;
-    xlsx_first_sheet_with_typed_cells => super::xlsx_first_sheet_with_typed_cells;
-    json_arrays_go_through_the_same_checks => super::json_arrays_go_through_the_same_checks;
     header_problems_reject_the_file => super::header_problems_reject_the_file;
     a_header_without_rows_imports_nothing => super::a_header_without_rows_imports_nothing;
 }
@@ -125,253 +125,6 @@ fn small_city_imports_cleanly_and_twice_changes_nothing(t: TestDb) {
     let counts = records::table_counts(&mut conn).unwrap();
     assert!(counts.contains(&("survey_responses", 17557)), "{counts:?}");
     assert!(counts.contains(&("audit_log", 0)), "{counts:?}");
-}
-
-/// (kind, file content, row, column, words of the reason)
-fn bad_files() -> Vec<(ImportKind, String, u64, &'static str, &'static str)> {
-    use ImportKind::*;
-    let company = "company_code,name,district,registered_on\n";
-    let community =
-        "community_code,name,district,community_type,old_community,households,floor_area_m2\n";
-    let contract = "community_code,company_code,start_date,end_date\n";
-    let survey = "response_id,community_code,surveyed_on,respondent,overall\n";
-    let complaint = "complaint_id,community_code,received_at,category,substantiated,resolved_at\n";
-    let fee = "community_code,period,billed,collected\n";
-    let inspection =
-        "inspection_id,community_code,inspected_on,score,rectification_due,rectified_on\n";
-    let conduct = "record_id,company_code,code,occurred_on,community_code,note\n";
-    vec![
-        (
-            Companies,
-            format!("{company}918245RK2A20Y55BBA,X,江汉区,2005-06-28\n"),
-            2,
-            "company_code",
-            "check character",
-        ),
-        (
-            Companies,
-            format!("{company}918245RK2A,X,江汉区,2005-06-28\n"),
-            2,
-            "company_code",
-            "18 characters",
-        ),
-        (
-            Companies,
-            format!("{company}918245RK2A20Y55BBI,X,江汉区,2005-06-28\n"),
-            2,
-            "company_code",
-            "not allowed",
-        ),
-        (
-            Companies,
-            format!("{company}{K1},X,江汉区,2005/06/28\n"),
-            2,
-            "registered_on",
-            "YYYY-MM-DD",
-        ),
-        (
-            Companies,
-            format!("{company}{K1},,江汉区,2005-06-28\n"),
-            2,
-            "name",
-            "required",
-        ),
-        (
-            Communities,
-            format!("{community}C9,X,江汉区,villa,false,10,\n"),
-            2,
-            "community_type",
-            "not a community type",
-        ),
-        (
-            Communities,
-            format!("{community}C9,X,江汉区,open,false,0,\n"),
-            2,
-            "households",
-            ">= 1",
-        ),
-        (
-            Communities,
-            format!("{community}C9,X,江汉区,open,false,12.5,\n"),
-            2,
-            "households",
-            ">= 1",
-        ),
-        (
-            Communities,
-            format!("{community}C9,X,江汉区,open,maybe,10,\n"),
-            2,
-            "old_community",
-            "yes/no",
-        ),
-        (
-            Communities,
-            format!("{community}C9,X,江汉区,open,no,10,-5\n"),
-            2,
-            "floor_area_m2",
-            ">= 0",
-        ),
-        (
-            Contracts,
-            format!("{contract}C1,{K1},2020-01-01,2019-12-31\n"),
-            2,
-            "end_date",
-            "before the start",
-        ),
-        (
-            Contracts,
-            format!("{contract}C404,{K1},2020-01-01,\n"),
-            2,
-            "community_code",
-            "no community",
-        ),
-        (
-            Contracts,
-            format!("{contract}C1,{K_UNKNOWN},2020-01-01,\n"),
-            2,
-            "company_code",
-            "no company",
-        ),
-        (
-            Surveys,
-            format!("{survey}S1,C1,2025-07-01,H1,6\n"),
-            2,
-            "overall",
-            "1 to 5",
-        ),
-        (
-            Surveys,
-            format!("{survey}S1,C1,2025-07-01,H1,0\n"),
-            2,
-            "overall",
-            "1 to 5",
-        ),
-        (
-            Surveys,
-            format!("{survey}S1,C1,2025-07-01,H1,4.5\n"),
-            2,
-            "overall",
-            "1 to 5",
-        ),
-        (
-            Surveys,
-            format!("{survey}S1,C1,2025-13-01,H1,4\n"),
-            2,
-            "surveyed_on",
-            "YYYY-MM-DD",
-        ),
-        (
-            Surveys,
-            format!("{survey}S1,C1,2025-07-01,H1,4\nS1,C2,2025-07-02,H2,5\n"),
-            3,
-            "response_id",
-            "already appears on row 2",
-        ),
-        (
-            Complaints,
-            format!("{complaint}T1,C1,2025-07-18 09:00:00,噪音,是,2025-07-18 08:00:00\n"),
-            2,
-            "resolved_at",
-            "before it was received",
-        ),
-        (
-            Complaints,
-            format!("{complaint}T1,C1,2025-07-18,噪音,是,\n"),
-            2,
-            "received_at",
-            "HH:MM:SS",
-        ),
-        (
-            Complaints,
-            format!("{complaint}T1,C1,2025-07-18 09:00:00,噪音,perhaps,\n"),
-            2,
-            "substantiated",
-            "yes/no",
-        ),
-        (Fees, format!("{fee}C1,2025Q3,-1,0\n"), 2, "billed", ">= 0"),
-        (
-            Fees,
-            format!("{fee}C1,2025Q3,10,1.234\n"),
-            2,
-            "collected",
-            "two decimals",
-        ),
-        (
-            Fees,
-            format!("{fee}C1,2025Q5,10,5\n"),
-            2,
-            "period",
-            "YYYYQn",
-        ),
-        (
-            Fees,
-            format!("{fee}C1,2025Q3,10,5\nC1,2025Q3,11,5\n"),
-            3,
-            "community_code + period",
-            "already appears",
-        ),
-        (
-            Inspections,
-            format!("{inspection}I1,C1,2025-08-01,101,,\n"),
-            2,
-            "score",
-            "0 to 100",
-        ),
-        (
-            Inspections,
-            format!("{inspection}I1,C1,2025-08-01,good,,\n"),
-            2,
-            "score",
-            "0 to 100",
-        ),
-        (
-            Inspections,
-            format!("{inspection}I1,C1,2025-08-01,80,2025-08-32,\n"),
-            2,
-            "rectification_due",
-            "YYYY-MM-DD",
-        ),
-        (
-            Conduct,
-            format!("{conduct}R1,{K1},BAD-NOTHING,2025-08-01,,\n"),
-            2,
-            "code",
-            "not a conduct code",
-        ),
-        (
-            Conduct,
-            format!("{conduct}R1,{K1},BAD-ABANDON,2025-08-01,C404,\n"),
-            2,
-            "community_code",
-            "no community",
-        ),
-        (
-            Conduct,
-            format!("{conduct}R1,{K_UNKNOWN},BAD-ABANDON,2025-08-01,,\n"),
-            2,
-            "company_code",
-            "no company",
-        ),
-    ]
-}
-
-fn every_check_rejects_its_bad_row_and_leaves_the_data(t: TestDb) {
-    seed(&t);
-    let before = snapshot(&t);
-    for (kind, content, row, column, words) in bad_files() {
-        let errors = rejected(import_csv(&t, kind, &content));
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.row == row && e.column == column && e.reason.contains(words)),
-            "{kind} {content:?}: expected row {row} column {column} '{words}', got {errors:#?}"
-        );
-        assert_eq!(
-            snapshot(&t),
-            before,
-            "{kind} {content:?} changed the database"
-        );
-    }
 }
 
 fn every_bad_row_is_listed_not_just_the_first(t: TestDb) {
@@ -496,150 +249,6 @@ fn an_updated_row_is_in_the_audit_log(t: TestDb) {
             .unwrap()
             .contains("\"floor_area_m2\":null"),
         "{entries:?}"
-    );
-}
-
-fn headers_in_chinese_bom_and_gbk(t: TestDb) {
-    let text = format!("\u{feff}统一社会信用代码,企业名称,所属区县,注册日期\n{K1},武汉甲物业服务有限公司,江汉区,2005-06-28\n");
-    import_csv(&t, ImportKind::Companies, &text).unwrap();
-    // Excel on Chinese Windows saves GBK: the same file must read the same.
-    let gbk_text = format!("统一社会信用代码,企业名称,所属区县,注册日期\n{K2},武汉乙物业服务有限公司,硚口区,2002-12-20\n");
-    let (bytes, _, unmappable) = encoding_rs::GBK.encode(&gbk_text);
-    assert!(!unmappable);
-    assert!(
-        std::str::from_utf8(&bytes).is_err(),
-        "the test file really is not UTF-8"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("companies.csv");
-    std::fs::write(&path, &bytes).unwrap();
-    let report = import_file(&t, &default_rules(), ImportKind::Companies, &path).unwrap();
-    assert_eq!(report.rows_added, 1);
-    let mut conn = t.db.get().unwrap();
-    let rows = propcredit::storage::records::Company::fetch_existing(&mut conn, &[K1, K2]).unwrap();
-    let mut names: Vec<&str> = rows.iter().map(|c| c.name.as_str()).collect();
-    names.sort();
-    assert_eq!(names, ["武汉乙物业服务有限公司", "武汉甲物业服务有限公司"]);
-}
-
-fn xlsx_first_sheet_with_typed_cells(t: TestDb) {
-    seed(&t);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("inspections.xlsx");
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
-    let sheet = book.add_worksheet();
-    for (col, h) in [
-        "检查编号",
-        "小区编码",
-        "检查日期",
-        "检查得分",
-        "整改期限",
-        "整改完成日期",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet
-            .write_string(0, u16::try_from(col).unwrap(), *h)
-            .unwrap();
-    }
-    let day = rust_xlsxwriter::ExcelDateTime::from_ymd(2025, 8, 15).unwrap();
-    sheet.write_string(1, 0, "I1").unwrap();
-    sheet.write_string(1, 1, "C1").unwrap();
-    sheet
-        .write_datetime_with_format(1, 2, &day, &date_format)
-        .unwrap();
-    sheet.write_number(1, 3, 76.5).unwrap();
-    sheet.write_string(1, 4, "2025-08-30").unwrap();
-    sheet.write_string(2, 0, "I2").unwrap();
-    sheet.write_string(2, 1, "C2").unwrap();
-    sheet.write_string(2, 2, "2025-08-16").unwrap();
-    sheet.write_number(2, 3, 100).unwrap();
-    book.add_worksheet()
-        .write_string(0, 0, "a second sheet is ignored")
-        .unwrap();
-    book.save(&path).unwrap();
-    let report = import_file(&t, &default_rules(), ImportKind::Inspections, &path).unwrap();
-    assert_eq!(report.rows_added, 2);
-    let mut conn = t.db.get().unwrap();
-    let rows =
-        propcredit::storage::records::Inspection::fetch_existing(&mut conn, &["I1"]).unwrap();
-    assert_eq!(rows[0].inspected_on.to_string(), "2025-08-15");
-    assert_eq!(rows[0].score, 76.5);
-    assert_eq!(
-        rows[0].rectification_due.map(|d| d.to_string()).as_deref(),
-        Some("2025-08-30")
-    );
-    drop(conn);
-
-    // A bad cell is reported with the row number the spreadsheet shows.
-    let bad = dir.path().join("bad.xlsx");
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (col, h) in ["inspection_id", "community_code", "inspected_on", "score"]
-        .iter()
-        .enumerate()
-    {
-        sheet
-            .write_string(0, u16::try_from(col).unwrap(), *h)
-            .unwrap();
-    }
-    for (row, score) in [(1u32, 80.0), (2, 180.0)] {
-        sheet.write_string(row, 0, format!("J{row}")).unwrap();
-        sheet.write_string(row, 1, "C1").unwrap();
-        sheet.write_string(row, 2, "2025-08-01").unwrap();
-        sheet.write_number(row, 3, score).unwrap();
-    }
-    book.save(&bad).unwrap();
-    let errors = rejected(import_file(
-        &t,
-        &default_rules(),
-        ImportKind::Inspections,
-        &bad,
-    ));
-    assert_eq!(
-        (
-            errors[0].row,
-            errors[0].column.as_str(),
-            errors[0].value.as_str()
-        ),
-        (3, "score", "180")
-    );
-}
-
-fn json_arrays_go_through_the_same_checks(t: TestDb) {
-    seed(&t);
-    let json = serde_json::json!([
-        {"complaint_id": "T1", "community_code": "C1", "received_at": "2025-07-18T09:10:18", "category": "噪音扰民", "substantiated": true, "resolved_at": null},
-        {"complaint_id": "T2", "community_code": "C2", "received_at": "2025-07-19 10:00:00", "category": "环境卫生", "substantiated": "否", "resolved_at": "2025-07-20 10:00:00"}
-    ]);
-    let table =
-        Table::from_bytes(serde_json::to_vec(&json).unwrap(), import::Format::Json).unwrap();
-    let mut conn = t.db.get().unwrap();
-    let report = import::import_table(
-        &mut conn,
-        &default_rules(),
-        ImportKind::Complaints,
-        "request",
-        table,
-        &options(),
-    )
-    .unwrap();
-    assert_eq!(report.rows_added, 2);
-    let bad = serde_json::json!([{"complaint_id": "T3", "community_code": "C1", "received_at": "soon", "category": "x", "substantiated": 1}]);
-    let table = Table::from_bytes(serde_json::to_vec(&bad).unwrap(), import::Format::Json).unwrap();
-    let errors = rejected(import::import_table(
-        &mut conn,
-        &default_rules(),
-        ImportKind::Complaints,
-        "request",
-        table,
-        &options(),
-    ));
-    assert_eq!(
-        (errors[0].row, errors[0].column.as_str()),
-        (2, "received_at")
     );
 }
 

@@ -14,6 +14,8 @@ mod cli;
 mod hardening;
 mod http;
 mod import;
+mod import_checks;
+mod import_formats;
 mod outage;
 mod pages;
 mod pages_signed_in;
