@@ -3,6 +3,7 @@
 //! Templates are checked at compile time (askama); styles and the little
 //! script there is are compiled into the binary and served from this origin.
 
+mod appeals;
 mod charts;
 mod company;
 pub mod labels;
@@ -29,6 +30,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/companies/{code}/report", web::post().to(report::issue))
         .route("/verify", web::get().to(report::verify_form))
         .route("/verify/{code}", web::get().to(report::verify_code))
+        .route("/appeals", web::get().to(appeals::show))
+        .route("/appeals", web::post().to(appeals::file))
+        .route("/appeals/{id}/decision", web::post().to(appeals::decide))
         .route("/rankings", web::get().to(rankings::show))
         .route(
             "/rankings/export.{format}",

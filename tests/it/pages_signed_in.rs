@@ -359,3 +359,63 @@ fn reports_are_private_until_printed_and_unknown_codes_verify_nothing(t: TestDb)
         assert_eq!(status("/verify".into(), None).await, 200);
     });
 }
+
+on_both_backends! {
+    the_appeals_page_is_for_signed_in_users_and_its_forms_need_a_session => super::the_appeals_page_is_for_signed_in_users_and_its_forms_need_a_session;
+}
+
+fn the_appeals_page_is_for_signed_in_users_and_its_forms_need_a_session(t: TestDb) {
+    use crate::app::{ADMIN, COMPANY, INSPECTOR};
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let get = |token: Option<&'static str>| {
+            let mut req = client.get(format!("{root}/appeals"));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            async move { req.send().await.unwrap() }
+        };
+        assert_eq!(get(None).await.status().as_u16(), 303);
+        let company = get(Some(COMPANY)).await.text().await.unwrap();
+        assert!(company.contains(r#"id="file-title""#), "a company may file");
+        let inspector = get(Some(INSPECTOR)).await.text().await.unwrap();
+        assert!(
+            !inspector.contains(r#"id="file-title""#) && !inspector.contains(r#"class="decide""#)
+        );
+        assert_eq!(get(Some(ADMIN)).await.status().as_u16(), 200);
+        // Forms are for browser sessions: a bearer token alone cannot post them.
+        let post = |path: &str, token: &'static str, body: &'static str| {
+            client
+                .post(format!("{root}{path}"))
+                .bearer_auth(token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+        };
+        let filed = post(
+            "/appeals",
+            COMPANY,
+            "record_kind=complaint&record_id=T000000813&reason=x&csrf_token=x",
+        )
+        .await
+        .unwrap();
+        assert_eq!(filed.status().as_u16(), 403);
+        let decided = post(
+            "/appeals/1/decision",
+            INSPECTOR,
+            "outcome=uphold&reason=x&csrf_token=x",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            decided.status().as_u16(),
+            403,
+            "inspectors do not decide appeals"
+        );
+    });
+}

@@ -2,7 +2,7 @@
 
 use fantoccini::Locator;
 
-use super::{backend_of, sign_in, Browser};
+use super::{backend_of, sign_in, sign_out, Browser};
 use crate::app::{run_async, setup};
 use crate::helpers::TestDb;
 use crate::on_both_backends;
@@ -21,27 +21,11 @@ fn a_company_prints_its_credit_report_and_anyone_verifies_it(t: TestDb) {
         };
         let root = api.base.trim_end_matches("/api/v1").to_string();
         sign_in(&b, &root, "kim").await;
-        b.client
-            .find(Locator::LinkText("本企业"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        b.client
-            .find(Locator::LinkText("信用报告（可打印、可查验）"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        b.client
-            .find(Locator::Css(r#"form[action$="/report"] button"#))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        b.click(Locator::LinkText("本企业")).await;
+        b.click(Locator::LinkText("信用报告（可打印、可查验）"))
+            .await;
+        b.click(Locator::Css(r#"form[action$="/report"] button"#))
+            .await;
         let number = b.text(".meta .code").await;
         assert!(number.starts_with("XY-2025Q4-"), "{number}");
         let code = b.text(".verify-code").await;
@@ -50,13 +34,7 @@ fn a_company_prints_its_credit_report_and_anyone_verifies_it(t: TestDb) {
         // Printing again shows the same report.
         b.client.refresh().await.unwrap();
         assert_eq!(b.text(".verify-code").await, code);
-        b.client
-            .find(Locator::Css("form.inline button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        sign_out(&b).await;
         // Anyone, signed in or not, checks the code (typed in lower case).
         b.client.goto(&format!("{root}/verify")).await.unwrap();
         b.client
@@ -66,13 +44,7 @@ fn a_company_prints_its_credit_report_and_anyone_verifies_it(t: TestDb) {
             .send_keys(&code.to_lowercase())
             .await
             .unwrap();
-        b.client
-            .find(Locator::Css("form.stacked button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        b.click(Locator::Css("form.stacked button")).await;
         assert_eq!(b.text(".verified h2").await, "验证码真实有效");
         let shown = b.text(".verified table").await;
         assert!(
@@ -85,6 +57,75 @@ fn a_company_prints_its_credit_report_and_anyone_verifies_it(t: TestDb) {
             .await
             .unwrap();
         assert!(b.text(".alert").await.starts_with("未找到验证码"));
+        b.close().await;
+    });
+}
+
+on_both_backends! {
+    a_company_appeals_and_an_admin_upholds_it => super::a_company_appeals_and_an_admin_upholds_it;
+}
+
+fn a_company_appeals_and_an_admin_upholds_it(t: TestDb) {
+    let backend = backend_of(&t);
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let Some(b) = Browser::start(backend).await else {
+            return;
+        };
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        sign_in(&b, &root, "kim").await;
+        b.click(Locator::LinkText("异议申诉")).await;
+        // A substantiated 2025Q4 complaint in a community the company manages.
+        b.client
+            .find(Locator::Css("select#record_kind"))
+            .await
+            .unwrap()
+            .select_by_value("complaint")
+            .await
+            .unwrap();
+        b.client
+            .find(Locator::Id("record_id"))
+            .await
+            .unwrap()
+            .send_keys("T000000813")
+            .await
+            .unwrap();
+        b.client
+            .find(Locator::Id("reason"))
+            .await
+            .unwrap()
+            .send_keys("住户已撤诉，投诉不属实")
+            .await
+            .unwrap();
+        b.click(Locator::Css(r#"form[action="/appeals"] button"#))
+            .await;
+        let message = b.text(".alert").await;
+        assert!(message.starts_with("申诉已提交"), "{message}");
+        assert_eq!(b.text("table.appeals td.status").await, "待处理");
+        sign_out(&b).await;
+        // The admin decides it.
+        sign_in(&b, &root, "pat").await;
+        b.client.goto(&format!("{root}/appeals")).await.unwrap();
+        let form = b.client.find(Locator::Css("form.decide")).await.unwrap();
+        form.find(Locator::Css("input[name=reason]"))
+            .await
+            .unwrap()
+            .send_keys("核实属实，予以支持")
+            .await
+            .unwrap();
+        b.screenshot("appeals").await;
+        b.click_element(
+            form.find(Locator::Css(r#"button[value="uphold"]"#))
+                .await
+                .unwrap(),
+        )
+        .await;
+        let message = b.text(".alert").await;
+        assert!(
+            message.contains("已支持") && message.contains("重新计算为草稿"),
+            "{message}"
+        );
+        assert_eq!(b.text("table.appeals td.status").await, "已支持");
         b.close().await;
     });
 }

@@ -108,6 +108,23 @@ impl Browser {
             .unwrap()
     }
 
+    /// Clicks what `locator` finds and waits until the page it leads to has
+    /// replaced this one (so nothing is read off the page being left).
+    pub async fn click(&self, locator: Locator<'_>) {
+        let element = self.client.find(locator).await.unwrap();
+        self.click_element(element).await;
+    }
+
+    pub async fn click_element(&self, element: fantoccini::elements::Element) {
+        let old = self.client.find(Locator::Css("html")).await.unwrap();
+        element.click().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while old.tag_name().await.is_ok() {
+            assert!(Instant::now() < deadline, "the click led to no new page");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.close().await;
         let _ = self.driver.kill();
@@ -132,12 +149,12 @@ pub async fn sign_in(b: &Browser, root: &str, name: &str) {
         .send_keys(crate::app::PASSWORD)
         .await
         .unwrap();
-    b.client
-        .find(Locator::Css("form.stacked button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click(Locator::Css("form.stacked button")).await;
     assert!(b.text(".who").await.starts_with(name));
+}
+
+/// Signs out through the navigation's form and waits until the page says so.
+pub async fn sign_out(b: &Browser) {
+    b.click(Locator::Css("form.inline button")).await;
+    assert_eq!(b.text(".account a").await, "登录");
 }

@@ -2,7 +2,7 @@
 
 use fantoccini::Locator;
 
-use super::{backend_of, sign_in, Browser};
+use super::{backend_of, sign_in, sign_out, Browser};
 use crate::app::{run_async, setup};
 use crate::helpers::TestDb;
 use crate::on_both_backends;
@@ -29,13 +29,7 @@ fn an_official_and_a_company_open_the_company_page(t: TestDb) {
         let charts = b.client.find_all(Locator::Css("svg.chart")).await.unwrap();
         assert_eq!(charts.len(), 2);
         b.screenshot("company").await;
-        b.client
-            .find(Locator::Css("form.inline button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        sign_out(&b).await;
         // The company itself: its own page, and 404 for another's.
         sign_in(&b, &root, "kim").await;
         b.client
@@ -68,13 +62,7 @@ fn an_official_filters_the_rankings(t: TestDb) {
         };
         let root = api.base.trim_end_matches("/api/v1").to_string();
         sign_in(&b, &root, "lou").await;
-        b.client
-            .find(Locator::LinkText("排名"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        b.click(Locator::LinkText("排名")).await;
         assert_eq!(b.text("h1").await, "2025年第4季度信用评价排名");
         let all = b
             .client
@@ -89,13 +77,7 @@ fn an_official_filters_the_rankings(t: TestDb) {
             .await
             .unwrap();
         grade.select_by_value("A").await.unwrap();
-        b.client
-            .find(Locator::Css("form.filters button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        b.click(Locator::Css("form.filters button")).await;
         let rows = b
             .client
             .find_all(Locator::Css("table.rankings tbody tr"))

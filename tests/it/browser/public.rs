@@ -28,25 +28,13 @@ fn a_resident_reads_the_notice_and_the_method(t: TestDb) {
         assert!(red.starts_with("红榜（"), "{red}");
         b.screenshot("home").await;
         // An earlier quarter, by its link.
-        b.client
-            .find(Locator::Css(r#"a[href="/periods/2025Q3"]"#))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        b.click(Locator::Css(r#"a[href="/periods/2025Q3"]"#)).await;
         assert_eq!(
             b.text("h1").await,
             "2025年第3季度物业服务企业信用评价红黑榜公示"
         );
         // The method, from the navigation.
-        b.client
-            .find(Locator::LinkText("评价办法"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        b.click(Locator::LinkText("评价办法")).await;
         assert_eq!(b.text("h1").await, "物业服务企业信用评价办法");
         let weights = b.text("#weights + p + .table-wrap table").await;
         assert!(weights.contains("35%"), "{weights}");
@@ -101,37 +89,19 @@ fn users_sign_in_and_out_through_the_form(t: TestDb) {
                 .send_keys("not it")
                 .await
                 .unwrap();
-            b.client
-                .find(Locator::Css("form.stacked button"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            b.click(Locator::Css("form.stacked button")).await;
             assert_eq!(b.text(".alert").await, "用户名或密码不正确。");
             if name == "pat" {
                 b.screenshot("login-failed").await;
             }
             let password = b.client.find(Locator::Id("password")).await.unwrap();
             password.send_keys(crate::app::PASSWORD).await.unwrap();
-            b.client
-                .find(Locator::Css("form.stacked button"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            b.click(Locator::Css("form.stacked button")).await;
             assert_eq!(b.text(".who").await, format!("{name}（{label}）"));
             if name == "pat" {
                 b.screenshot("signed-in").await;
             }
-            b.client
-                .find(Locator::Css("form.inline button"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            b.click(Locator::Css("form.inline button")).await;
             assert_eq!(b.text(".account a").await, "登录");
         }
         b.close().await;
