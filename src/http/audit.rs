@@ -11,15 +11,35 @@ use crate::storage::{audit, Database};
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only entries about this kind of thing (e.g. runs, appeals, companies).
-    entity: Option<String>,
+    pub entity: Option<String>,
     /// Only entries by this actor (e.g. user:ada, cli:root, scheduler).
-    actor: Option<String>,
+    pub actor: Option<String>,
     /// YYYY-MM-DD, inclusive.
     #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
-    from: Option<String>,
+    pub from: Option<String>,
     /// YYYY-MM-DD, inclusive.
     #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
-    to: Option<String>,
+    pub to: Option<String>,
+}
+
+/// The storage filter a query asks for; a bad date is a 400.
+pub fn filter_of(q: AuditQuery) -> Result<audit::Filter, ApiError> {
+    let day = |s: &Option<String>| {
+        s.as_deref()
+            .map(|d| {
+                crate::domain::parse_date(d)
+                    .map_err(|e| ApiError::bad_request("bad_query", format!("'{d}' is {e}")))
+            })
+            .transpose()
+    };
+    Ok(audit::Filter {
+        from: day(&q.from)?.and_then(|d| d.and_hms_opt(0, 0, 0)),
+        until: day(&q.to)?
+            .and_then(|d| d.succ_opt())
+            .and_then(|d| d.and_hms_opt(0, 0, 0)),
+        entity: q.entity,
+        actor: q.actor,
+    })
 }
 
 /// Audit entries, oldest first.
@@ -33,23 +53,7 @@ pub async fn list(
     query: web::Query<AuditQuery>,
     db: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.into_inner();
-    let day = |s: &Option<String>| {
-        s.as_deref()
-            .map(|d| {
-                crate::domain::parse_date(d)
-                    .map_err(|e| ApiError::bad_request("bad_query", format!("'{d}' is {e}")))
-            })
-            .transpose()
-    };
-    let filter = audit::Filter {
-        entity: q.entity,
-        actor: q.actor,
-        from: day(&q.from)?.and_then(|d| d.and_hms_opt(0, 0, 0)),
-        until: day(&q.to)?
-            .and_then(|d| d.succ_opt())
-            .and_then(|d| d.and_hms_opt(0, 0, 0)),
-    };
+    let filter = filter_of(query.into_inner())?;
     let db = db.get_ref().clone();
     let entries = web::block(move || -> Result<_, ApiError> {
         let mut conn = db.get()?;

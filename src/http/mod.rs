@@ -2,7 +2,7 @@
 //! database: every diesel call runs in `web::block`.
 
 mod appeals;
-mod audit;
+pub mod audit;
 pub mod auth;
 mod companies;
 pub mod csrf;

@@ -4,6 +4,7 @@
 //! script there is are compiled into the binary and served from this origin.
 
 mod appeals;
+mod audit;
 mod charts;
 mod company;
 pub mod labels;
@@ -33,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/appeals", web::get().to(appeals::show))
         .route("/appeals", web::post().to(appeals::file))
         .route("/appeals/{id}/decision", web::post().to(appeals::decide))
+        .route("/audit", web::get().to(audit::show))
         .route("/rankings", web::get().to(rankings::show))
         .route(
             "/rankings/export.{format}",

@@ -24,6 +24,8 @@ pub struct Viewer {
     pub official: bool,
     /// A company user's own company code.
     pub company: Option<String>,
+    /// An admin: runs, publishing, appeal decisions and the audit log.
+    pub admin: bool,
 }
 
 fn app_data<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
@@ -42,6 +44,7 @@ impl Viewer {
             session: None,
             official: false,
             company: None,
+            admin: false,
         }
     }
 
@@ -69,6 +72,13 @@ impl Viewer {
         };
         Ok(Viewer {
             official: caller.is_official(),
+            admin: matches!(
+                &caller,
+                Caller::User {
+                    role: crate::domain::Role::Admin,
+                    ..
+                }
+            ),
             company: caller.company().map(str::to_string),
             csrf: session.as_deref().map(csrf::token_for).unwrap_or_default(),
             caller,

@@ -419,3 +419,38 @@ fn the_appeals_page_is_for_signed_in_users_and_its_forms_need_a_session(t: TestD
         );
     });
 }
+
+on_both_backends! {
+    the_audit_log_page_is_for_admins => super::the_audit_log_page_is_for_admins;
+}
+
+fn the_audit_log_page_is_for_admins(t: TestDb) {
+    use crate::app::{ADMIN, INSPECTOR};
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let get = |path: &str, token: Option<&'static str>| {
+            let mut req = client.get(format!("{root}{path}"));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            async move { req.send().await.unwrap() }
+        };
+        assert_eq!(get("/audit", None).await.status().as_u16(), 303);
+        assert_eq!(get("/audit", Some(INSPECTOR)).await.status().as_u16(), 403);
+        let page = get("/audit?entity=users&actor=&from=&to=", Some(ADMIN)).await;
+        assert_eq!(page.status().as_u16(), 200);
+        let page = page.text().await.unwrap();
+        assert_eq!(page.matches("<td>user_add</td>").count(), 7, "{page}");
+        assert!(
+            !page.contains("<td>rating_runs</td>"),
+            "only the entity asked for"
+        );
+        let bad = get("/audit?from=yesterday", Some(ADMIN)).await;
+        assert_eq!(bad.status().as_u16(), 400);
+    });
+}
