@@ -10,7 +10,7 @@ use super::ratings::parse_period;
 use super::ApiError;
 use crate::clock::Clock;
 use crate::configuration::Settings;
-use crate::report::diff::RunDiff;
+use crate::report::diff::{compare_runs, CompareError, RunDiff};
 use crate::rules::RuleBook;
 use crate::service::publishing::{self, PublishingError};
 use crate::service::rating::{self, RatingError, RunSummary};
@@ -171,27 +171,14 @@ pub async fn diff(
     let against = query.against;
     let db = db.get_ref().clone();
     let body = web::block(move || -> Result<DiffBody, ApiError> {
-        let mut conn = db.get()?;
-        let run = runs::get(&mut conn, id)?.ok_or(ApiError::NotFound)?;
-        let base = match against {
-            Some(other) => runs::get(&mut conn, other)?.ok_or(ApiError::NotFound)?,
-            None => {
-                let period = parse_period(&run.period)?;
-                runs::published_run(&mut conn, period)?.ok_or_else(|| {
-                    ApiError::bad_request(
-                        "nothing_to_compare",
-                        format!(
-                            "{} has no published run; name one with ?against=",
-                            run.period
-                        ),
-                    )
-                })?
-            }
-        };
-        let diff = crate::report::diff::diff(
-            &runs::results(&mut conn, &base)?,
-            &runs::results(&mut conn, &run)?,
-        );
+        let (run, base, diff) =
+            compare_runs(&mut *db.get()?, id, against).map_err(|e| match e {
+                CompareError::NoRun(_) => ApiError::NotFound,
+                CompareError::NothingToCompare(_) => {
+                    ApiError::bad_request("nothing_to_compare", format!("{e} with ?against="))
+                }
+                CompareError::Storage(s) => s.into(),
+            })?;
         Ok(DiffBody {
             run: run.id,
             against: base.id,

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::domain::ListPlacement;
 use crate::scoring::{Fixed2, ResultRow};
+use crate::storage::runs::{self, Run};
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Change<T> {
@@ -88,4 +89,38 @@ fn change_of<T>((code, name): (&str, &str), before: T, after: T) -> Change<T> {
         before,
         after,
     }
+}
+
+/// Why two runs could not be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("there is no run {0}")]
+    NoRun(i64),
+    #[error("{0} has no published run to compare with; name one")]
+    NothingToCompare(String),
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+}
+
+/// Run `id` against run `against` (default: its quarter's published run):
+/// (the run, the run compared with, what changed).
+pub fn compare_runs(
+    conn: &mut crate::storage::Conn,
+    id: i64,
+    against: Option<i64>,
+) -> Result<(Run, Run, RunDiff), CompareError> {
+    let run = runs::get(conn, id)?.ok_or(CompareError::NoRun(id))?;
+    let base = match against {
+        Some(other) => runs::get(conn, other)?.ok_or(CompareError::NoRun(other))?,
+        None => {
+            let period: crate::domain::Period = run
+                .period
+                .parse()
+                .map_err(|e: String| crate::storage::StorageError::Corrupt(e))?;
+            runs::published_run(conn, period)?
+                .ok_or_else(|| CompareError::NothingToCompare(run.period.clone()))?
+        }
+    };
+    let d = diff(&runs::results(conn, &base)?, &runs::results(conn, &run)?);
+    Ok((run, base, d))
 }

@@ -12,6 +12,7 @@ mod method;
 mod public;
 mod rankings;
 mod report;
+mod runs;
 mod session;
 pub mod viewer;
 
@@ -35,6 +36,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/appeals", web::post().to(appeals::file))
         .route("/appeals/{id}/decision", web::post().to(appeals::decide))
         .route("/audit", web::get().to(audit::show))
+        .route("/runs", web::get().to(runs::list))
+        .route("/runs", web::post().to(runs::start))
+        .route("/runs/{id}", web::get().to(runs::show))
+        .route("/runs/{id}/publish", web::post().to(runs::publish))
         .route("/rankings", web::get().to(rankings::show))
         .route(
             "/rankings/export.{format}",

@@ -454,3 +454,50 @@ fn the_audit_log_page_is_for_admins(t: TestDb) {
         assert_eq!(bad.status().as_u16(), 400);
     });
 }
+
+on_both_backends! {
+    officials_read_the_runs_and_only_admins_act_on_them => super::officials_read_the_runs_and_only_admins_act_on_them;
+}
+
+fn officials_read_the_runs_and_only_admins_act_on_them(t: TestDb) {
+    use crate::app::{ADMIN, COMPANY, INSPECTOR};
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let get = |path: String, token: Option<&'static str>| {
+            let mut req = client.get(format!("{root}{path}"));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            async move { req.send().await.unwrap() }
+        };
+        assert_eq!(get("/runs".into(), None).await.status().as_u16(), 303);
+        assert_eq!(
+            get("/runs".into(), Some(COMPANY)).await.status().as_u16(),
+            403
+        );
+        let inspector = get("/runs".into(), Some(INSPECTOR))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(inspector.contains("历次运行") && !inspector.contains(r#"id="start-title""#));
+        let admin = get("/runs".into(), Some(ADMIN)).await.text().await.unwrap();
+        assert!(admin.contains(r#"id="start-title""#));
+        // The draft of 2026Q1 has nothing published to compare with.
+        let draft = get(format!("/runs/{}", api.draft_run), Some(INSPECTOR)).await;
+        assert_eq!(draft.status().as_u16(), 200);
+        assert!(draft.text().await.unwrap().contains("还没有已发布的运行"));
+        assert_eq!(
+            get("/runs/99999".into(), Some(ADMIN))
+                .await
+                .status()
+                .as_u16(),
+            404
+        );
+    });
+}

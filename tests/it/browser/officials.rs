@@ -98,3 +98,38 @@ fn an_official_filters_the_rankings(t: TestDb) {
         b.close().await;
     });
 }
+
+on_both_backends! {
+    an_admin_starts_compares_and_publishes_a_run => super::an_admin_starts_compares_and_publishes_a_run;
+}
+
+fn an_admin_starts_compares_and_publishes_a_run(t: TestDb) {
+    let backend = backend_of(&t);
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let Some(b) = Browser::start(backend).await else {
+            return;
+        };
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        sign_in(&b, &root, "pat").await;
+        b.click(Locator::LinkText("评分运行")).await;
+        let period = b
+            .client
+            .find(Locator::Css("input[name=period]"))
+            .await
+            .unwrap();
+        period.clear().await.unwrap();
+        period.send_keys("2025Q4").await.unwrap();
+        b.click(Locator::Css(r#"form[action="/runs"] button"#))
+            .await;
+        assert!(b.text("h1").await.contains("2025年第4季度（草稿）"));
+        // Same data, same rules: nothing changes against the published run.
+        assert_eq!(b.text("h3").await, "等级变化（0 家）");
+        b.screenshot("run").await;
+        b.click(Locator::Css("form.publish button")).await;
+        let message = b.text(".alert").await;
+        assert!(message.ends_with("已发布。"), "{message}");
+        assert!(b.text("h1").await.contains("（已发布）"));
+        b.close().await;
+    });
+}

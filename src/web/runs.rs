@@ -1,0 +1,369 @@
+//! `/runs`: the rating runs — history, starting a draft run, what a run
+//! changes against the published one, and publishing (with four eyes when
+//! configured). Officials read; admins act. The rating, comparison and
+//! publishing are the services the API and the scheduler use.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::viewer::Viewer;
+use super::{labels, page_with_status, PageError};
+use crate::clock::Clock;
+use crate::configuration::Settings;
+use crate::domain::{ListPlacement, Period, RunStatus};
+use crate::http::{csrf, ApiError};
+use crate::report::diff::{compare_runs, CompareError, RunDiff};
+use crate::rules::RuleBook;
+use crate::service::publishing::{self, PublishingError};
+use crate::service::rating::{self, RunRequest};
+use crate::storage::runs::{self, PublishError, Run};
+use crate::storage::Database;
+
+pub struct RunRow {
+    pub id: i64,
+    pub period: String,
+    pub status: &'static str,
+    pub rules: String,
+    pub started: String,
+    pub published: String,
+}
+
+fn run_row(r: &Run) -> RunRow {
+    RunRow {
+        id: r.id,
+        period: r
+            .period
+            .parse::<Period>()
+            .map_or_else(|_| r.period.clone(), labels::period),
+        status: labels::run_status(r.status),
+        rules: format!("{} {}", r.rule_name, r.rule_version),
+        started: format!(
+            "{} · {}",
+            r.started_at.format("%Y-%m-%d %H:%M"),
+            r.started_by
+        ),
+        published: match (&r.published_at, &r.published_by) {
+            (Some(at), Some(by)) => format!("{} · {by}", at.format("%Y-%m-%d %H:%M")),
+            _ => String::new(),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "runs.html")]
+struct RunsPage {
+    viewer: Viewer,
+    runs: Vec<RunRow>,
+    rule_sets: Vec<(String, String)>,
+    default_period: String,
+    message: String,
+}
+
+/// One line of a diff table: company, before, after.
+pub struct ChangeRow {
+    pub code: String,
+    pub name: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Template)]
+#[template(path = "run.html")]
+struct RunPage {
+    viewer: Viewer,
+    run: RunRow,
+    draft: bool,
+    four_eyes: bool,
+    against: Option<RunRow>,
+    nothing_to_compare: String,
+    grades: Vec<ChangeRow>,
+    lists: Vec<ChangeRow>,
+    ranks: Vec<ChangeRow>,
+    subsidies: Vec<ChangeRow>,
+    added: Vec<String>,
+    removed: Vec<String>,
+    subsidy_delta: String,
+    message: String,
+}
+
+fn list_label(l: ListPlacement) -> String {
+    match l {
+        ListPlacement::None => "未上榜".into(),
+        other => labels::list(other).into(),
+    }
+}
+
+fn rows<T>(
+    changes: &[crate::report::diff::Change<T>],
+    show: impl Fn(&T) -> String,
+) -> Vec<ChangeRow> {
+    changes
+        .iter()
+        .map(|c| ChangeRow {
+            code: c.company_code.clone(),
+            name: c.company_name.clone(),
+            before: show(&c.before),
+            after: show(&c.after),
+        })
+        .collect()
+}
+
+async fn officials(req: &HttpRequest) -> Result<Result<Viewer, HttpResponse>, PageError> {
+    let viewer = Viewer::of(req).await?;
+    if viewer.name.is_none() {
+        return Ok(Err(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/login"))
+            .finish()));
+    }
+    if !viewer.caller.is_official() {
+        return Err(PageError(ApiError::Forbidden));
+    }
+    Ok(Ok(viewer))
+}
+
+/// `GET /runs`.
+pub async fn list(
+    req: HttpRequest,
+    db: web::Data<Database>,
+    book: web::Data<RuleBook>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, PageError> {
+    let viewer = match officials(&req).await? {
+        Ok(v) => v,
+        Err(redirect) => return Ok(redirect),
+    };
+    list_page(viewer, &db, &book, &clock, String::new(), StatusCode::OK).await
+}
+
+async fn list_page(
+    viewer: Viewer,
+    db: &Database,
+    book: &RuleBook,
+    clock: &Clock,
+    message: String,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let db = db.clone();
+    let all = web::block(move || runs::list(&mut *db.get()?, None)).await??;
+    page_with_status(
+        &RunsPage {
+            viewer,
+            runs: all.iter().map(run_row).collect(),
+            rule_sets: book
+                .sets
+                .iter()
+                .map(|s| {
+                    (
+                        s.sha256.clone(),
+                        format!(
+                            "{} {}（自 {} 起）",
+                            s.rules.name, s.rules.version, s.rules.effective_from
+                        ),
+                    )
+                })
+                .collect(),
+            default_period: Period::containing(clock.today()).prev().to_string(),
+            message,
+        },
+        status,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StartForm {
+    period: String,
+    rule_sha256: String,
+    csrf_token: String,
+}
+
+/// `POST /runs`: an admin starts a draft run.
+pub async fn start(
+    req: HttpRequest,
+    form: web::Form<StartForm>,
+    db: web::Data<Database>,
+    book: web::Data<RuleBook>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, PageError> {
+    let viewer = match officials(&req).await? {
+        Ok(v) => v,
+        Err(redirect) => return Ok(redirect),
+    };
+    viewer.caller.require_admin()?;
+    let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
+    let form = form.into_inner();
+    csrf::check_form(&req, session, &form.csrf_token)?;
+    let Ok(period) = form.period.trim().parse::<Period>() else {
+        let message = format!("“{}”不是季度，请按 2026Q1 的格式填写。", form.period);
+        return list_page(
+            viewer,
+            &db,
+            &book,
+            &clock,
+            message,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let explicit = book
+        .sets
+        .iter()
+        .find(|s| s.sha256 == form.rule_sha256)
+        .cloned();
+    let rule_set = match rating::rules_for(&book, period, explicit) {
+        Ok(set) => set,
+        Err(_) => {
+            let message = format!("没有适用于{}的评价规则。", labels::period(period));
+            return list_page(
+                viewer,
+                &db,
+                &book,
+                &clock,
+                message,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let actor = viewer.caller.actor();
+    let db2 = db.get_ref().clone();
+    let clock2 = clock.get_ref().clone();
+    let summary = web::block(move || {
+        let request = RunRequest {
+            period,
+            rule_set: &rule_set,
+            actor: &actor,
+            publish: false,
+        };
+        rating::rate_period(&db2, &clock2, request)
+    })
+    .await?
+    .map_err(|e| match e {
+        rating::RatingError::Storage(s) => ApiError::from(s),
+        other => ApiError::Internal(other.to_string()),
+    })?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/runs/{}", summary.run_id)))
+        .finish())
+}
+
+/// `GET /runs/{id}`.
+pub async fn show(
+    req: HttpRequest,
+    path: web::Path<i64>,
+    db: web::Data<Database>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, PageError> {
+    let viewer = match officials(&req).await? {
+        Ok(v) => v,
+        Err(redirect) => return Ok(redirect),
+    };
+    run_page(
+        viewer,
+        &db,
+        &settings,
+        path.into_inner(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn run_page(
+    viewer: Viewer,
+    db: &Database,
+    settings: &Settings,
+    id: i64,
+    message: String,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let db = db.clone();
+    let (run, compared) = web::block(move || -> Result<_, ApiError> {
+        let mut conn = db.get()?;
+        let run = runs::get(&mut conn, id)?.ok_or(ApiError::NotFound)?;
+        let compared = match compare_runs(&mut conn, id, None) {
+            Ok((_, base, diff)) if base.id != id => Ok((base, diff)),
+            Ok(_) => Err("这是本季度已发布的运行。".to_string()),
+            Err(CompareError::NothingToCompare(p)) => {
+                Err(format!("{p} 还没有已发布的运行，无可对比。"))
+            }
+            Err(CompareError::NoRun(_)) => return Err(ApiError::NotFound),
+            Err(CompareError::Storage(s)) => return Err(s.into()),
+        };
+        Ok((run, compared))
+    })
+    .await??;
+    let (against, diff, nothing) = match compared {
+        Ok((base, diff)) => (Some(run_row(&base)), diff, String::new()),
+        Err(why) => (None, RunDiff::default(), why),
+    };
+    page_with_status(
+        &RunPage {
+            viewer,
+            draft: run.status == RunStatus::Draft,
+            four_eyes: settings.runs.four_eyes,
+            run: run_row(&run),
+            against,
+            nothing_to_compare: nothing,
+            grades: rows(&diff.grade_changes, String::clone),
+            lists: rows(&diff.list_changes, |l| list_label(*l)),
+            ranks: rows(&diff.rank_moves, u32::to_string),
+            subsidies: rows(&diff.subsidy_changes, |f| f.to_string()),
+            added: diff.added.clone(),
+            removed: diff.removed.clone(),
+            subsidy_delta: diff.subsidy_delta.to_string(),
+            message,
+        },
+        status,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PublishForm {
+    csrf_token: String,
+}
+
+/// `POST /runs/{id}/publish`.
+pub async fn publish(
+    req: HttpRequest,
+    path: web::Path<i64>,
+    form: web::Form<PublishForm>,
+    db: web::Data<Database>,
+    settings: web::Data<Settings>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, PageError> {
+    let viewer = match officials(&req).await? {
+        Ok(v) => v,
+        Err(redirect) => return Ok(redirect),
+    };
+    viewer.caller.require_admin()?;
+    let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
+    csrf::check_form(&req, session, &form.csrf_token)?;
+    let id = path.into_inner();
+    let actor = viewer.caller.actor();
+    let four_eyes = settings.runs.four_eyes;
+    let db2 = db.get_ref().clone();
+    let clock2 = clock.get_ref().clone();
+    let result =
+        web::block(move || publishing::publish(&mut *db2.get()?, &clock2, id, &actor, four_eyes))
+            .await?;
+    let (message, status) = match result {
+        Ok(run) => (
+            format!("{} 的运行 {} 已发布。", run.period, run.id),
+            StatusCode::OK,
+        ),
+        Err(PublishingError::FourEyes) => (
+            "按四眼原则，运行须由发起人以外的另一位管理员发布。".to_string(),
+            StatusCode::FORBIDDEN,
+        ),
+        Err(PublishingError::Publish(PublishError::NotFound(_))) => {
+            return Err(PageError(ApiError::NotFound))
+        }
+        Err(PublishingError::Publish(PublishError::NotDraft { .. })) => {
+            ("只有草稿运行可以发布。".to_string(), StatusCode::CONFLICT)
+        }
+        Err(PublishingError::Publish(PublishError::Storage(s))) => return Err(PageError(s.into())),
+    };
+    run_page(viewer, &db, &settings, id, message, status).await
+}
