@@ -18,6 +18,7 @@ mod import_checks;
 mod import_formats;
 mod outage;
 mod pages;
+mod pages_officials;
 mod pages_signed_in;
 mod process;
 mod properties;

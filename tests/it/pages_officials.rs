@@ -1,0 +1,255 @@
+//! The officials' pages over HTTP: rankings with downloads, runs, appeals
+//! and the audit log — who may read them and who may act.
+
+use crate::app::{run_async, setup};
+use crate::helpers::TestDb;
+use crate::on_both_backends;
+
+on_both_backends! {
+    officials_filter_the_rankings_and_download_what_they_see => super::officials_filter_the_rankings_and_download_what_they_see;
+}
+
+fn officials_filter_the_rankings_and_download_what_they_see(t: TestDb) {
+    use crate::app::{ADMIN, COMPANY, INSPECTOR};
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let get = |path: String, token: Option<&str>| {
+            let mut req = client.get(format!("{root}{path}"));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            req.send()
+        };
+        assert_eq!(
+            get("/rankings".into(), None)
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            303
+        );
+        assert_eq!(
+            get("/rankings".into(), Some(COMPANY))
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            403
+        );
+        let page = get("/rankings".into(), Some(INSPECTOR))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("2025年第4季度信用评价排名"), "{page}");
+        // The page shows what the API's rankings show for the same filter.
+        let (_, all) = api
+            .get("/periods/2025Q4/rankings?per_page=500", Some(ADMIN))
+            .await;
+        let rows = all["rows"].as_array().unwrap();
+        let district = rows[0]["district"].as_str().unwrap().to_string();
+        let in_district: Vec<&str> = rows
+            .iter()
+            .filter(|r| r["district"] == district.as_str())
+            .map(|r| r["company_code"].as_str().unwrap())
+            .collect();
+        let query = serde_urlencoded::to_string([
+            ("period", "2025Q4"),
+            ("district", district.as_str()),
+            ("sort", "-rank"),
+        ])
+        .unwrap();
+        let page = get(format!("/rankings?{query}"), Some(ADMIN))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            page.matches("<tr><td class=\"num\">").count(),
+            in_district.len(),
+            "{page}"
+        );
+        for code in rows.iter().map(|r| r["company_code"].as_str().unwrap()) {
+            assert_eq!(
+                page.contains(&format!("/companies/{code}\"")),
+                in_district.contains(&code),
+                "{code}"
+            );
+        }
+        // The download: the same rows, in the shown (reversed) order.
+        let csv = get(format!("/rankings/export.csv?{query}"), Some(ADMIN))
+            .await
+            .unwrap();
+        assert_eq!(csv.status().as_u16(), 200);
+        let csv = csv.text().await.unwrap();
+        let codes: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap_or_default())
+            .collect();
+        let mut expected = in_district.clone();
+        expected.reverse();
+        assert_eq!(codes, expected, "{csv}");
+        let xlsx = get(format!("/rankings/export.xlsx?{query}"), Some(ADMIN))
+            .await
+            .unwrap();
+        assert_eq!(xlsx.status().as_u16(), 200);
+        assert!(
+            xlsx.bytes().await.unwrap().starts_with(b"PK"),
+            "an XLSX is a zip"
+        );
+        let bad = get("/rankings?sort=size".into(), Some(ADMIN))
+            .await
+            .unwrap();
+        assert_eq!(bad.status().as_u16(), 400);
+    });
+}
+
+on_both_backends! {
+    the_appeals_page_is_for_signed_in_users_and_its_forms_need_a_session => super::the_appeals_page_is_for_signed_in_users_and_its_forms_need_a_session;
+}
+
+fn the_appeals_page_is_for_signed_in_users_and_its_forms_need_a_session(t: TestDb) {
+    use crate::app::{ADMIN, COMPANY, INSPECTOR};
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let get = |token: Option<&'static str>| {
+            let mut req = client.get(format!("{root}/appeals"));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            async move { req.send().await.unwrap() }
+        };
+        assert_eq!(get(None).await.status().as_u16(), 303);
+        let company = get(Some(COMPANY)).await.text().await.unwrap();
+        assert!(company.contains(r#"id="file-title""#), "a company may file");
+        let inspector = get(Some(INSPECTOR)).await.text().await.unwrap();
+        assert!(
+            !inspector.contains(r#"id="file-title""#) && !inspector.contains(r#"class="decide""#)
+        );
+        assert_eq!(get(Some(ADMIN)).await.status().as_u16(), 200);
+        // Forms are for browser sessions: a bearer token alone cannot post them.
+        let post = |path: &str, token: &'static str, body: &'static str| {
+            client
+                .post(format!("{root}{path}"))
+                .bearer_auth(token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+        };
+        let filed = post(
+            "/appeals",
+            COMPANY,
+            "record_kind=complaint&record_id=T000000813&reason=x&csrf_token=x",
+        )
+        .await
+        .unwrap();
+        assert_eq!(filed.status().as_u16(), 403);
+        let decided = post(
+            "/appeals/1/decision",
+            INSPECTOR,
+            "outcome=uphold&reason=x&csrf_token=x",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            decided.status().as_u16(),
+            403,
+            "inspectors do not decide appeals"
+        );
+    });
+}
+
+on_both_backends! {
+    the_audit_log_page_is_for_admins => super::the_audit_log_page_is_for_admins;
+}
+
+fn the_audit_log_page_is_for_admins(t: TestDb) {
+    use crate::app::{ADMIN, INSPECTOR};
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let get = |path: &str, token: Option<&'static str>| {
+            let mut req = client.get(format!("{root}{path}"));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            async move { req.send().await.unwrap() }
+        };
+        assert_eq!(get("/audit", None).await.status().as_u16(), 303);
+        assert_eq!(get("/audit", Some(INSPECTOR)).await.status().as_u16(), 403);
+        let page = get("/audit?entity=users&actor=&from=&to=", Some(ADMIN)).await;
+        assert_eq!(page.status().as_u16(), 200);
+        let page = page.text().await.unwrap();
+        assert_eq!(page.matches("<td>user_add</td>").count(), 7, "{page}");
+        assert!(
+            !page.contains("<td>rating_runs</td>"),
+            "only the entity asked for"
+        );
+        let bad = get("/audit?from=yesterday", Some(ADMIN)).await;
+        assert_eq!(bad.status().as_u16(), 400);
+    });
+}
+
+on_both_backends! {
+    officials_read_the_runs_and_only_admins_act_on_them => super::officials_read_the_runs_and_only_admins_act_on_them;
+}
+
+fn officials_read_the_runs_and_only_admins_act_on_them(t: TestDb) {
+    use crate::app::{ADMIN, COMPANY, INSPECTOR};
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let get = |path: String, token: Option<&'static str>| {
+            let mut req = client.get(format!("{root}{path}"));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            async move { req.send().await.unwrap() }
+        };
+        assert_eq!(get("/runs".into(), None).await.status().as_u16(), 303);
+        assert_eq!(
+            get("/runs".into(), Some(COMPANY)).await.status().as_u16(),
+            403
+        );
+        let inspector = get("/runs".into(), Some(INSPECTOR))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(inspector.contains("历次运行") && !inspector.contains(r#"id="start-title""#));
+        let admin = get("/runs".into(), Some(ADMIN)).await.text().await.unwrap();
+        assert!(admin.contains(r#"id="start-title""#));
+        // The draft of 2026Q1 has nothing published to compare with.
+        let draft = get(format!("/runs/{}", api.draft_run), Some(INSPECTOR)).await;
+        assert_eq!(draft.status().as_u16(), 200);
+        assert!(draft.text().await.unwrap().contains("还没有已发布的运行"));
+        assert_eq!(
+            get("/runs/99999".into(), Some(ADMIN))
+                .await
+                .status()
+                .as_u16(),
+            404
+        );
+    });
+}
