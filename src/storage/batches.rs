@@ -67,3 +67,12 @@ pub fn list(conn: &mut Conn) -> QueryResult<Vec<Batch>> {
         .select(Batch::as_select())
         .load(conn)
 }
+
+/// The newest `limit` batches, newest first.
+pub fn recent(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Batch>> {
+    import_batches::table
+        .order(import_batches::id.desc())
+        .limit(limit)
+        .select(Batch::as_select())
+        .load(conn)
+}

@@ -7,6 +7,7 @@ mod appeals;
 mod audit;
 mod charts;
 mod company;
+mod imports;
 pub mod labels;
 mod method;
 mod public;
@@ -36,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/appeals", web::post().to(appeals::file))
         .route("/appeals/{id}/decision", web::post().to(appeals::decide))
         .route("/audit", web::get().to(audit::show))
+        .route("/imports", web::get().to(imports::show))
         .route("/runs", web::get().to(runs::list))
         .route("/runs", web::post().to(runs::start))
         .route("/runs/{id}", web::get().to(runs::show))

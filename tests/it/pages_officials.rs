@@ -253,3 +253,35 @@ fn officials_read_the_runs_and_only_admins_act_on_them(t: TestDb) {
         );
     });
 }
+
+on_both_backends! {
+    the_imports_page_offers_each_role_its_kinds => super::the_imports_page_offers_each_role_its_kinds;
+}
+
+fn the_imports_page_offers_each_role_its_kinds(t: TestDb) {
+    use crate::app::{ADMIN, COMPANY, INSPECTOR};
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let get = |token: Option<&'static str>| {
+            let mut req = client.get(format!("{root}/imports"));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            async move { req.send().await.unwrap() }
+        };
+        assert_eq!(get(None).await.status().as_u16(), 303);
+        assert_eq!(get(Some(COMPANY)).await.status().as_u16(), 403);
+        let inspector = get(Some(INSPECTOR)).await.text().await.unwrap();
+        assert!(
+            inspector.contains(r#"value="surveys""#) && !inspector.contains(r#"value="companies""#)
+        );
+        let admin = get(Some(ADMIN)).await.text().await.unwrap();
+        assert!(admin.contains(r#"value="companies""#));
+        assert!(admin.contains("conduct.csv"), "the batch history");
+    });
+}

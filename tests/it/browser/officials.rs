@@ -133,3 +133,85 @@ fn an_admin_starts_compares_and_publishes_a_run(t: TestDb) {
         b.close().await;
     });
 }
+
+on_both_backends! {
+    an_inspector_uploads_a_bad_file_and_sees_every_bad_row => super::an_inspector_uploads_a_bad_file_and_sees_every_bad_row;
+}
+
+fn an_inspector_uploads_a_bad_file_and_sees_every_bad_row(t: TestDb) {
+    let backend = backend_of(&t);
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let Some(b) = Browser::start(backend).await else {
+            return;
+        };
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("surveys-bad.csv");
+        let good = dir.path().join("surveys-good.csv");
+        let header = "response_id,community_code,surveyed_on,respondent,overall\n";
+        std::fs::write(
+            &bad,
+            format!("{header}S900001,C000001,2026-02-10,H00001,6\nS900002,C000001,2026-02-31,H00002,4\nS900003,NOPE,2026-02-10,H00003,5\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            &good,
+            format!("{header}S900001,C000001,2026-02-10,H00001,5\n"),
+        )
+        .unwrap();
+        sign_in(&b, &root, "lou").await;
+        b.click(Locator::LinkText("数据导入")).await;
+        // Inspectors import field data only.
+        let kinds = b.text("select#kind").await;
+        assert!(
+            kinds.contains("满意度测评") && !kinds.contains("企业\n"),
+            "{kinds}"
+        );
+        b.client
+            .find(Locator::Css("select#kind"))
+            .await
+            .unwrap()
+            .select_by_value("surveys")
+            .await
+            .unwrap();
+        let file = b.client.find(Locator::Id("file")).await.unwrap();
+        file.send_keys(bad.to_str().unwrap()).await.unwrap();
+        b.client
+            .find(Locator::Css("form[data-import] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let rows = b
+            .client
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(Locator::Css("table.row-errors tbody"))
+            .await
+            .unwrap()
+            .find_all(Locator::Css("tr"))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 3, "every bad row is listed");
+        assert!(b
+            .text("#import-result .alert")
+            .await
+            .contains("数据没有任何改动"));
+        b.screenshot("import-errors").await;
+        let file = b.client.find(Locator::Id("file")).await.unwrap();
+        file.clear().await.unwrap();
+        file.send_keys(good.to_str().unwrap()).await.unwrap();
+        b.client
+            .find(Locator::Css("form[data-import] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let done = b.text("#import-result .done").await;
+        assert!(done.starts_with("导入完成：新增 1 行"), "{done}");
+        b.close().await;
+    });
+}
