@@ -95,6 +95,8 @@ impl Application {
                         .limit(body_limit)
                         .error_handler(crate::http::error::extractors::json),
                 )
+                // Page forms (a what-if draft is a whole rule file) share the body limit.
+                .app_data(web::FormConfig::default().limit(body_limit))
                 .app_data(
                     web::QueryConfig::default()
                         .error_handler(crate::http::error::extractors::query),

@@ -14,7 +14,7 @@ use crate::domain::Period;
 use crate::report::diff::RunDiff;
 use crate::rules::{LoadedRuleSet, RuleBook, RuleErrors};
 use crate::scoring::ResultRow;
-use crate::storage::{runs, Database};
+use crate::storage::Database;
 
 /// One rule set of the rules directory.
 #[derive(Serialize, ToSchema)]
@@ -85,7 +85,7 @@ fn invalid(errors: RuleErrors) -> ApiError {
     }
 }
 
-fn parse_draft(text: &str) -> Result<LoadedRuleSet, ApiError> {
+pub fn parse_draft(text: &str) -> Result<LoadedRuleSet, ApiError> {
     LoadedRuleSet::from_text("draft.toml", text).map_err(invalid)
 }
 
@@ -167,25 +167,19 @@ pub async fn what_if(
     let period = parse_period(&body.period)?;
     let draft = parse_draft(&body.rules)?;
     let db = db.get_ref().clone();
-    let (outcome, published, diff) = web::block(move || -> Result<_, ApiError> {
-        let (outcome, _, _, _) = crate::service::rating::compute(&db, period, &draft)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let mut conn = db.get()?;
-        let published = runs::published_run(&mut conn, period)?;
-        let before = match &published {
-            Some(run) => runs::results(&mut conn, run)?,
-            None => Vec::new(),
-        };
-        let diff = crate::report::diff::diff(&before, &outcome.rows);
-        Ok((outcome, published.map(|r| r.id), diff))
+    let w = web::block(move || {
+        crate::service::rating::what_if(&mut *db.get()?, period, &draft).map_err(|e| match e {
+            crate::service::rating::RatingError::Storage(s) => ApiError::from(s),
+            other => ApiError::Internal(other.to_string()),
+        })
     })
     .await??;
     Ok(HttpResponse::Ok().json(WhatIfBody {
         period,
         stored: false,
-        against_run: published,
-        diff,
-        rows: outcome.rows,
-        warnings: outcome.warnings,
+        against_run: w.published.map(|r| r.id),
+        diff: w.diff,
+        rows: w.outcome.rows,
+        warnings: w.outcome.warnings,
     }))
 }

@@ -214,3 +214,31 @@ pub fn rate_on(
         store,
     })
 }
+
+/// What a draft rule set would do to `period`: its results over the data
+/// as it stands, never stored, and the difference from the quarter's
+/// published run (against nothing when none is published).
+pub struct WhatIf {
+    pub outcome: RatingOutcome,
+    pub published: Option<runs::Run>,
+    pub diff: crate::report::diff::RunDiff,
+}
+
+pub fn what_if(
+    conn: &mut Conn,
+    period: Period,
+    draft: &LoadedRuleSet,
+) -> Result<WhatIf, RatingError> {
+    let (outcome, _, _, _) = compute_on(conn, period, draft)?;
+    let published = runs::published_run(conn, period)?;
+    let before = match &published {
+        Some(run) => runs::results(conn, run)?,
+        None => Vec::new(),
+    };
+    let diff = crate::report::diff::diff(&before, &outcome.rows);
+    Ok(WhatIf {
+        outcome,
+        published,
+        diff,
+    })
+}

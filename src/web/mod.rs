@@ -16,6 +16,7 @@ mod report;
 mod runs;
 mod session;
 pub mod viewer;
+mod whatif;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse, ResponseError};
@@ -37,6 +38,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/appeals", web::post().to(appeals::file))
         .route("/appeals/{id}/decision", web::post().to(appeals::decide))
         .route("/audit", web::get().to(audit::show))
+        .route("/what-if", web::get().to(whatif::show))
+        .route("/what-if", web::post().to(whatif::run))
         .route("/imports", web::get().to(imports::show))
         .route("/runs", web::get().to(runs::list))
         .route("/runs", web::post().to(runs::start))

@@ -78,14 +78,31 @@ struct RunPage {
     four_eyes: bool,
     against: Option<RunRow>,
     nothing_to_compare: String,
-    grades: Vec<ChangeRow>,
-    lists: Vec<ChangeRow>,
-    ranks: Vec<ChangeRow>,
-    subsidies: Vec<ChangeRow>,
-    added: Vec<String>,
-    removed: Vec<String>,
-    subsidy_delta: String,
+    diff: DiffView,
     message: String,
+}
+
+/// What changed between two sets of results, as the pages show it.
+pub struct DiffView {
+    pub grades: Vec<ChangeRow>,
+    pub lists: Vec<ChangeRow>,
+    pub ranks: Vec<ChangeRow>,
+    pub subsidies: Vec<ChangeRow>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub subsidy_delta: String,
+}
+
+pub fn diff_view(diff: &RunDiff) -> DiffView {
+    DiffView {
+        grades: rows(&diff.grade_changes, String::clone),
+        lists: rows(&diff.list_changes, |l| list_label(*l)),
+        ranks: rows(&diff.rank_moves, u32::to_string),
+        subsidies: rows(&diff.subsidy_changes, |f| f.to_string()),
+        added: diff.added.clone(),
+        removed: diff.removed.clone(),
+        subsidy_delta: diff.subsidy_delta.to_string(),
+    }
 }
 
 fn list_label(l: ListPlacement) -> String {
@@ -306,13 +323,7 @@ async fn run_page(
             run: run_row(&run),
             against,
             nothing_to_compare: nothing,
-            grades: rows(&diff.grade_changes, String::clone),
-            lists: rows(&diff.list_changes, |l| list_label(*l)),
-            ranks: rows(&diff.rank_moves, u32::to_string),
-            subsidies: rows(&diff.subsidy_changes, |f| f.to_string()),
-            added: diff.added.clone(),
-            removed: diff.removed.clone(),
-            subsidy_delta: diff.subsidy_delta.to_string(),
+            diff: diff_view(&diff),
             message,
         },
         status,

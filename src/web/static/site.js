@@ -40,3 +40,9 @@ if (importForm) {
     head.after(wrap);
   });
 }
+
+// A file chosen for a textarea is read into it (the what-if draft).
+document.querySelectorAll('input[type=file][data-load-into]').forEach(input => input.addEventListener('change', async () => {
+  const target = document.getElementById(input.dataset.loadInto);
+  if (input.files[0] && target) target.value = await input.files[0].text();
+}));

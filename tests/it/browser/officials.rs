@@ -215,3 +215,69 @@ fn an_inspector_uploads_a_bad_file_and_sees_every_bad_row(t: TestDb) {
         b.close().await;
     });
 }
+
+on_both_backends! {
+    an_admin_previews_a_rule_change => super::an_admin_previews_a_rule_change;
+}
+
+fn an_admin_previews_a_rule_change(t: TestDb) {
+    let backend = backend_of(&t);
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let Some(b) = Browser::start(backend).await else {
+            return;
+        };
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        sign_in(&b, &root, "pat").await;
+        b.click(Locator::LinkText("规则预演")).await;
+        let draft: String = b
+            .client
+            .execute("return document.getElementById('rules').value", vec![])
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            draft.contains("[weights."),
+            "the rule file in force is the starting draft"
+        );
+        // A broken draft is refused with its problems.
+        b.client
+            .execute(
+                "document.getElementById('rules').value = arguments[0]",
+                vec![serde_json::json!("name = \"broken\"")],
+            )
+            .await
+            .unwrap();
+        b.click(Locator::Css(r#"form[action="/what-if"] button"#))
+            .await;
+        assert!(b.text(".alert p").await.starts_with("草稿有"));
+        // Satisfaction weighs more, fee collection less.
+        let changed = crate::app::EXAMPLE_RULES
+            .replacen("satisfaction = 0.35", "satisfaction = 0.45", 1)
+            .replacen("fee_collection = 0.15", "fee_collection = 0.05", 1);
+        b.client
+            .execute(
+                "document.getElementById('rules').value = arguments[0]",
+                vec![serde_json::json!(changed)],
+            )
+            .await
+            .unwrap();
+        b.click(Locator::Css(r#"form[action="/what-if"] button"#))
+            .await;
+        let title = b.text("#impact-title").await;
+        assert!(title.ends_with("预演结果"), "{title}");
+        let ranks = b.text(".impact h3:nth-of-type(4)").await;
+        assert!(
+            ranks.starts_with("排名变化（") && !ranks.contains("（0 家）"),
+            "{ranks}"
+        );
+        b.client
+            .execute("document.getElementById('impact-title').scrollIntoView()", vec![])
+            .await
+            .unwrap();
+        b.screenshot("what-if").await;
+        b.close().await;
+    });
+}
