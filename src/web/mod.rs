@@ -7,6 +7,7 @@ mod appeals;
 mod audit;
 mod charts;
 mod company;
+mod dashboard;
 mod imports;
 pub mod labels;
 mod method;
@@ -38,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/appeals", web::post().to(appeals::file))
         .route("/appeals/{id}/decision", web::post().to(appeals::decide))
         .route("/audit", web::get().to(audit::show))
+        .route("/dashboard", web::get().to(dashboard::show))
         .route("/what-if", web::get().to(whatif::show))
         .route("/what-if", web::post().to(whatif::run))
         .route("/imports", web::get().to(imports::show))

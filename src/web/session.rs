@@ -10,12 +10,20 @@ use serde::Deserialize;
 
 use super::viewer::Viewer;
 use super::{page_with_status, PageError};
+use crate::domain::Role;
+use crate::http::auth::Caller;
 use crate::http::csrf;
 use crate::http::session::Authenticator;
 use crate::http::ApiError;
 
-/// Where a signed-in user lands (the public notice, until the dashboards exist).
-const LANDING: &str = "/";
+/// Where a signed-in user lands: officials on their dashboard, a company on
+/// its own page.
+fn landing(role: &Role) -> String {
+    match role {
+        Role::Admin | Role::Inspector => "/dashboard".to_string(),
+        Role::Company { company_code } => format!("/companies/{company_code}"),
+    }
+}
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -74,8 +82,8 @@ fn login_form(
 
 /// `GET /login`.
 pub async fn show(req: HttpRequest) -> Result<HttpResponse, PageError> {
-    if Viewer::of(&req).await?.name.is_some() {
-        return Ok(see_other(LANDING).finish());
+    if let Caller::User { role, .. } = Viewer::of(&req).await?.caller {
+        return Ok(see_other(&landing(&role)).finish());
     }
     login_form(String::new(), "", actix_web::http::StatusCode::OK)
 }
@@ -98,7 +106,8 @@ pub async fn submit(
                 .path("/login")
                 .finish();
             used.make_removal();
-            Ok(see_other(LANDING)
+            let role = session.user.role()?;
+            Ok(see_other(&landing(&role))
                 .cookie(auth.cookie(&session.token))
                 .cookie(used)
                 .finish())

@@ -285,3 +285,39 @@ fn the_imports_page_offers_each_role_its_kinds(t: TestDb) {
         assert!(admin.contains("conduct.csv"), "the batch history");
     });
 }
+
+on_both_backends! {
+    the_dashboard_sums_up_the_latest_quarter_for_officials => super::the_dashboard_sums_up_the_latest_quarter_for_officials;
+}
+
+fn the_dashboard_sums_up_the_latest_quarter_for_officials(t: TestDb) {
+    use crate::app::{ADMIN, COMPANY};
+    run_async(async {
+        let api = setup(&t, |_| {}).await;
+        let root = api.base.trim_end_matches("/api/v1").to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let get = |token: &'static str| {
+            client
+                .get(format!("{root}/dashboard"))
+                .bearer_auth(token)
+                .send()
+        };
+        assert_eq!(get(COMPANY).await.unwrap().status().as_u16(), 403);
+        let page = get(ADMIN).await.unwrap().text().await.unwrap();
+        assert!(
+            page.contains("最新已发布季度：2025年第4季度 · 参评企业 30 家"),
+            "{page}"
+        );
+        let (_, black) = api.get("/periods/2025Q4/black-list", None).await;
+        let n = black["companies"].as_array().unwrap().len();
+        assert!(
+            page.contains(&format!("<dt>黑榜</dt><dd class=\"big\">{n}</dd>")),
+            "{page}"
+        );
+        assert!(page.contains("与2025年第3季度相比"));
+        assert!(page.contains("<svg class=\"chart\""));
+    });
+}

@@ -21,6 +21,10 @@ fn an_official_and_a_company_open_the_company_page(t: TestDb) {
         };
         let root = api.base.trim_end_matches("/api/v1").to_string();
         sign_in(&b, &root, "pat").await;
+        // Officials land on their dashboard.
+        assert_eq!(b.text("h1").await, "工作台");
+        assert!(b.text("#moves-title + p").await.contains("2025年第3季度"));
+        b.screenshot("dashboard").await;
         b.client
             .goto(&format!("{root}/companies/{OWN}"))
             .await
@@ -274,7 +278,10 @@ fn an_admin_previews_a_rule_change(t: TestDb) {
             "{ranks}"
         );
         b.client
-            .execute("document.getElementById('impact-title').scrollIntoView()", vec![])
+            .execute(
+                "document.getElementById('impact-title').scrollIntoView()",
+                vec![],
+            )
             .await
             .unwrap();
         b.screenshot("what-if").await;

@@ -1,0 +1,187 @@
+//! `/dashboard`: where an official starts — the latest published quarter's
+//! grade distribution and lists, what moved since the quarter before,
+//! appeals waiting and overdue, and the last and next scheduled run.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::viewer::Viewer;
+use super::{charts, labels, page, PageError};
+use crate::clock::Clock;
+use crate::configuration::Settings;
+use crate::domain::{AppealStatus, ListPlacement, Period};
+use crate::http::ApiError;
+use crate::report::diff::diff;
+use crate::service::appeals as appeal_rules;
+use crate::storage::{appeals, runs, Database, StorageError};
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    viewer: Viewer,
+    period_label: String,
+    rated: usize,
+    grade_chart: String,
+    red: usize,
+    black: usize,
+    exits: usize,
+    previous_label: String,
+    grade_changes: usize,
+    entered_red: usize,
+    entered_black: usize,
+    left_lists: usize,
+    pending: usize,
+    overdue: usize,
+    last_scheduled: String,
+    next_scheduled: String,
+}
+
+struct Facts {
+    latest: Option<(Period, Vec<crate::scoring::ResultRow>)>,
+    previous: Option<(Period, Vec<crate::scoring::ResultRow>)>,
+    appeals: Vec<appeals::Appeal>,
+    all_runs: Vec<runs::Run>,
+}
+
+fn facts(db: &Database) -> Result<Facts, ApiError> {
+    let mut conn = db.get()?;
+    let published = runs::published(&mut conn)?;
+    let mut quarters = Vec::new();
+    for run in published.iter().take(2) {
+        let p: Period = run
+            .period
+            .parse()
+            .map_err(|e: String| StorageError::Corrupt(e))?;
+        quarters.push((p, runs::results(&mut conn, run)?));
+    }
+    let mut quarters = quarters.into_iter();
+    Ok(Facts {
+        latest: quarters.next(),
+        previous: quarters.next(),
+        appeals: appeals::list(&mut conn, None, Some(AppealStatus::Pending))?,
+        all_runs: runs::list(&mut conn, None)?,
+    })
+}
+
+/// `GET /dashboard`.
+pub async fn show(
+    req: HttpRequest,
+    db: web::Data<Database>,
+    settings: web::Data<Settings>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, PageError> {
+    let viewer = Viewer::of(&req).await?;
+    if viewer.name.is_none() {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/login"))
+            .finish());
+    }
+    if !viewer.caller.is_official() {
+        return Err(PageError(ApiError::Forbidden));
+    }
+    let db = db.get_ref().clone();
+    let f = web::block(move || facts(&db)).await??;
+    let today = clock.today();
+    let (period_label, rows) = match &f.latest {
+        Some((p, rows)) => (labels::period(*p), rows.as_slice()),
+        None => ("尚无已发布季度".to_string(), &[][..]),
+    };
+    let mut grades: Vec<(String, usize)> = Vec::new();
+    for r in rows {
+        match grades.iter_mut().find(|(g, _)| *g == r.grade) {
+            Some((_, n)) => *n += 1,
+            None => grades.push((r.grade.clone(), 1)),
+        }
+    }
+    grades.sort();
+    let total = rows.len().max(1);
+    let share = |n: usize| {
+        100.0 * f64::from(u32::try_from(n).unwrap_or(u32::MAX))
+            / f64::from(u32::try_from(total).unwrap_or(u32::MAX))
+    };
+    let grade_chart = charts::bars(
+        "等级分布（占参评企业的百分比）",
+        &grades
+            .iter()
+            .map(|(g, n)| (format!("{g} 级（{n} 家）"), Some(share(*n))))
+            .collect::<Vec<_>>(),
+    );
+    let count = |l: ListPlacement| rows.iter().filter(|r| r.list == l).count();
+    let (previous_label, moved) = match (&f.previous, &f.latest) {
+        (Some((p, before)), Some((_, after))) => (labels::period(*p), Some(diff(before, after))),
+        _ => (String::new(), None),
+    };
+    let entered = |l: ListPlacement| {
+        moved.as_ref().map_or(0, |d| {
+            d.list_changes.iter().filter(|c| c.after == l).count()
+        })
+    };
+    let overdue = f
+        .appeals
+        .iter()
+        .cloned()
+        .map(|a| appeal_rules::view(a, &settings.appeals, today))
+        .filter(|v| v.overdue)
+        .count();
+    let last_scheduled = f
+        .all_runs
+        .iter()
+        .find(|r| r.started_by == "scheduler")
+        .map_or_else(
+            || "尚无自动运行".to_string(),
+            |r| {
+                format!(
+                    "{}（{}，运行 {}）",
+                    r.started_at.format("%Y-%m-%d %H:%M"),
+                    r.period,
+                    r.id
+                )
+            },
+        );
+    let next_scheduled = if !settings.scheduler.enabled {
+        "自动运行未开启".to_string()
+    } else {
+        let grace = chrono::Days::new(u64::from(settings.scheduler.grace_days));
+        let last_ended = Period::containing(today).prev();
+        let rated = f
+            .all_runs
+            .iter()
+            .any(|r| r.period == last_ended.to_string());
+        let (quarter, due) = if rated {
+            let current = Period::containing(today);
+            (current, current.end().checked_add_days(grace))
+        } else {
+            (last_ended, last_ended.end().checked_add_days(grace))
+        };
+        match due {
+            Some(d) if d <= today => format!(
+                "{}：已到期，数据导入后的下一次检查时计算",
+                labels::period(quarter)
+            ),
+            Some(d) => format!("{}：{d} 起", labels::period(quarter)),
+            None => String::new(),
+        }
+    };
+    page(&DashboardPage {
+        viewer,
+        period_label,
+        rated: rows.len(),
+        grade_chart,
+        red: count(ListPlacement::Red),
+        black: count(ListPlacement::Black),
+        exits: rows
+            .iter()
+            .filter(|r| r.decision == crate::domain::Decision::Exit)
+            .count(),
+        previous_label,
+        grade_changes: moved.as_ref().map_or(0, |d| d.grade_changes.len()),
+        entered_red: entered(ListPlacement::Red),
+        entered_black: entered(ListPlacement::Black),
+        left_lists: entered(ListPlacement::None),
+        pending: f.appeals.len(),
+        overdue,
+        last_scheduled,
+        next_scheduled,
+    })
+}
