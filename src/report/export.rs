@@ -4,6 +4,7 @@
 use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, XlsxError};
 use serde::Serialize;
 
+use crate::domain::{labels, ListPlacement};
 use crate::scoring::{Fixed2, ResultRow};
 use crate::storage::runs::Run;
 
@@ -163,13 +164,13 @@ pub fn xlsx(run: &Run, rows: &[ResultRow]) -> Result<Vec<u8>, XlsxError> {
         0,
         0,
         format!(
-            "{} 物业服务企业信用评价结果公示 — 规则 {} {} (sha256 {}) — 评价批次 run {} ({})",
+            "{} 物业服务企业信用评价结果公示 — 规则 {} {} (sha256 {}) — 评价批次 run {}（{}）",
             run.period,
             run.rule_name,
             run.rule_version,
             &run.rule_sha256.get(..12).unwrap_or_default(),
             run.id,
-            run.status
+            labels::run_status(run.status)
         ),
         &title,
     )?;
@@ -183,15 +184,19 @@ pub fn xlsx(run: &Run, rows: &[ResultRow]) -> Result<Vec<u8>, XlsxError> {
     grades.dedup();
     for (i, r) in rows.iter().enumerate() {
         let row = u32::try_from(i + 2).unwrap_or(u32::MAX);
-        for (col, text) in cells(r).iter().enumerate() {
+        let mut shown = cells(r);
+        // The notice speaks Chinese: 红榜/黑榜, 清退/警示/优先推荐 (the CSV keeps the codes).
+        shown[16] = labels::list(r.list).to_string();
+        shown[19] = labels::decision(r.decision).to_string();
+        for (col, text) in shown.iter().enumerate() {
             let c = u16::try_from(col).unwrap_or(0);
             let format = match col {
                 15 => grades.iter().position(|g| *g == r.grade).map(|g| {
                     Format::new()
                         .set_background_color(grade_colours[g.min(grade_colours.len() - 1)])
                 }),
-                16 if r.list.as_str() == "red" => Some(red.clone()),
-                16 if r.list.as_str() == "black" => Some(black.clone()),
+                16 if r.list == ListPlacement::Red => Some(red.clone()),
+                16 if r.list == ListPlacement::Black => Some(black.clone()),
                 _ => None,
             };
             let number = if numeric[col] {

@@ -9,9 +9,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::viewer::Viewer;
-use super::{labels, page_with_status, PageError};
+use super::{page_with_status, PageError};
 use crate::clock::Clock;
 use crate::configuration::Settings;
+use crate::domain::labels;
 use crate::domain::{RecordKind, Role};
 use crate::http::auth::Caller;
 use crate::http::{csrf, ApiError};

@@ -10,8 +10,9 @@ use askama::Template;
 
 use super::method::indicator_name;
 use super::viewer::Viewer;
-use super::{charts, labels, page, PageError};
+use super::{charts, page, PageError};
 use crate::clock::Clock;
+use crate::domain::labels;
 use crate::domain::{CommunityType, ListPlacement};
 use crate::http::ApiError;
 use crate::rules::{ConductKind, Indicator, RuleBook};

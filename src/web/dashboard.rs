@@ -7,9 +7,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::viewer::Viewer;
-use super::{charts, labels, page, PageError};
+use super::{charts, page, PageError};
 use crate::clock::Clock;
 use crate::configuration::Settings;
+use crate::domain::labels;
 use crate::domain::{AppealStatus, ListPlacement, Period};
 use crate::http::ApiError;
 use crate::report::diff::diff;

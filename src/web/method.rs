@@ -7,8 +7,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::viewer::Viewer;
-use super::{labels, page, PageError};
+use super::{page, PageError};
 use crate::clock::Clock;
+use crate::domain::labels;
 use crate::domain::{CommunityType, Period};
 use crate::http::ApiError;
 use crate::rules::{

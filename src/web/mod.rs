@@ -9,7 +9,6 @@ mod charts;
 mod company;
 mod dashboard;
 mod imports;
-pub mod labels;
 mod method;
 mod public;
 mod rankings;

@@ -6,7 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::viewer::Viewer;
-use super::{labels, page, PageError};
+use super::{page, PageError};
+use crate::domain::labels;
 use crate::domain::{ListPlacement, Period};
 use crate::http::ApiError;
 use crate::storage::runs::{self, Run};

@@ -9,7 +9,8 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use super::viewer::Viewer;
-use super::{labels, page, PageError};
+use super::{page, PageError};
+use crate::domain::labels;
 use crate::domain::{ListPlacement, Period};
 use crate::http::ratings::{filter_of, RankingQuery};
 use crate::http::ApiError;

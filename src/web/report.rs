@@ -9,8 +9,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::viewer::Viewer;
-use super::{labels, page, page_with_status, PageError};
+use super::{page, page_with_status, PageError};
 use crate::clock::Clock;
+use crate::domain::labels;
 use crate::domain::ListPlacement;
 use crate::http::{csrf, ApiError};
 use crate::service::reports::{self, IssuedReport, Verified};

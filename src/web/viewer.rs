@@ -4,9 +4,9 @@
 
 use actix_web::{web, HttpRequest};
 
-use super::labels;
 use crate::clock::Clock;
 use crate::configuration::Settings;
+use crate::domain::labels;
 use crate::http::auth::{self, Caller, Credential};
 use crate::http::{csrf, ApiError};
 use crate::storage::Database;

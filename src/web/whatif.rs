@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::runs::{diff_view, DiffView};
 use super::viewer::Viewer;
-use super::{labels, page_with_status, PageError};
+use super::{page_with_status, PageError};
+use crate::domain::labels;
 use crate::domain::Period;
 use crate::http::{csrf, ApiError};
 use crate::rules::{LoadedRuleSet, RuleBook};

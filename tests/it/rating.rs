@@ -319,4 +319,15 @@ fn the_xlsx_notice_has_title_chinese_headers_and_no_formulas(t: TestDb) {
     );
     assert_eq!(sheet.get((2, 14)), Some(&Data::Float(87.54)));
     assert_eq!(sheet.height(), 32);
+    // The notice speaks Chinese: no list or decision code shows through.
+    for row in 2..32 {
+        let list = sheet.get((row, 16)).unwrap().to_string();
+        assert!(["红榜", "黑榜", "—"].contains(&list.as_str()), "{list}");
+        let decision = sheet.get((row, 19)).unwrap().to_string();
+        assert!(
+            ["清退", "警示", "优先推荐", "—"].contains(&decision.as_str()),
+            "{decision}"
+        );
+    }
+    assert!(title.contains("已发布"), "{title}");
 }
