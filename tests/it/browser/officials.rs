@@ -49,6 +49,33 @@ fn an_official_and_a_company_open_the_company_page(t: TestDb) {
             .await
             .unwrap();
         assert_eq!(b.text("h1").await, "页面不存在");
+        // On a phone the pages read without sideways scrolling; tables scroll in their boxes.
+        b.client.set_window_size(390, 844).await.unwrap();
+        for path in [
+            format!("/companies/{OWN}"),
+            "/appeals".to_string(),
+            "/methodology".to_string(),
+        ] {
+            b.client.goto(&format!("{root}{path}")).await.unwrap();
+            let fits: serde_json::Value = b
+                .client
+                .execute(
+                    "return document.documentElement.scrollWidth <= window.innerWidth + 1",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                fits,
+                serde_json::Value::Bool(true),
+                "{path} is wider than a phone"
+            );
+        }
+        b.client
+            .goto(&format!("{root}/companies/{OWN}"))
+            .await
+            .unwrap();
+        b.screenshot("company-phone").await;
         b.close().await;
     });
 }
