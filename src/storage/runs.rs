@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::audit::{self, NewAuditEntry};
 use super::schema::{rating_runs, run_results};
 use super::{AnyConnection, Conn, StorageError};
 use crate::domain::{Decision, ListPlacement, Period, RunStatus};
@@ -180,6 +181,29 @@ pub fn store(
             let insert = diesel::insert_into(run_results::table).values(chunk);
             crate::with_conn!(conn, |c| insert.execute(c))?;
         }
+        audit::record(
+            conn,
+            NewAuditEntry::new(
+                &run.started_by,
+                run.started_at,
+                "rating_runs",
+                id.to_string(),
+                "run_rated",
+            )
+            .values(
+                None,
+                Some(
+                    serde_json::json!({
+                        "period": period,
+                        "rule_set": format!("{} {}", run.rule_name, run.rule_version),
+                        "rule_sha256": run.rule_sha256,
+                        "input_digest": run.input_digest,
+                        "rated": rows.len(),
+                    })
+                    .to_string(),
+                ),
+            ),
+        )?;
         if publish {
             mark_published(conn, id, &period, &published_by, published_at)?;
         }
@@ -236,6 +260,11 @@ fn mark_published(
             .bind::<diesel::sql_types::Text, _>(format!("publish {period}"))
             .execute(c)?;
     }
+    let superseded: Vec<i64> = rating_runs::table
+        .filter(rating_runs::period.eq(period))
+        .filter(rating_runs::status.eq(RunStatus::Published))
+        .select(rating_runs::id)
+        .load(conn)?;
     diesel::update(
         rating_runs::table
             .filter(rating_runs::period.eq(period))
@@ -243,6 +272,14 @@ fn mark_published(
     )
     .set(rating_runs::status.eq(RunStatus::Superseded))
     .execute(conn)?;
+    // Publication is what the public sees: who made it, and what it replaced.
+    audit::record(
+        conn,
+        NewAuditEntry::new(actor, at, "rating_runs", id.to_string(), "run_published").values(
+            Some(serde_json::json!({ "published_run": superseded.first() }).to_string()),
+            Some(serde_json::json!({ "published_run": id, "period": period }).to_string()),
+        ),
+    )?;
     diesel::update(rating_runs::table.find(id))
         .set((
             rating_runs::status.eq(RunStatus::Published),

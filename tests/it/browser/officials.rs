@@ -161,6 +161,14 @@ fn an_admin_starts_compares_and_publishes_a_run(t: TestDb) {
         let message = b.text(".alert").await;
         assert!(message.ends_with("已发布。"), "{message}");
         assert!(b.text("h1").await.contains("（已发布）"));
+        // The publication is in the audit log.
+        b.click(Locator::LinkText("审计日志")).await;
+        let log = b.text("table.audit tbody").await;
+        assert!(
+            log.contains("user:pat") && log.contains("run_published"),
+            "{log}"
+        );
+        b.screenshot("audit").await;
         b.close().await;
     });
 }
