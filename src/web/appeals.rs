@@ -3,12 +3,12 @@
 //! an admin upholds or rejects each with a reason. The rules (window,
 //! ownership, re-runs) are the appeals service's, shared with the API.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::viewer::Viewer;
+use super::viewer::{Gate, Viewer};
 use super::{page_with_status, PageError};
 use crate::clock::Clock;
 use crate::configuration::Settings;
@@ -108,16 +108,6 @@ async fn render(
     )
 }
 
-async fn signed_in(req: &HttpRequest) -> Result<Result<Viewer, HttpResponse>, PageError> {
-    let viewer = Viewer::of(req).await?;
-    if viewer.name.is_none() {
-        return Ok(Err(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/login"))
-            .finish()));
-    }
-    Ok(Ok(viewer))
-}
-
 /// `GET /appeals`.
 pub async fn show(
     req: HttpRequest,
@@ -125,10 +115,7 @@ pub async fn show(
     settings: web::Data<Settings>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = match signed_in(&req).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
+    let viewer = Viewer::admit(&req, Gate::SignedIn).await?;
     render(
         viewer,
         &db,
@@ -156,10 +143,7 @@ pub async fn file(
     settings: web::Data<Settings>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = match signed_in(&req).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
+    let viewer = Viewer::admit(&req, Gate::SignedIn).await?;
     let company = viewer.company.clone().ok_or(ApiError::Forbidden)?;
     let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
     let form = form.into_inner();
@@ -202,9 +186,9 @@ pub async fn file(
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         Err(FileError::Appeal(other)) => {
-            return Err(PageError(ApiError::Internal(other.to_string())))
+            return Err(PageError::Api(ApiError::Internal(other.to_string())))
         }
-        Err(FileError::Storage(e)) => return Err(PageError(e.into())),
+        Err(FileError::Storage(e)) => return Err(PageError::Api(e.into())),
     };
     render(viewer, &db, &settings, &clock, message, status).await
 }
@@ -227,11 +211,7 @@ pub async fn decide(
     settings: web::Data<Settings>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = match signed_in(&req).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
-    viewer.caller.require_admin()?;
+    let viewer = Viewer::admit(&req, Gate::Admin).await?;
     let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
     let form = form.into_inner();
     csrf::check_form(&req, session, &form.csrf_token)?;
@@ -239,7 +219,7 @@ pub async fn decide(
         "uphold" => true,
         "reject" => false,
         _ => {
-            return Err(PageError(ApiError::bad_request(
+            return Err(PageError::Api(ApiError::bad_request(
                 "bad_form",
                 "uphold or reject",
             )))
@@ -281,13 +261,13 @@ pub async fn decide(
         ),
         Ok(_) => (format!("申诉 {id} 已驳回。"), StatusCode::OK),
         Err(DecideError::Appeal(AppealError::NotFound(_))) => {
-            return Err(PageError(ApiError::NotFound))
+            return Err(PageError::Api(ApiError::NotFound))
         }
         Err(DecideError::Appeal(AppealError::Decided(_))) => {
             (format!("申诉 {id} 已处理过。"), StatusCode::CONFLICT)
         }
-        Err(DecideError::Storage(e)) => return Err(PageError(e.into())),
-        Err(other) => return Err(PageError(ApiError::Internal(other.to_string()))),
+        Err(DecideError::Storage(e)) => return Err(PageError::Api(e.into())),
+        Err(other) => return Err(PageError::Api(ApiError::Internal(other.to_string()))),
     };
     render(viewer, &db, &settings, &clock, message, status).await
 }

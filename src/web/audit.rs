@@ -1,11 +1,10 @@
 //! `/audit`: the audit log for admins — who changed what, when, with the
 //! old and new values — filtered by entity, actor and dates like the API's.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::viewer::Viewer;
+use super::viewer::{Gate, Viewer};
 use super::{page, PageError};
 use crate::http::audit::{filter_of, AuditQuery};
 use crate::http::ApiError;
@@ -42,13 +41,7 @@ pub async fn show(
     query: web::Query<AuditQuery>,
     db: web::Data<Database>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = Viewer::of(&req).await?;
-    if viewer.name.is_none() {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/login"))
-            .finish());
-    }
-    viewer.caller.require_admin()?;
+    let viewer = Viewer::admit(&req, Gate::Admin).await?;
     let q = query.into_inner();
     let q = AuditQuery {
         entity: blank_is_none(q.entity),

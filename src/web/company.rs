@@ -4,12 +4,11 @@
 //! company; a company user only its own (any other code: 404, as for a
 //! code that does not exist); anyone else is asked to sign in.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::method::indicator_name;
-use super::viewer::Viewer;
+use super::viewer::{Gate, Viewer};
 use super::{charts, page, PageError};
 use crate::clock::Clock;
 use crate::domain::labels;
@@ -288,14 +287,8 @@ pub async fn show(
     book: web::Data<RuleBook>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = Viewer::of(&req).await?;
-    if viewer.name.is_none() {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/login"))
-            .finish());
-    }
     let code = path.into_inner();
-    viewer.caller.require_company_access(&code)?;
+    let viewer = Viewer::admit(&req, Gate::Company(&code)).await?;
     let db = db.get_ref().clone();
     let book = book.get_ref().clone();
     let today = clock.today();

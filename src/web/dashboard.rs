@@ -2,11 +2,10 @@
 //! grade distribution and lists, what moved since the quarter before,
 //! appeals waiting and overdue, and the last and next scheduled run.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::viewer::Viewer;
+use super::viewer::{Gate, Viewer};
 use super::{charts, page, PageError};
 use crate::clock::Clock;
 use crate::configuration::Settings;
@@ -72,15 +71,7 @@ pub async fn show(
     settings: web::Data<Settings>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = Viewer::of(&req).await?;
-    if viewer.name.is_none() {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/login"))
-            .finish());
-    }
-    if !viewer.caller.is_official() {
-        return Err(PageError(ApiError::Forbidden));
-    }
+    let viewer = Viewer::admit(&req, Gate::Official).await?;
     let db = db.get_ref().clone();
     let f = web::block(move || facts(&db)).await??;
     let today = clock.today();

@@ -4,11 +4,10 @@
 //! token, so there is one importer and one set of checks; the page lists
 //! the kinds the viewer may import and the latest import batches.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::viewer::Viewer;
+use super::viewer::{Gate, Viewer};
 use super::{page, PageError};
 use crate::domain::{ImportKind, Role};
 use crate::http::auth::Caller;
@@ -52,12 +51,7 @@ fn kind_label(k: ImportKind) -> &'static str {
 
 /// `GET /imports`.
 pub async fn show(req: HttpRequest, db: web::Data<Database>) -> Result<HttpResponse, PageError> {
-    let viewer = Viewer::of(&req).await?;
-    if viewer.name.is_none() {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/login"))
-            .finish());
-    }
+    let viewer = Viewer::admit(&req, Gate::Official).await?;
     // Who may import which kind is the API's rule (admins: all; inspectors:
     // field data); the page offers exactly those kinds.
     let kinds: Vec<ImportKind> = match &viewer.caller {
@@ -76,7 +70,7 @@ pub async fn show(req: HttpRequest, db: web::Data<Database>) -> Result<HttpRespo
                 )
             })
             .collect(),
-        _ => return Err(PageError(ApiError::Forbidden)),
+        _ => return Err(PageError::Api(ApiError::Forbidden)),
     };
     let db = db.get_ref().clone();
     let recent = web::block(move || -> Result<_, ApiError> {

@@ -60,7 +60,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Any path nothing else answers: the page in Chinese, 404.
 pub async fn not_found() -> Result<HttpResponse, PageError> {
-    Err(PageError(ApiError::NotFound))
+    Err(PageError::Api(ApiError::NotFound))
 }
 
 async fn stylesheet() -> HttpResponse {
@@ -78,19 +78,26 @@ async fn script() -> HttpResponse {
 }
 
 /// A page that could not be shown: the API's error, answered as a page in
-/// Chinese with the same status (and the same silence about internals).
+/// Chinese with the same status (and the same silence about internals), or
+/// a visitor who must sign in first, sent to `/login`.
 #[derive(Debug)]
-pub struct PageError(pub ApiError);
+pub enum PageError {
+    Api(ApiError),
+    SignIn,
+}
 
 impl<E: Into<ApiError>> From<E> for PageError {
     fn from(e: E) -> Self {
-        PageError(e.into())
+        PageError::Api(e.into())
     }
 }
 
 impl std::fmt::Display for PageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        match self {
+            PageError::Api(e) => e.fmt(f),
+            PageError::SignIn => f.write_str("sign in first"),
+        }
     }
 }
 
@@ -104,10 +111,18 @@ struct ErrorPage<'a> {
 
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
-        self.0.status_code()
+        match self {
+            PageError::Api(e) => e.status_code(),
+            PageError::SignIn => StatusCode::SEE_OTHER,
+        }
     }
 
     fn error_response(&self) -> HttpResponse {
+        let PageError::Api(error) = self else {
+            return HttpResponse::SeeOther()
+                .insert_header((actix_web::http::header::LOCATION, "/login"))
+                .finish();
+        };
         let status = self.status_code();
         let (title, message) = match status.as_u16() {
             400 => ("请求有误", "页面地址或提交的内容不正确。"),
@@ -121,7 +136,7 @@ impl ResponseError for PageError {
             _ => ("系统出错", "系统出现错误，已记录，请稍后再试。"),
         };
         if status.is_server_error() {
-            tracing::error!(error = %self.0, "page failed");
+            tracing::error!(%error, "page failed");
         }
         let body = ErrorPage {
             viewer: viewer::Viewer::anonymous(),
@@ -144,7 +159,7 @@ fn page(t: &impl Template) -> Result<HttpResponse, PageError> {
 fn page_with_status(t: &impl Template, status: StatusCode) -> Result<HttpResponse, PageError> {
     let body = t
         .render()
-        .map_err(|e| PageError(ApiError::Internal(format!("template: {e}"))))?;
+        .map_err(|e| PageError::Api(ApiError::Internal(format!("template: {e}"))))?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(body))

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
-use super::viewer::Viewer;
+use super::viewer::{Gate, Viewer};
 use super::{page, PageError};
 use crate::domain::labels;
 use crate::domain::{ListPlacement, Period};
@@ -168,19 +168,6 @@ fn load(
     Ok((published, run, table))
 }
 
-async fn officials_only(req: &HttpRequest) -> Result<Result<Viewer, HttpResponse>, PageError> {
-    let viewer = Viewer::of(req).await?;
-    if viewer.name.is_none() {
-        return Ok(Err(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/login"))
-            .finish()));
-    }
-    if !viewer.caller.is_official() {
-        return Err(PageError(ApiError::Forbidden));
-    }
-    Ok(Ok(viewer))
-}
-
 /// `GET /rankings`.
 pub async fn show(
     req: HttpRequest,
@@ -188,10 +175,7 @@ pub async fn show(
     db: web::Data<Database>,
     cache: web::Data<RunCache>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = match officials_only(&req).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
+    let viewer = Viewer::admit(&req, Gate::Official).await?;
     let query = query.into_inner().cleaned();
     let filter = filter_of(&query.ranking())?;
     let page_no: u32 =
@@ -293,9 +277,7 @@ pub async fn download(
     db: web::Data<Database>,
     cache: web::Data<RunCache>,
 ) -> Result<HttpResponse, PageError> {
-    if let Err(redirect) = officials_only(&req).await? {
-        return Ok(redirect);
-    }
+    Viewer::admit(&req, Gate::Official).await?;
     let format = path.into_inner();
     let query = query.into_inner().cleaned();
     let filter = filter_of(&query.ranking())?;
@@ -316,7 +298,7 @@ pub async fn download(
             export::xlsx(&run, &rows).map_err(|e| ApiError::Internal(e.to_string()))?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
-        _ => return Err(PageError(ApiError::NotFound)),
+        _ => return Err(PageError::Api(ApiError::NotFound)),
     };
     Ok(HttpResponse::Ok()
         .content_type(content_type)

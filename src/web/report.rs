@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::viewer::Viewer;
+use super::viewer::{Gate, Viewer};
 use super::{page, page_with_status, PageError};
 use crate::clock::Clock;
 use crate::domain::labels;
@@ -61,21 +61,6 @@ fn view(r: IssuedReport, base: &str) -> ReportView {
     }
 }
 
-/// The signed-in viewer who may see `code`'s report, or where to send them.
-async fn owner_or_official(
-    req: &HttpRequest,
-    code: &str,
-) -> Result<Result<Viewer, HttpResponse>, PageError> {
-    let viewer = Viewer::of(req).await?;
-    if viewer.name.is_none() {
-        return Ok(Err(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/login"))
-            .finish()));
-    }
-    viewer.caller.require_company_access(code)?;
-    Ok(Ok(viewer))
-}
-
 fn base_url(req: &HttpRequest) -> String {
     let info = req.connection_info();
     format!("{}://{}", info.scheme(), info.host())
@@ -88,10 +73,7 @@ pub async fn show(
     db: web::Data<Database>,
 ) -> Result<HttpResponse, PageError> {
     let code = path.into_inner();
-    let viewer = match owner_or_official(&req, &code).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
+    let viewer = Viewer::admit(&req, Gate::Company(&code)).await?;
     let db = db.get_ref().clone();
     let lookup = code.clone();
     let (exists, report) = web::block(move || -> Result<_, ApiError> {
@@ -103,7 +85,7 @@ pub async fn show(
     })
     .await??;
     if !exists {
-        return Err(PageError(ApiError::NotFound));
+        return Err(PageError::Api(ApiError::NotFound));
     }
     let base = base_url(&req);
     page(&ReportPage {
@@ -127,10 +109,7 @@ pub async fn issue(
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
     let code = path.into_inner();
-    let viewer = match owner_or_official(&req, &code).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
+    let viewer = Viewer::admit(&req, Gate::Company(&code)).await?;
     let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
     csrf::check_form(&req, session, &form.csrf_token)?;
     let db = db.get_ref().clone();

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::viewer::Viewer;
+use super::viewer::{Gate, Viewer};
 use super::{page_with_status, PageError};
 use crate::clock::Clock;
 use crate::configuration::Settings;
@@ -128,19 +128,6 @@ fn rows<T>(
         .collect()
 }
 
-async fn officials(req: &HttpRequest) -> Result<Result<Viewer, HttpResponse>, PageError> {
-    let viewer = Viewer::of(req).await?;
-    if viewer.name.is_none() {
-        return Ok(Err(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/login"))
-            .finish()));
-    }
-    if !viewer.caller.is_official() {
-        return Err(PageError(ApiError::Forbidden));
-    }
-    Ok(Ok(viewer))
-}
-
 /// `GET /runs`.
 pub async fn list(
     req: HttpRequest,
@@ -148,10 +135,7 @@ pub async fn list(
     book: web::Data<RuleBook>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = match officials(&req).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
+    let viewer = Viewer::admit(&req, Gate::Official).await?;
     list_page(viewer, &db, &book, &clock, String::new(), StatusCode::OK).await
 }
 
@@ -204,11 +188,7 @@ pub async fn start(
     book: web::Data<RuleBook>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = match officials(&req).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
-    viewer.caller.require_admin()?;
+    let viewer = Viewer::admit(&req, Gate::Admin).await?;
     let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
     let form = form.into_inner();
     csrf::check_form(&req, session, &form.csrf_token)?;
@@ -273,10 +253,7 @@ pub async fn show(
     db: web::Data<Database>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = match officials(&req).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
+    let viewer = Viewer::admit(&req, Gate::Official).await?;
     run_page(
         viewer,
         &db,
@@ -345,11 +322,7 @@ pub async fn publish(
     settings: web::Data<Settings>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = match officials(&req).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
-    viewer.caller.require_admin()?;
+    let viewer = Viewer::admit(&req, Gate::Admin).await?;
     let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
     csrf::check_form(&req, session, &form.csrf_token)?;
     let id = path.into_inner();
@@ -370,12 +343,14 @@ pub async fn publish(
             StatusCode::FORBIDDEN,
         ),
         Err(PublishingError::Publish(PublishError::NotFound(_))) => {
-            return Err(PageError(ApiError::NotFound))
+            return Err(PageError::Api(ApiError::NotFound))
         }
         Err(PublishingError::Publish(PublishError::NotDraft { .. })) => {
             ("只有草稿运行可以发布。".to_string(), StatusCode::CONFLICT)
         }
-        Err(PublishingError::Publish(PublishError::Storage(s))) => return Err(PageError(s.into())),
+        Err(PublishingError::Publish(PublishError::Storage(s))) => {
+            return Err(PageError::Api(s.into()))
+        }
     };
     run_page(viewer, &db, &settings, id, message, status).await
 }

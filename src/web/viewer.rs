@@ -88,3 +88,35 @@ impl Viewer {
         })
     }
 }
+
+/// Who may see a page.
+pub enum Gate<'a> {
+    /// Anyone signed in.
+    SignedIn,
+    /// Admins and inspectors.
+    Official,
+    /// Admins.
+    Admin,
+    /// Officials, and the company with this code (others: 404).
+    Company(&'a str),
+}
+
+impl Viewer {
+    /// The viewer `gate` lets through. Anyone not signed in is sent to
+    /// sign in; a signed-in viewer the gate refuses gets the API's answer
+    /// for the same rule (403, or 404 for another company's code).
+    pub async fn admit(req: &HttpRequest, gate: Gate<'_>) -> Result<Viewer, super::PageError> {
+        let viewer = Viewer::of(req).await?;
+        if viewer.name.is_none() {
+            return Err(super::PageError::SignIn);
+        }
+        match gate {
+            Gate::SignedIn => {}
+            Gate::Official if viewer.official => {}
+            Gate::Official => return Err(ApiError::Forbidden.into()),
+            Gate::Admin => viewer.caller.require_admin()?,
+            Gate::Company(code) => viewer.caller.require_company_access(code)?,
+        }
+        Ok(viewer)
+    }
+}

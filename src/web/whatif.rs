@@ -3,13 +3,13 @@
 //! changes — against the published results, before anything is stored.
 //! The draft is checked and rated by the same code as `POST /api/v1/what-if`.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use super::runs::{diff_view, DiffView};
-use super::viewer::Viewer;
+use super::viewer::{Gate, Viewer};
 use super::{page_with_status, PageError};
 use crate::domain::labels;
 use crate::domain::Period;
@@ -38,17 +38,6 @@ struct Impact {
     warnings: Vec<String>,
 }
 
-async fn admin(req: &HttpRequest) -> Result<Result<Viewer, HttpResponse>, PageError> {
-    let viewer = Viewer::of(req).await?;
-    if viewer.name.is_none() {
-        return Ok(Err(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/login"))
-            .finish()));
-    }
-    viewer.caller.require_admin()?;
-    Ok(Ok(viewer))
-}
-
 /// `GET /what-if`: the form, with the rule file in force for the latest
 /// published quarter as the starting draft.
 pub async fn show(
@@ -56,10 +45,7 @@ pub async fn show(
     db: web::Data<Database>,
     book: web::Data<RuleBook>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = match admin(&req).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
+    let viewer = Viewer::admit(&req, Gate::Admin).await?;
     let db = db.get_ref().clone();
     let latest = web::block(move || -> Result<_, ApiError> {
         Ok(runs::published(&mut *db.get()?)?
@@ -100,10 +86,7 @@ pub async fn run(
     form: web::Form<WhatIfForm>,
     db: web::Data<Database>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = match admin(&req).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
+    let viewer = Viewer::admit(&req, Gate::Admin).await?;
     let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
     let WhatIfForm {
         period,
