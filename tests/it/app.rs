@@ -161,6 +161,20 @@ impl Api {
         self.call(Method::GET, path, token, None).await
     }
 
+    /// GET a page as `token`'s user (or anonymously), redirects not followed.
+    pub async fn visit(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let root = self.base.trim_end_matches("/api/v1");
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut req = client.get(format!("{root}{path}"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
     /// A page (outside `/api/v1`): status, content type and body.
     pub async fn page(&self, path: &str) -> (u16, String, String) {
         let root = self.base.trim_end_matches("/api/v1");

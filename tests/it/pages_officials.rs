@@ -13,37 +13,18 @@ fn officials_filter_the_rankings_and_download_what_they_see(t: TestDb) {
     use crate::app::{ADMIN, COMPANY, INSPECTOR};
     run_async(async {
         let api = setup(&t, |_| {}).await;
-        let root = api.base.trim_end_matches("/api/v1").to_string();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let get = |path: String, token: Option<&str>| {
-            let mut req = client.get(format!("{root}{path}"));
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
-            req.send()
-        };
+
+        assert_eq!(api.visit("/rankings", None).await.status().as_u16(), 303);
         assert_eq!(
-            get("/rankings".into(), None)
+            api.visit("/rankings", Some(COMPANY))
                 .await
-                .unwrap()
-                .status()
-                .as_u16(),
-            303
-        );
-        assert_eq!(
-            get("/rankings".into(), Some(COMPANY))
-                .await
-                .unwrap()
                 .status()
                 .as_u16(),
             403
         );
-        let page = get("/rankings".into(), Some(INSPECTOR))
+        let page = api
+            .visit("/rankings", Some(INSPECTOR))
             .await
-            .unwrap()
             .text()
             .await
             .unwrap();
@@ -65,9 +46,9 @@ fn officials_filter_the_rankings_and_download_what_they_see(t: TestDb) {
             ("sort", "-rank"),
         ])
         .unwrap();
-        let page = get(format!("/rankings?{query}"), Some(ADMIN))
+        let page = api
+            .visit(&format!("/rankings?{query}"), Some(ADMIN))
             .await
-            .unwrap()
             .text()
             .await
             .unwrap();
@@ -84,9 +65,9 @@ fn officials_filter_the_rankings_and_download_what_they_see(t: TestDb) {
             );
         }
         // The download: the same rows, in the shown (reversed) order.
-        let csv = get(format!("/rankings/export.csv?{query}"), Some(ADMIN))
-            .await
-            .unwrap();
+        let csv = api
+            .visit(&format!("/rankings/export.csv?{query}"), Some(ADMIN))
+            .await;
         assert_eq!(csv.status().as_u16(), 200);
         let csv = csv.text().await.unwrap();
         let codes: Vec<&str> = csv
@@ -97,17 +78,15 @@ fn officials_filter_the_rankings_and_download_what_they_see(t: TestDb) {
         let mut expected = in_district.clone();
         expected.reverse();
         assert_eq!(codes, expected, "{csv}");
-        let xlsx = get(format!("/rankings/export.xlsx?{query}"), Some(ADMIN))
-            .await
-            .unwrap();
+        let xlsx = api
+            .visit(&format!("/rankings/export.xlsx?{query}"), Some(ADMIN))
+            .await;
         assert_eq!(xlsx.status().as_u16(), 200);
         assert!(
             xlsx.bytes().await.unwrap().starts_with(b"PK"),
             "an XLSX is a zip"
         );
-        let bad = get("/rankings?sort=size".into(), Some(ADMIN))
-            .await
-            .unwrap();
+        let bad = api.visit("/rankings?sort=size", Some(ADMIN)).await;
         assert_eq!(bad.status().as_u16(), 400);
     });
 }
@@ -125,21 +104,28 @@ fn the_appeals_page_is_for_signed_in_users_and_its_forms_need_a_session(t: TestD
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let get = |token: Option<&'static str>| {
-            let mut req = client.get(format!("{root}/appeals"));
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
-            async move { req.send().await.unwrap() }
-        };
-        assert_eq!(get(None).await.status().as_u16(), 303);
-        let company = get(Some(COMPANY)).await.text().await.unwrap();
+
+        assert_eq!(api.visit("/appeals", None).await.status().as_u16(), 303);
+        let company = api
+            .visit("/appeals", Some(COMPANY))
+            .await
+            .text()
+            .await
+            .unwrap();
         assert!(company.contains(r#"id="file-title""#), "a company may file");
-        let inspector = get(Some(INSPECTOR)).await.text().await.unwrap();
+        let inspector = api
+            .visit("/appeals", Some(INSPECTOR))
+            .await
+            .text()
+            .await
+            .unwrap();
         assert!(
             !inspector.contains(r#"id="file-title""#) && !inspector.contains(r#"class="decide""#)
         );
-        assert_eq!(get(Some(ADMIN)).await.status().as_u16(), 200);
+        assert_eq!(
+            api.visit("/appeals", Some(ADMIN)).await.status().as_u16(),
+            200
+        );
         // Forms are for browser sessions: a bearer token alone cannot post them.
         let post = |path: &str, token: &'static str, body: &'static str| {
             client
@@ -180,21 +166,15 @@ fn the_audit_log_page_is_for_admins(t: TestDb) {
     use crate::app::{ADMIN, INSPECTOR};
     run_async(async {
         let api = setup(&t, |_| {}).await;
-        let root = api.base.trim_end_matches("/api/v1").to_string();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let get = |path: &str, token: Option<&'static str>| {
-            let mut req = client.get(format!("{root}{path}"));
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
-            async move { req.send().await.unwrap() }
-        };
-        assert_eq!(get("/audit", None).await.status().as_u16(), 303);
-        assert_eq!(get("/audit", Some(INSPECTOR)).await.status().as_u16(), 403);
-        let page = get("/audit?entity=users&actor=&from=&to=", Some(ADMIN)).await;
+
+        assert_eq!(api.visit("/audit", None).await.status().as_u16(), 303);
+        assert_eq!(
+            api.visit("/audit", Some(INSPECTOR)).await.status().as_u16(),
+            403
+        );
+        let page = api
+            .visit("/audit?entity=users&actor=&from=&to=", Some(ADMIN))
+            .await;
         assert_eq!(page.status().as_u16(), 200);
         let page = page.text().await.unwrap();
         assert_eq!(page.matches("<td>user_add</td>").count(), 7, "{page}");
@@ -202,7 +182,7 @@ fn the_audit_log_page_is_for_admins(t: TestDb) {
             !page.contains("<td>rating_runs</td>"),
             "only the entity asked for"
         );
-        let bad = get("/audit?from=yesterday", Some(ADMIN)).await;
+        let bad = api.visit("/audit?from=yesterday", Some(ADMIN)).await;
         assert_eq!(bad.status().as_u16(), 400);
     });
 }
@@ -215,37 +195,29 @@ fn officials_read_the_runs_and_only_admins_act_on_them(t: TestDb) {
     use crate::app::{ADMIN, COMPANY, INSPECTOR};
     run_async(async {
         let api = setup(&t, |_| {}).await;
-        let root = api.base.trim_end_matches("/api/v1").to_string();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let get = |path: String, token: Option<&'static str>| {
-            let mut req = client.get(format!("{root}{path}"));
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
-            async move { req.send().await.unwrap() }
-        };
-        assert_eq!(get("/runs".into(), None).await.status().as_u16(), 303);
+
+        assert_eq!(api.visit("/runs", None).await.status().as_u16(), 303);
         assert_eq!(
-            get("/runs".into(), Some(COMPANY)).await.status().as_u16(),
+            api.visit("/runs", Some(COMPANY)).await.status().as_u16(),
             403
         );
-        let inspector = get("/runs".into(), Some(INSPECTOR))
+        let inspector = api
+            .visit("/runs", Some(INSPECTOR))
             .await
             .text()
             .await
             .unwrap();
         assert!(inspector.contains("历次运行") && !inspector.contains(r#"id="start-title""#));
-        let admin = get("/runs".into(), Some(ADMIN)).await.text().await.unwrap();
+        let admin = api.visit("/runs", Some(ADMIN)).await.text().await.unwrap();
         assert!(admin.contains(r#"id="start-title""#));
         // The draft of 2026Q1 has nothing published to compare with.
-        let draft = get(format!("/runs/{}", api.draft_run), Some(INSPECTOR)).await;
+        let draft = api
+            .visit(&format!("/runs/{}", api.draft_run), Some(INSPECTOR))
+            .await;
         assert_eq!(draft.status().as_u16(), 200);
         assert!(draft.text().await.unwrap().contains("还没有已发布的运行"));
         assert_eq!(
-            get("/runs/99999".into(), Some(ADMIN))
+            api.visit("/runs/99999", Some(ADMIN))
                 .await
                 .status()
                 .as_u16(),
@@ -262,25 +234,27 @@ fn the_imports_page_offers_each_role_its_kinds(t: TestDb) {
     use crate::app::{ADMIN, COMPANY, INSPECTOR};
     run_async(async {
         let api = setup(&t, |_| {}).await;
-        let root = api.base.trim_end_matches("/api/v1").to_string();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+
+        assert_eq!(api.visit("/imports", None).await.status().as_u16(), 303);
+        assert_eq!(
+            api.visit("/imports", Some(COMPANY)).await.status().as_u16(),
+            403
+        );
+        let inspector = api
+            .visit("/imports", Some(INSPECTOR))
+            .await
+            .text()
+            .await
             .unwrap();
-        let get = |token: Option<&'static str>| {
-            let mut req = client.get(format!("{root}/imports"));
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
-            async move { req.send().await.unwrap() }
-        };
-        assert_eq!(get(None).await.status().as_u16(), 303);
-        assert_eq!(get(Some(COMPANY)).await.status().as_u16(), 403);
-        let inspector = get(Some(INSPECTOR)).await.text().await.unwrap();
         assert!(
             inspector.contains(r#"value="surveys""#) && !inspector.contains(r#"value="companies""#)
         );
-        let admin = get(Some(ADMIN)).await.text().await.unwrap();
+        let admin = api
+            .visit("/imports", Some(ADMIN))
+            .await
+            .text()
+            .await
+            .unwrap();
         assert!(admin.contains(r#"value="companies""#));
         assert!(admin.contains("conduct.csv"), "the batch history");
     });
@@ -294,19 +268,20 @@ fn the_dashboard_sums_up_the_latest_quarter_for_officials(t: TestDb) {
     use crate::app::{ADMIN, COMPANY};
     run_async(async {
         let api = setup(&t, |_| {}).await;
-        let root = api.base.trim_end_matches("/api/v1").to_string();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+
+        assert_eq!(
+            api.visit("/dashboard", Some(COMPANY))
+                .await
+                .status()
+                .as_u16(),
+            403
+        );
+        let page = api
+            .visit("/dashboard", Some(ADMIN))
+            .await
+            .text()
+            .await
             .unwrap();
-        let get = |token: &'static str| {
-            client
-                .get(format!("{root}/dashboard"))
-                .bearer_auth(token)
-                .send()
-        };
-        assert_eq!(get(COMPANY).await.unwrap().status().as_u16(), 403);
-        let page = get(ADMIN).await.unwrap().text().await.unwrap();
         assert!(
             page.contains("最新已发布季度：2025年第4季度 · 参评企业 30 家"),
             "{page}"
