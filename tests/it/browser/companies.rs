@@ -37,13 +37,7 @@ fn a_company_prints_its_credit_report_and_anyone_verifies_it(t: TestDb) {
         sign_out(&b).await;
         // Anyone, signed in or not, checks the code (typed in lower case).
         b.client.goto(&format!("{root}/verify")).await.unwrap();
-        b.client
-            .find(Locator::Id("code"))
-            .await
-            .unwrap()
-            .send_keys(&code.to_lowercase())
-            .await
-            .unwrap();
+        b.type_into(Locator::Id("code"), &code.to_lowercase()).await;
         b.click(Locator::Css("form.stacked button")).await;
         assert_eq!(b.text(".verified h2").await, "验证码真实有效");
         let shown = b.text(".verified table").await;
@@ -76,27 +70,11 @@ fn a_company_appeals_and_an_admin_upholds_it(t: TestDb) {
         sign_in(&b, &root, "kim").await;
         b.click(Locator::LinkText("异议申诉")).await;
         // A substantiated 2025Q4 complaint in a community the company manages.
-        b.client
-            .find(Locator::Css("select#record_kind"))
-            .await
-            .unwrap()
-            .select_by_value("complaint")
-            .await
-            .unwrap();
-        b.client
-            .find(Locator::Id("record_id"))
-            .await
-            .unwrap()
-            .send_keys("T000000813")
-            .await
-            .unwrap();
-        b.client
-            .find(Locator::Id("reason"))
-            .await
-            .unwrap()
-            .send_keys("住户已撤诉，投诉不属实")
-            .await
-            .unwrap();
+        b.choose(Locator::Css("select#record_kind"), "complaint")
+            .await;
+        b.type_into(Locator::Id("record_id"), "T000000813").await;
+        b.type_into(Locator::Id("reason"), "住户已撤诉，投诉不属实")
+            .await;
         b.click(Locator::Css(r#"form[action="/appeals"] button"#))
             .await;
         let message = b.text(".alert").await;

@@ -125,6 +125,18 @@ impl Browser {
         }
     }
 
+    /// Types `text` into what `locator` finds.
+    pub async fn type_into(&self, locator: Locator<'_>, text: &str) {
+        let field = self.client.find(locator).await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Chooses the option with `value` in the select `locator` finds.
+    pub async fn choose(&self, locator: Locator<'_>, value: &str) {
+        let select = self.client.find(locator).await.unwrap();
+        select.select_by_value(value).await.unwrap();
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.close().await;
         let _ = self.driver.kill();
@@ -135,20 +147,9 @@ impl Browser {
 /// Signs `name` in through the login form.
 pub async fn sign_in(b: &Browser, root: &str, name: &str) {
     b.client.goto(&format!("{root}/login")).await.unwrap();
-    b.client
-        .find(Locator::Id("name"))
-        .await
-        .unwrap()
-        .send_keys(name)
-        .await
-        .unwrap();
-    b.client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(crate::app::PASSWORD)
-        .await
-        .unwrap();
+    b.type_into(Locator::Id("name"), name).await;
+    b.type_into(Locator::Id("password"), crate::app::PASSWORD)
+        .await;
     b.click(Locator::Css("form.stacked button")).await;
     assert!(b.text(".who").await.starts_with(name));
 }

@@ -207,13 +207,7 @@ fn an_inspector_uploads_a_bad_file_and_sees_every_bad_row(t: TestDb) {
             kinds.contains("满意度测评") && !kinds.contains("企业\n"),
             "{kinds}"
         );
-        b.client
-            .find(Locator::Css("select#kind"))
-            .await
-            .unwrap()
-            .select_by_value("surveys")
-            .await
-            .unwrap();
+        b.choose(Locator::Css("select#kind"), "surveys").await;
         let file = b.client.find(Locator::Id("file")).await.unwrap();
         file.send_keys(bad.to_str().unwrap()).await.unwrap();
         b.client

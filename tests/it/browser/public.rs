@@ -75,20 +75,8 @@ fn users_sign_in_and_out_through_the_form(t: TestDb) {
         for (name, label) in [("pat", "住建局管理员"), ("lou", "检查员")] {
             b.client.goto(&format!("{root}/login")).await.unwrap();
             // A wrong password first: the form says so and keeps the name.
-            b.client
-                .find(Locator::Id("name"))
-                .await
-                .unwrap()
-                .send_keys(name)
-                .await
-                .unwrap();
-            b.client
-                .find(Locator::Id("password"))
-                .await
-                .unwrap()
-                .send_keys("not it")
-                .await
-                .unwrap();
+            b.type_into(Locator::Id("name"), name).await;
+            b.type_into(Locator::Id("password"), "not it").await;
             b.click(Locator::Css("form.stacked button")).await;
             assert_eq!(b.text(".alert").await, "用户名或密码不正确。");
             if name == "pat" {
