@@ -15,7 +15,7 @@ use crate::configuration::Settings;
 use crate::domain::labels;
 use crate::domain::{RecordKind, Role};
 use crate::http::auth::Caller;
-use crate::http::{csrf, ApiError};
+use crate::http::ApiError;
 use crate::rules::RuleBook;
 use crate::service::appeals::{self as service, DecideError, FileError};
 use crate::storage::appeals::{self, AppealError};
@@ -145,9 +145,8 @@ pub async fn file(
 ) -> Result<HttpResponse, PageError> {
     let viewer = Viewer::admit(&req, Gate::SignedIn).await?;
     let company = viewer.company.clone().ok_or(ApiError::Forbidden)?;
-    let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
     let form = form.into_inner();
-    csrf::check_form(&req, session, &form.csrf_token)?;
+    viewer.check_form(&req, &form.csrf_token)?;
     let db2 = db.get_ref().clone();
     let clock2 = clock.get_ref().clone();
     let appeal_settings = settings.appeals.clone();
@@ -212,9 +211,8 @@ pub async fn decide(
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
     let viewer = Viewer::admit(&req, Gate::Admin).await?;
-    let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
     let form = form.into_inner();
-    csrf::check_form(&req, session, &form.csrf_token)?;
+    viewer.check_form(&req, &form.csrf_token)?;
     let uphold = match form.outcome.as_str() {
         "uphold" => true,
         "reject" => false,

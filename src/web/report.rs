@@ -13,7 +13,7 @@ use super::{page, page_with_status, PageError};
 use crate::clock::Clock;
 use crate::domain::labels;
 use crate::domain::ListPlacement;
-use crate::http::{csrf, ApiError};
+use crate::http::ApiError;
 use crate::service::reports::{self, IssuedReport, Verified};
 use crate::storage::Database;
 
@@ -110,8 +110,7 @@ pub async fn issue(
 ) -> Result<HttpResponse, PageError> {
     let code = path.into_inner();
     let viewer = Viewer::admit(&req, Gate::Company(&code)).await?;
-    let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
-    csrf::check_form(&req, session, &form.csrf_token)?;
+    viewer.check_form(&req, &form.csrf_token)?;
     let db = db.get_ref().clone();
     let clock = clock.get_ref().clone();
     let actor = viewer.caller.actor();

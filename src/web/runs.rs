@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::domain::labels;
 use crate::domain::{ListPlacement, Period, RunStatus};
-use crate::http::{csrf, ApiError};
+use crate::http::ApiError;
 use crate::report::diff::{compare_runs, CompareError, RunDiff};
 use crate::rules::RuleBook;
 use crate::service::publishing::{self, PublishingError};
@@ -189,9 +189,8 @@ pub async fn start(
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
     let viewer = Viewer::admit(&req, Gate::Admin).await?;
-    let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
     let form = form.into_inner();
-    csrf::check_form(&req, session, &form.csrf_token)?;
+    viewer.check_form(&req, &form.csrf_token)?;
     let Ok(period) = form.period.trim().parse::<Period>() else {
         let message = format!("“{}”不是季度，请按 2026Q1 的格式填写。", form.period);
         return list_page(
@@ -323,8 +322,7 @@ pub async fn publish(
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
     let viewer = Viewer::admit(&req, Gate::Admin).await?;
-    let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
-    csrf::check_form(&req, session, &form.csrf_token)?;
+    viewer.check_form(&req, &form.csrf_token)?;
     let id = path.into_inner();
     let actor = viewer.caller.actor();
     let four_eyes = settings.runs.four_eyes;

@@ -102,6 +102,13 @@ pub enum Gate<'a> {
 }
 
 impl Viewer {
+    /// A form this viewer posted: from this site, with the token of the
+    /// viewer's session (a bearer token alone cannot post a page's form).
+    pub fn check_form(&self, req: &HttpRequest, token: &str) -> Result<(), ApiError> {
+        let session = self.session.as_deref().ok_or(ApiError::Forbidden)?;
+        csrf::check_form(req, session, token)
+    }
+
     /// The viewer `gate` lets through. Anyone not signed in is sent to
     /// sign in; a signed-in viewer the gate refuses gets the API's answer
     /// for the same rule (403, or 404 for another company's code).

@@ -13,7 +13,7 @@ use super::viewer::{Gate, Viewer};
 use super::{page_with_status, PageError};
 use crate::domain::labels;
 use crate::domain::Period;
-use crate::http::{csrf, ApiError};
+use crate::http::ApiError;
 use crate::rules::{LoadedRuleSet, RuleBook};
 use crate::service::rating;
 use crate::storage::{runs, Database};
@@ -87,13 +87,12 @@ pub async fn run(
     db: web::Data<Database>,
 ) -> Result<HttpResponse, PageError> {
     let viewer = Viewer::admit(&req, Gate::Admin).await?;
-    let session = viewer.session.as_deref().ok_or(ApiError::Forbidden)?;
     let WhatIfForm {
         period,
         rules,
         csrf_token,
     } = form.into_inner();
-    csrf::check_form(&req, session, &csrf_token)?;
+    viewer.check_form(&req, &csrf_token)?;
     let refuse = |viewer, errors: Vec<String>| {
         page_with_status(
             &WhatIfPage {
