@@ -87,9 +87,13 @@ impl Browser {
         })
     }
 
-    /// Saves the current page as `target/screenshots/{name}-{backend}.png`.
+    /// Saves the current page as `<target dir>/screenshots/{name}-{backend}.png`.
     pub async fn screenshot(&self, name: &str) {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        // Beside the test binary (target/debug/deps/it-…): the target directory
+        // of this build, wherever CARGO_TARGET_DIR puts it.
+        let exe = std::env::current_exe().unwrap();
+        let target = exe.ancestors().nth(3).map(PathBuf::from).unwrap();
+        let dir = target.join("screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         let png = self.client.screenshot().await.unwrap();
         std::fs::write(dir.join(format!("{name}-{}.png", self.suffix)), png).unwrap();
