@@ -1,8 +1,9 @@
 //! The domain's words as a Chinese reader sees them on pages and notices.
 //! Codes such as `red` or `priority` never reach a page untranslated.
 
-use crate::domain::{
-    AppealStatus, CommunityType, Decision, ListPlacement, Period, RoleName, RunStatus,
+use super::{
+    AppealStatus, CommunityType, Decision, ImportKind, ListPlacement, Period, RecordKind, RoleName,
+    RunStatus,
 };
 
 pub fn list(l: ListPlacement) -> &'static str {
@@ -55,6 +56,27 @@ pub fn role(r: RoleName) -> &'static str {
     }
 }
 
+pub fn record_kind(k: RecordKind) -> &'static str {
+    match k {
+        RecordKind::Complaint => "投诉",
+        RecordKind::Inspection => "检查",
+        RecordKind::Conduct => "行为记录",
+    }
+}
+
+pub fn import_kind(k: ImportKind) -> &'static str {
+    match k {
+        ImportKind::Companies => "企业",
+        ImportKind::Communities => "小区",
+        ImportKind::Contracts => "物业服务合同",
+        ImportKind::Surveys => "满意度测评",
+        ImportKind::Complaints => "投诉",
+        ImportKind::Fees => "物业费收缴",
+        ImportKind::Inspections => "检查考评",
+        ImportKind::Conduct => "良好与不良行为",
+    }
+}
+
 /// `2026年第1季度`.
 pub fn period(p: Period) -> String {
     format!("{}年第{}季度", p.year(), p.quarter())
@@ -78,6 +100,12 @@ mod tests {
         }
         for s in AppealStatus::iter() {
             assert!(!appeal_status(s).is_ascii(), "{s}");
+        }
+        for k in RecordKind::iter() {
+            assert!(!record_kind(k).is_ascii(), "{k}");
+        }
+        for k in ImportKind::iter() {
+            assert!(!import_kind(k).is_ascii(), "{k}");
         }
         for r in RoleName::iter() {
             assert!(!role(r).is_ascii(), "{r}");

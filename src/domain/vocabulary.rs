@@ -107,6 +107,20 @@ impl Role {
         }
     }
 
+    /// May this role import files of `kind`? Admins: every kind. Inspectors:
+    /// field data only — companies, communities and contracts are the
+    /// bureau's own master data. Companies: none.
+    pub fn may_import(&self, kind: ImportKind) -> bool {
+        match self {
+            Role::Admin => true,
+            Role::Inspector => !matches!(
+                kind,
+                ImportKind::Companies | ImportKind::Communities | ImportKind::Contracts
+            ),
+            Role::Company { .. } => false,
+        }
+    }
+
     /// A role from its stored parts; `None` when they do not fit together
     /// (a company role without a company, or an official bound to one).
     pub fn from_parts(name: RoleName, company_code: Option<&str>) -> Option<Role> {

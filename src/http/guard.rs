@@ -9,12 +9,12 @@ use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage, HttpRequest};
+use actix_web::{HttpMessage, HttpRequest};
 
 use super::auth::{self, Caller, Credential};
 use super::csrf;
 use super::endpoints::Access;
-use super::ApiError;
+use super::{app_data, ApiError};
 use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::domain::{ImportKind, Role};
@@ -45,13 +45,9 @@ pub async fn guard(
 }
 
 async fn admit(access: Access, req: &HttpRequest) -> Result<Caller, ApiError> {
-    let settings = req
-        .app_data::<web::Data<Settings>>()
-        .ok_or_else(|| ApiError::Internal("no settings in the app data".into()))?;
-    let db = req
-        .app_data::<web::Data<Database>>()
-        .ok_or_else(|| ApiError::Internal("no database in the app data".into()))?;
-    let credential = auth::credential(req, settings)?;
+    let settings = app_data::<Settings>(req)?;
+    let db = app_data::<Database>(req)?;
+    let credential = auth::credential(req, &settings)?;
     let changing = csrf::is_state_changing(req.method());
     match (&credential, access) {
         // Signing in sets a cookie: a cross-site page must not do it for you.
@@ -59,11 +55,8 @@ async fn admit(access: Access, req: &HttpRequest) -> Result<Caller, ApiError> {
         (Credential::Session(session), _) if changing => csrf::check_header(req, session)?,
         _ => {}
     }
-    let now = req
-        .app_data::<web::Data<Clock>>()
-        .ok_or_else(|| ApiError::Internal("no clock in the app data".into()))?
-        .now();
-    let caller = auth::resolve(db, &credential, now).await?;
+    let now = app_data::<Clock>(req)?.now();
+    let caller = auth::resolve(&db, &credential, now).await?;
     allowed(access, &caller, req)?;
     Ok(caller)
 }
@@ -84,17 +77,22 @@ pub fn allowed(access: Access, caller: &Caller, req: &HttpRequest) -> Result<(),
         Access::OwnCompany => {
             caller.require_company_access(req.match_info().get("code").unwrap_or_default())
         }
-        Access::Importer => match caller.require_user()? {
-            Role::Admin => Ok(()),
-            Role::Company { .. } => Err(ApiError::Forbidden),
-            // Field data only: master data is the bureau's own. An unknown
-            // kind is the handler's 400.
-            Role::Inspector => match req.match_info().get("kind").and_then(|k| k.parse().ok()) {
-                Some(ImportKind::Companies | ImportKind::Communities | ImportKind::Contracts) => {
-                    Err(ApiError::Forbidden)
-                }
-                _ => Ok(()),
-            },
-        },
+        Access::Importer => {
+            // An unknown kind is the handler's 400 for whoever may import at all.
+            let role = caller.require_user()?;
+            let kind = req
+                .match_info()
+                .get("kind")
+                .and_then(|k| k.parse::<ImportKind>().ok());
+            let allowed = match kind {
+                Some(kind) => role.may_import(kind),
+                None => ImportKind::ALL.into_iter().any(|k| role.may_import(k)),
+            };
+            if allowed {
+                Ok(())
+            } else {
+                Err(ApiError::Forbidden)
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ use futures_util::StreamExt;
 
 use super::auth::Caller;
 use super::params::KindPath;
-use super::ApiError;
+use super::{app_data, ApiError};
 use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::domain::ImportKind;
@@ -136,9 +136,7 @@ pub async fn upload(
     book: web::Data<RuleBook>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
-    let slots = req
-        .app_data::<web::Data<ImportSlots>>()
-        .ok_or_else(|| ApiError::Internal("no import slots in the app data".into()))?;
+    let slots = app_data::<ImportSlots>(&req)?;
     let kind = path.parse::<ImportKind>().map_err(|_| {
         ApiError::bad_request(
             "unknown_kind",
@@ -154,11 +152,7 @@ pub async fn upload(
     let actor = caller.actor();
     let db = db.get_ref().clone();
     let book = book.get_ref().clone();
-    let clock = req
-        .app_data::<web::Data<Clock>>()
-        .ok_or_else(|| ApiError::Internal("no clock in the app data".into()))?
-        .get_ref()
-        .clone();
+    let clock = app_data::<Clock>(&req)?.get_ref().clone();
     let file = format!("upload:{}", kind.as_str());
     let result = web::block(move || {
         let table = Table::open(spooled.path(), format).map_err(|message| ImportError::File {

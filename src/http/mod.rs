@@ -24,6 +24,14 @@ use actix_web::web;
 
 pub use error::ApiError;
 
+/// A piece of shared application state; missing is a programming error,
+/// answered as 500.
+pub fn app_data<T: 'static>(req: &actix_web::HttpRequest) -> Result<web::Data<T>, ApiError> {
+    req.app_data::<web::Data<T>>().cloned().ok_or_else(|| {
+        ApiError::Internal(format!("no {} in the app data", std::any::type_name::<T>()))
+    })
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(crate::web::routes)
         .route("/health", web::get().to(health::health))

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::auth::session_cookie_name;
 use super::passwords::PasswordChecker;
 use super::throttle::LoginThrottle;
-use super::{csrf, ApiError};
+use super::{app_data, csrf, ApiError};
 use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::domain::RoleName;
@@ -64,12 +64,6 @@ pub struct Authenticator {
     settings: web::Data<Settings>,
     checker: web::Data<PasswordChecker>,
     clock: web::Data<Clock>,
-}
-
-fn app_data<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
-    req.app_data::<web::Data<T>>().cloned().ok_or_else(|| {
-        ApiError::Internal(format!("no {} in the app data", std::any::type_name::<T>()))
-    })
 }
 
 impl Authenticator {

@@ -63,7 +63,7 @@ pub(super) fn score_community(
         let value = values.get(position).copied().flatten();
         let (_, rule) = rules.indicators.iter()[position];
         let normalised = match value {
-            Some(x) => Some(((x - rule.worst) / (rule.best - rule.worst)).clamp(0.0, 1.0) * 100.0),
+            Some(x) => Some(normalised(x, rule.worst, rule.best)),
             None if rule.on_missing == OnMissing::Zero => Some(0.0),
             None => None,
         };
@@ -88,4 +88,10 @@ pub(super) fn score_community(
         inspections: sums.inspections,
         fee_ratio,
     }
+}
+
+/// A raw indicator value on the 0–100 scale between its worst and
+/// best value (either may be the larger), clamped.
+pub fn normalised(x: f64, worst: f64, best: f64) -> f64 {
+    ((x - worst) / (best - worst)).clamp(0.0, 1.0) * 100.0
 }

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use community::normalised;
 use community::{ratio, score_community, weights_for};
 use company::{active_conduct, score_company};
 pub use company::{active_through, conduct_active_at};

@@ -32,11 +32,14 @@ pub fn explanation(
     code: &str,
     period: Option<Period>,
 ) -> Result<Option<Explanation>, StorageError> {
-    let Some((_, results)) = history(conn, code)? else {
-        return Ok(None);
-    };
-    let Some(period) = period.or_else(|| results.last().map(|r| r.period)) else {
-        return Ok(None);
+    let period = match period {
+        Some(p) => p,
+        None => {
+            match history(conn, code)?.and_then(|(_, results)| results.last().map(|r| r.period)) {
+                Some(p) => p,
+                None => return Ok(None),
+            }
+        }
     };
     let Some(run) = runs::published_run(conn, period)? else {
         return Ok(None);

@@ -47,6 +47,11 @@ pub fn normalise(code: &str) -> String {
         .join("-")
 }
 
+/// The number printed on a report: its quarter and its row.
+pub fn report_no(report: &CreditReport, period: Period) -> String {
+    format!("XY-{period}-{:06}", report.id)
+}
+
 /// A report with the result it certifies.
 pub struct IssuedReport {
     pub report: CreditReport,
@@ -101,10 +106,7 @@ pub fn issue(
             Some(r) => r,
             None => {
                 let code = new_code()?;
-                let period = result.period;
-                reports::insert(conn, &code, company, run_id, clock.now(), actor, |id| {
-                    format!("XY-{period}-{id:06}")
-                })?
+                reports::insert(conn, &code, company, run_id, clock.now(), actor)?
             }
         };
         Ok(Some(IssuedReport {
@@ -132,15 +134,11 @@ pub fn verify(conn: &mut Conn, code: &str) -> Result<Option<Verified>, StorageEr
         return Ok(None);
     };
     let run = runs::get(conn, report.run_id)?
-        .ok_or_else(|| StorageError::Corrupt(format!("report {} has no run", report.report_no)))?;
-    let row = runs::results(conn, &run)?
-        .into_iter()
-        .find(|r| r.company_code == report.company_code)
-        .ok_or_else(|| {
-            StorageError::Corrupt(format!("report {} has no result", report.report_no))
-        })?;
+        .ok_or_else(|| StorageError::Corrupt(format!("report {} has no run", report.id)))?;
+    let row = runs::result_of(conn, &run, &report.company_code)?
+        .ok_or_else(|| StorageError::Corrupt(format!("report {} has no result", report.id)))?;
     Ok(Some(Verified {
-        report_no: report.report_no,
+        report_no: report_no(&report, row.period),
         company_name: row.company_name,
         company_code: row.company_code,
         period: row.period,

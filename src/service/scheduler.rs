@@ -24,6 +24,26 @@ pub struct SchedulerSettings {
     pub check_interval_minutes: u64,
 }
 
+/// The next quarter the scheduler will rate and the day from which it is
+/// due: the last ended quarter if it has no run yet, else the current one
+/// (due `grace_days` after its end).
+pub fn next_due(
+    today: NaiveDate,
+    grace_days: u32,
+    has_run: impl Fn(Period) -> bool,
+) -> Option<(Period, NaiveDate)> {
+    let last_ended = Period::containing(today).prev();
+    let quarter = if has_run(last_ended) {
+        last_ended.next()
+    } else {
+        last_ended
+    };
+    let due = quarter
+        .end()
+        .checked_add_days(chrono::Days::new(u64::from(grace_days)))?;
+    Some((quarter, due))
+}
+
 /// The quarter due for a scheduled run on `today`, if any: the last ended
 /// quarter, once its grace period is over, unless it already has a run.
 pub fn due_period(
@@ -32,10 +52,9 @@ pub fn due_period(
     has_run: impl Fn(Period) -> bool,
 ) -> Option<Period> {
     let last_ended = Period::containing(today).prev();
-    let due_from = last_ended
-        .end()
-        .checked_add_days(chrono::Days::new(u64::from(grace_days)))?;
-    (today >= due_from && !has_run(last_ended)).then_some(last_ended)
+    next_due(today, grace_days, has_run)
+        .filter(|(quarter, due)| *quarter == last_ended && today >= *due)
+        .map(|(quarter, _)| quarter)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -12,6 +12,7 @@ mod columns;
 pub mod rating_data;
 pub mod records;
 pub mod reports;
+mod result_rows;
 pub mod runs;
 pub mod schema;
 pub mod users;

@@ -1,5 +1,5 @@
 //! Issued credit reports: which company, which published run, when and by
-//! whom, and the number and verification code printed on the paper.
+//! whom, and the verification code printed on the paper.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -11,7 +11,6 @@ use super::{Conn, StorageError};
 #[diesel(table_name = credit_reports)]
 pub struct CreditReport {
     pub id: i64,
-    pub report_no: String,
     pub verify_code: String,
     pub company_code: String,
     pub run_id: i64,
@@ -42,7 +41,7 @@ pub fn by_code(conn: &mut Conn, verify_code: &str) -> Result<Option<CreditReport
         .optional()?)
 }
 
-/// Records a new report; its number is made from its row id by `number`.
+/// Records a new report.
 pub fn insert(
     conn: &mut Conn,
     verify_code: &str,
@@ -50,26 +49,19 @@ pub fn insert(
     run_id: i64,
     at: NaiveDateTime,
     by: &str,
-    number: impl FnOnce(i64) -> String,
 ) -> Result<CreditReport, StorageError> {
-    conn.transaction(|conn| {
-        let id: i64 = diesel::insert_into(credit_reports::table)
-            .values((
-                credit_reports::report_no.eq(format!("pending-{verify_code}")),
-                credit_reports::verify_code.eq(verify_code),
-                credit_reports::company_code.eq(company),
-                credit_reports::run_id.eq(run_id),
-                credit_reports::issued_at.eq(at),
-                credit_reports::issued_by.eq(by),
-            ))
-            .returning(credit_reports::id)
-            .get_result(conn)?;
-        diesel::update(credit_reports::table.find(id))
-            .set(credit_reports::report_no.eq(number(id)))
-            .execute(conn)?;
-        Ok(credit_reports::table
-            .find(id)
-            .select(CreditReport::as_select())
-            .first(conn)?)
-    })
+    let id: i64 = diesel::insert_into(credit_reports::table)
+        .values((
+            credit_reports::verify_code.eq(verify_code),
+            credit_reports::company_code.eq(company),
+            credit_reports::run_id.eq(run_id),
+            credit_reports::issued_at.eq(at),
+            credit_reports::issued_by.eq(by),
+        ))
+        .returning(credit_reports::id)
+        .get_result(conn)?;
+    Ok(credit_reports::table
+        .find(id)
+        .select(CreditReport::as_select())
+        .first(conn)?)
 }

@@ -5,9 +5,10 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::audit::{self, NewAuditEntry};
+use super::result_rows::{corrupt, StoredResult};
 use super::schema::{rating_runs, run_results};
 use super::{AnyConnection, Conn, StorageError};
-use crate::domain::{Decision, ListPlacement, Period, RunStatus};
+use crate::domain::{ListPlacement, Period, RunStatus};
 use crate::scoring::{Explanation, Fixed2, PastResult, ResultRow};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, utoipa::ToSchema)]
@@ -51,107 +52,6 @@ pub struct NewRun {
     pub published_at: Option<NaiveDateTime>,
     pub published_by: Option<String>,
     pub warnings: String,
-}
-
-#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
-#[diesel(table_name = run_results, treat_none_as_default_value = false)]
-struct StoredResult {
-    run_id: i64,
-    company_code: String,
-    company_name: String,
-    district: String,
-    communities: i32,
-    households: i64,
-    satisfaction: Option<i64>,
-    complaint_rate: Option<i64>,
-    timely_resolution: Option<i64>,
-    fee_collection: Option<i64>,
-    inspection: Option<i64>,
-    base: i64,
-    bonus: i64,
-    penalty: i64,
-    total: i64,
-    grade: String,
-    list: ListPlacement,
-    rank: i32,
-    district_rank: i32,
-    decision: Decision,
-    credit_score: i64,
-    credit_level: String,
-    subsidy_cents: i64,
-    explanation: String,
-}
-
-fn corrupt(what: String) -> StorageError {
-    StorageError::Query(diesel::result::Error::DeserializationError(what.into()))
-}
-
-impl StoredResult {
-    fn from_row(
-        run_id: i64,
-        row: &ResultRow,
-        explanation: &Explanation,
-    ) -> Result<Self, StorageError> {
-        let int = |n: u32| {
-            i32::try_from(n).map_err(|_| corrupt(format!("{n} does not fit the results table")))
-        };
-        Ok(Self {
-            run_id,
-            company_code: row.company_code.clone(),
-            company_name: row.company_name.clone(),
-            district: row.district.clone(),
-            communities: int(row.communities)?,
-            households: i64::try_from(row.households).map_err(|_| corrupt("households".into()))?,
-            satisfaction: row.satisfaction.map(Fixed2::hundredths),
-            complaint_rate: row.complaint_rate.map(Fixed2::hundredths),
-            timely_resolution: row.timely_resolution.map(Fixed2::hundredths),
-            fee_collection: row.fee_collection.map(Fixed2::hundredths),
-            inspection: row.inspection.map(Fixed2::hundredths),
-            base: row.base.0,
-            bonus: row.bonus.0,
-            penalty: row.penalty.0,
-            total: row.total.0,
-            grade: row.grade.clone(),
-            list: row.list,
-            rank: int(row.rank)?,
-            district_rank: int(row.district_rank)?,
-            decision: row.decision,
-            credit_score: row.credit_score.0,
-            credit_level: row.credit_level.clone(),
-            subsidy_cents: row.subsidy.0,
-            explanation: serde_json::to_string(explanation).map_err(|e| corrupt(e.to_string()))?,
-        })
-    }
-
-    fn into_row(self, period: Period) -> Result<ResultRow, StorageError> {
-        let fixed = |h: Option<i64>| h.map(Fixed2);
-        let uint = |n: i32| u32::try_from(n).map_err(|_| corrupt(format!("negative count {n}")));
-        Ok(ResultRow {
-            period,
-            list: self.list,
-            decision: self.decision,
-            company_code: self.company_code,
-            company_name: self.company_name,
-            district: self.district,
-            communities: uint(self.communities)?,
-            households: u64::try_from(self.households).map_err(|_| corrupt("households".into()))?,
-            satisfaction: fixed(self.satisfaction),
-            complaint_rate: fixed(self.complaint_rate),
-            timely_resolution: fixed(self.timely_resolution),
-            fee_collection: fixed(self.fee_collection),
-            inspection: fixed(self.inspection),
-            base: Fixed2(self.base),
-            bonus: Fixed2(self.bonus),
-            penalty: Fixed2(self.penalty),
-            total: Fixed2(self.total),
-            grade: self.grade,
-            rank: uint(self.rank)?,
-            district_rank: uint(self.district_rank)?,
-            credit_score: Fixed2(self.credit_score),
-            credit_level: self.credit_level,
-            subsidy: Fixed2(self.subsidy_cents),
-        })
-    }
 }
 
 /// Writes a run with all its rows and explanations in one transaction: a crash
@@ -340,6 +240,21 @@ pub fn results(conn: &mut Conn, run: &Run) -> Result<Vec<ResultRow>, StorageErro
         .select(StoredResult::as_select())
         .load(conn)?;
     stored.into_iter().map(|s| s.into_row(period)).collect()
+}
+
+/// One company's result row in a run.
+pub fn result_of(
+    conn: &mut Conn,
+    run: &Run,
+    company: &str,
+) -> Result<Option<ResultRow>, StorageError> {
+    let period: Period = run.period.parse().map_err(corrupt)?;
+    let stored: Option<StoredResult> = run_results::table
+        .find((run.id, company))
+        .select(StoredResult::as_select())
+        .first(conn)
+        .optional()?;
+    stored.map(|s| s.into_row(period)).transpose()
 }
 
 /// The stored explanation of one company in a run.

@@ -105,7 +105,6 @@ diesel::table! {
 diesel::table! {
     credit_reports (id) {
         id -> BigInt,
-        report_no -> Text,
         verify_code -> Text,
         company_code -> Text,
         run_id -> BigInt,

@@ -46,14 +46,6 @@ struct AppealsPage {
     review_days: u32,
 }
 
-fn kind_label(k: RecordKind) -> &'static str {
-    match k {
-        RecordKind::Complaint => "投诉",
-        RecordKind::Inspection => "检查",
-        RecordKind::Conduct => "行为记录",
-    }
-}
-
 /// The list page for `viewer`, with `message` above it.
 async fn render(
     viewer: Viewer,
@@ -74,7 +66,7 @@ async fn render(
         .map(|v| AppealRow {
             id: v.appeal.id,
             company_code: v.appeal.company_code,
-            kind: kind_label(v.appeal.record_kind),
+            kind: labels::record_kind(v.appeal.record_kind),
             record_id: v.appeal.record_id,
             reason: v.appeal.reason,
             filed_at: v.appeal.filed_at.format("%Y-%m-%d %H:%M").to_string(),

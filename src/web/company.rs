@@ -15,7 +15,7 @@ use crate::domain::labels;
 use crate::domain::{CommunityType, ListPlacement};
 use crate::http::ApiError;
 use crate::rules::{ConductKind, Indicator, RuleBook};
-use crate::scoring::{Explanation, ResultRow};
+use crate::scoring::{normalised, Explanation, ResultRow};
 use crate::service::companies::{self, CreditFile, RecordStatus};
 use crate::storage::Database;
 
@@ -117,7 +117,7 @@ fn dimension_scores(r: &ResultRow, e: &Explanation) -> Vec<(String, Option<f64>)
             let scaled = thresholds
                 .and_then(|ts| ts.iter().find(|i| i.indicator == *d))
                 .zip(value)
-                .map(|(i, v)| 100.0 * (v - i.worst) / (i.best - i.worst));
+                .map(|(i, v)| normalised(v, i.worst, i.best));
             (indicator_name(*d).0.to_string(), scaled)
         })
         .collect()
@@ -296,7 +296,12 @@ pub async fn show(
         let mut conn = db.get()?;
         let file =
             companies::credit_file(&mut conn, &book, &code, today)?.ok_or(ApiError::NotFound)?;
-        let explanation = companies::explanation(&mut conn, &code, None)?;
+        // The latest published quarter, already read with the credit file.
+        let latest = file.results.last().map(|r| r.period);
+        let explanation = match latest {
+            Some(period) => companies::explanation(&mut conn, &code, Some(period))?,
+            None => None,
+        };
         Ok((file, explanation))
     })
     .await??;

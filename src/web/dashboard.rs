@@ -14,6 +14,7 @@ use crate::domain::{AppealStatus, ListPlacement, Period};
 use crate::http::ApiError;
 use crate::report::diff::diff;
 use crate::service::appeals as appeal_rules;
+use crate::service::scheduler;
 use crate::storage::{appeals, runs, Database, StorageError};
 
 #[derive(Template)]
@@ -134,24 +135,15 @@ pub async fn show(
     let next_scheduled = if !settings.scheduler.enabled {
         "自动运行未开启".to_string()
     } else {
-        let grace = chrono::Days::new(u64::from(settings.scheduler.grace_days));
-        let last_ended = Period::containing(today).prev();
-        let rated = f
-            .all_runs
-            .iter()
-            .any(|r| r.period == last_ended.to_string());
-        let (quarter, due) = if rated {
-            let current = Period::containing(today);
-            (current, current.end().checked_add_days(grace))
-        } else {
-            (last_ended, last_ended.end().checked_add_days(grace))
-        };
-        match due {
-            Some(d) if d <= today => format!(
+        let next = scheduler::next_due(today, settings.scheduler.grace_days, |p| {
+            f.all_runs.iter().any(|r| r.period == p.to_string())
+        });
+        match next {
+            Some((quarter, due)) if due <= today => format!(
                 "{}：已到期，数据导入后的下一次检查时计算",
                 labels::period(quarter)
             ),
-            Some(d) => format!("{}：{d} 起", labels::period(quarter)),
+            Some((quarter, due)) => format!("{}：{due} 起", labels::period(quarter)),
             None => String::new(),
         }
     };

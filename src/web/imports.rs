@@ -9,7 +9,7 @@ use askama::Template;
 
 use super::viewer::{Gate, Viewer};
 use super::{page, PageError};
-use crate::domain::{ImportKind, Role};
+use crate::domain::{labels, ImportKind};
 use crate::http::auth::Caller;
 use crate::http::ApiError;
 use crate::storage::{batches, Database, StorageError};
@@ -36,42 +36,20 @@ struct ImportsPage {
     batches: Vec<BatchRow>,
 }
 
-fn kind_label(k: ImportKind) -> &'static str {
-    match k {
-        ImportKind::Companies => "企业",
-        ImportKind::Communities => "小区",
-        ImportKind::Contracts => "物业服务合同",
-        ImportKind::Surveys => "满意度测评",
-        ImportKind::Complaints => "投诉",
-        ImportKind::Fees => "物业费收缴",
-        ImportKind::Inspections => "检查考评",
-        ImportKind::Conduct => "良好与不良行为",
-    }
-}
-
 /// `GET /imports`.
 pub async fn show(req: HttpRequest, db: web::Data<Database>) -> Result<HttpResponse, PageError> {
     let viewer = Viewer::admit(&req, Gate::Official).await?;
-    // Who may import which kind is the API's rule (admins: all; inspectors:
-    // field data); the page offers exactly those kinds.
-    let kinds: Vec<ImportKind> = match &viewer.caller {
-        Caller::User {
-            role: Role::Admin, ..
-        } => ImportKind::ALL.to_vec(),
-        Caller::User {
-            role: Role::Inspector,
-            ..
-        } => ImportKind::ALL
-            .into_iter()
-            .filter(|k| {
-                !matches!(
-                    k,
-                    ImportKind::Companies | ImportKind::Communities | ImportKind::Contracts
-                )
-            })
-            .collect(),
-        _ => return Err(PageError::Api(ApiError::Forbidden)),
+    // The kinds the API lets this viewer import, by the same rule.
+    let Caller::User { role, .. } = &viewer.caller else {
+        return Err(ApiError::Unauthenticated.into());
     };
+    let kinds: Vec<ImportKind> = ImportKind::ALL
+        .into_iter()
+        .filter(|k| role.may_import(*k))
+        .collect();
+    if kinds.is_empty() {
+        return Err(ApiError::Forbidden.into());
+    }
     let db = db.get_ref().clone();
     let recent = web::block(move || -> Result<_, ApiError> {
         Ok(batches::recent(&mut *db.get()?, RECENT).map_err(StorageError::from)?)
@@ -81,14 +59,14 @@ pub async fn show(req: HttpRequest, db: web::Data<Database>) -> Result<HttpRespo
         viewer,
         kinds: kinds
             .into_iter()
-            .map(|k| (k.as_str(), kind_label(k)))
+            .map(|k| (k.as_str(), labels::import_kind(k)))
             .collect(),
         batches: recent
             .into_iter()
             .map(|b| BatchRow {
                 id: b.id,
                 file: b.file_name,
-                kind: kind_label(b.kind),
+                kind: labels::import_kind(b.kind),
                 added: b.rows_added,
                 updated: b.rows_updated,
                 unchanged: b.rows_unchanged,

@@ -119,9 +119,7 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         let PageError::Api(error) = self else {
-            return HttpResponse::SeeOther()
-                .insert_header((actix_web::http::header::LOCATION, "/login"))
-                .finish();
+            return see_other("/login").finish();
         };
         let status = self.status_code();
         let (title, message) = match status.as_u16() {
@@ -149,6 +147,19 @@ impl ResponseError for PageError {
             .content_type("text/html; charset=utf-8")
             .body(body)
     }
+}
+
+/// A form whose only field is the viewer's CSRF token (a button that acts).
+#[derive(Debug, serde::Deserialize)]
+pub struct TokenForm {
+    pub csrf_token: String,
+}
+
+/// 303 to `to`: where a form post leads, so a reload does not post again.
+fn see_other(to: &str) -> actix_web::HttpResponseBuilder {
+    let mut r = HttpResponse::SeeOther();
+    r.insert_header((actix_web::http::header::LOCATION, to.to_string()));
+    r
 }
 
 /// A rendered page, or the error page of a template that failed.

@@ -3,13 +3,12 @@
 //! result (or the button that issues it); `POST` issues it; anyone can check
 //! a printed code at `/verify/{code}` (or type it at `/verify`).
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use super::viewer::{Gate, Viewer};
-use super::{page, page_with_status, PageError};
+use super::{page, page_with_status, see_other, PageError, TokenForm};
 use crate::clock::Clock;
 use crate::domain::labels;
 use crate::domain::ListPlacement;
@@ -44,7 +43,7 @@ fn view(r: IssuedReport, base: &str) -> ReportView {
     let row = r.result;
     ReportView {
         verify_url: format!("{base}/verify/{}", r.report.verify_code),
-        report_no: r.report.report_no,
+        report_no: reports::report_no(&r.report, row.period),
         verify_code: r.report.verify_code,
         issued_on: r.report.issued_at.date().to_string(),
         company_name: r.company_name,
@@ -95,16 +94,11 @@ pub async fn show(
     })
 }
 
-#[derive(Debug, Deserialize)]
-pub struct IssueForm {
-    csrf_token: String,
-}
-
 /// `POST /companies/{code}/report`: issue the report (once per published run).
 pub async fn issue(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<IssueForm>,
+    form: web::Form<TokenForm>,
     db: web::Data<Database>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
@@ -118,9 +112,7 @@ pub async fn issue(
     web::block(move || reports::issue(&mut *db.get()?, &clock, &company, &actor))
         .await??
         .ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/companies/{code}/report")))
-        .finish())
+    Ok(see_other(&format!("/companies/{code}/report")).finish())
 }
 
 #[derive(Template)]

@@ -3,13 +3,13 @@
 //! configured). Officials read; admins act. The rating, comparison and
 //! publishing are the services the API and the scheduler use.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use super::viewer::{Gate, Viewer};
-use super::{page_with_status, PageError};
+use super::{page_with_status, see_other, PageError, TokenForm};
 use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::domain::labels;
@@ -240,9 +240,7 @@ pub async fn start(
         rating::RatingError::Storage(s) => ApiError::from(s),
         other => ApiError::Internal(other.to_string()),
     })?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/runs/{}", summary.run_id)))
-        .finish())
+    Ok(see_other(&format!("/runs/{}", summary.run_id)).finish())
 }
 
 /// `GET /runs/{id}`.
@@ -307,16 +305,11 @@ async fn run_page(
     )
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PublishForm {
-    csrf_token: String,
-}
-
 /// `POST /runs/{id}/publish`.
 pub async fn publish(
     req: HttpRequest,
     path: web::Path<i64>,
-    form: web::Form<PublishForm>,
+    form: web::Form<TokenForm>,
     db: web::Data<Database>,
     settings: web::Data<Settings>,
     clock: web::Data<Clock>,

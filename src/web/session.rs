@@ -3,13 +3,12 @@
 //! checks the password (throttle, audit) and starts the session.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use super::viewer::Viewer;
-use super::{page_with_status, PageError};
+use super::{page_with_status, see_other, PageError, TokenForm};
 use crate::domain::Role;
 use crate::http::auth::Caller;
 use crate::http::csrf;
@@ -39,17 +38,6 @@ pub struct LoginForm {
     name: String,
     password: String,
     csrf_token: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct LogoutForm {
-    csrf_token: String,
-}
-
-fn see_other(to: &str) -> actix_web::HttpResponseBuilder {
-    let mut r = HttpResponse::SeeOther();
-    r.insert_header((header::LOCATION, to.to_string()));
-    r
 }
 
 /// The login form with a fresh token, and the cookie that must come back with it.
@@ -129,7 +117,7 @@ pub async fn submit(
 /// `POST /logout`: the session's token in the form, then the session ends.
 pub async fn logout(
     req: HttpRequest,
-    form: web::Form<LogoutForm>,
+    form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, PageError> {
     let viewer = Viewer::of(&req).await?;
     let Some(session) = viewer.session.as_deref() else {

@@ -2,13 +2,13 @@
 //! token) by the same code as the API's access guard. A page never fails
 //! because a session has expired; it is then shown as to anyone.
 
-use actix_web::{web, HttpRequest};
+use actix_web::HttpRequest;
 
 use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::domain::labels;
 use crate::http::auth::{self, Caller, Credential};
-use crate::http::{csrf, ApiError};
+use crate::http::{app_data, csrf, ApiError};
 use crate::storage::Database;
 
 pub struct Viewer {
@@ -26,12 +26,6 @@ pub struct Viewer {
     pub company: Option<String>,
     /// An admin: runs, publishing, appeal decisions and the audit log.
     pub admin: bool,
-}
-
-fn app_data<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
-    req.app_data::<web::Data<T>>().cloned().ok_or_else(|| {
-        ApiError::Internal(format!("no {} in the app data", std::any::type_name::<T>()))
-    })
 }
 
 impl Viewer {

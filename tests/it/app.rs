@@ -177,13 +177,7 @@ impl Api {
 
     /// A page (outside `/api/v1`): status, content type and body.
     pub async fn page(&self, path: &str) -> (u16, String, String) {
-        let root = self.base.trim_end_matches("/api/v1");
-        let res = self
-            .client
-            .get(format!("{root}{path}"))
-            .send()
-            .await
-            .unwrap();
+        let res = self.visit(path, None).await;
         let status = res.status().as_u16();
         let content_type = res
             .headers()

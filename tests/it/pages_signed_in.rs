@@ -162,20 +162,13 @@ fn a_company_page_for_officials_and_for_its_own_company_only(t: TestDb) {
     use crate::app::{ADMIN, COMPANY, INSPECTOR, OTHER, OWN};
     run_async(async {
         let api = setup(&t, |_| {}).await;
-        let root = api.base.trim_end_matches("/api/v1").to_string();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let get = |code: &str, token: Option<&str>| {
-            let mut req = client.get(format!("{root}/companies/{code}"));
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
-            req.send()
+        let get = |code: &str, token: Option<&'static str>| {
+            let path = format!("/companies/{code}");
+            let api = &api;
+            async move { api.visit(&path, token).await }
         };
         for token in [ADMIN, INSPECTOR, COMPANY] {
-            let res = get(OWN, Some(token)).await.unwrap();
+            let res = get(OWN, Some(token)).await;
             assert_eq!(res.status().as_u16(), 200, "{token}");
             let page = res.text().await.unwrap();
             assert!(page.contains("2025年第4季度评价结果"), "{page}");
@@ -186,20 +179,17 @@ fn a_company_page_for_officials_and_for_its_own_company_only(t: TestDb) {
             assert!(page.contains("为什么是这个分数") && page.contains("信用档案"));
         }
         // Another company's page, and one that does not exist, look alike to a company.
-        let other = get(OTHER, Some(COMPANY)).await.unwrap();
+        let other = get(OTHER, Some(COMPANY)).await;
         assert_eq!(other.status().as_u16(), 404);
-        let missing = get("914995WBCDXJMWED85", Some(COMPANY)).await.unwrap();
+        let missing = get("914995WBCDXJMWED85", Some(COMPANY)).await;
         assert_eq!(missing.status().as_u16(), 404);
         assert_eq!(
             other.text().await.unwrap(),
             missing.text().await.unwrap(),
             "nothing tells the two apart"
         );
-        assert_eq!(
-            get(OTHER, Some(ADMIN)).await.unwrap().status().as_u16(),
-            200
-        );
-        let anonymous = get(OWN, None).await.unwrap();
+        assert_eq!(get(OTHER, Some(ADMIN)).await.status().as_u16(), 200);
+        let anonymous = get(OWN, None).await;
         assert_eq!(anonymous.status().as_u16(), 303);
         assert_eq!(anonymous.headers()["location"], "/login");
     });
@@ -219,11 +209,8 @@ fn reports_are_private_until_printed_and_unknown_codes_verify_nothing(t: TestDb)
             .build()
             .unwrap();
         let status = |path: String, token: Option<&'static str>| {
-            let mut req = client.get(format!("{root}{path}"));
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
-            async move { req.send().await.unwrap().status().as_u16() }
+            let api = &api;
+            async move { api.visit(&path, token).await.status().as_u16() }
         };
         assert_eq!(status(format!("/companies/{OWN}/report"), None).await, 303);
         assert_eq!(

@@ -1,8 +1,8 @@
 -- Credit reports (信用报告) a company prints: one per company and published
--- run, with a number and a verification code anyone can check at /verify.
+-- run, with a verification code anyone can check at /verify. The report
+-- number is made from the row id and the run's quarter.
 CREATE TABLE credit_reports (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
-    report_no TEXT NOT NULL UNIQUE,
     verify_code TEXT NOT NULL UNIQUE,
     company_code TEXT NOT NULL REFERENCES companies (company_code),
     run_id BIGINT NOT NULL REFERENCES rating_runs (id),

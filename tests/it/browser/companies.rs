@@ -2,8 +2,8 @@
 
 use fantoccini::Locator;
 
-use super::{backend_of, sign_in, sign_out, Browser};
-use crate::app::{run_async, setup};
+use super::{open, sign_in, sign_out};
+use crate::app::run_async;
 use crate::helpers::TestDb;
 use crate::on_both_backends;
 
@@ -13,13 +13,10 @@ on_both_backends! {
 
 fn a_company_prints_its_credit_report_and_anyone_verifies_it(t: TestDb) {
     use crate::app::OWN;
-    let backend = backend_of(&t);
     run_async(async {
-        let api = setup(&t, |_| {}).await;
-        let Some(b) = Browser::start(backend).await else {
+        let Some((b, root)) = open(&t).await else {
             return;
         };
-        let root = api.base.trim_end_matches("/api/v1").to_string();
         sign_in(&b, &root, "kim").await;
         b.click(Locator::LinkText("本企业")).await;
         b.click(Locator::LinkText("信用报告（可打印、可查验）"))
@@ -60,13 +57,10 @@ on_both_backends! {
 }
 
 fn a_company_appeals_and_an_admin_upholds_it(t: TestDb) {
-    let backend = backend_of(&t);
     run_async(async {
-        let api = setup(&t, |_| {}).await;
-        let Some(b) = Browser::start(backend).await else {
+        let Some((b, root)) = open(&t).await else {
             return;
         };
-        let root = api.base.trim_end_matches("/api/v1").to_string();
         sign_in(&b, &root, "kim").await;
         b.click(Locator::LinkText("异议申诉")).await;
         // A substantiated 2025Q4 complaint in a community the company manages.

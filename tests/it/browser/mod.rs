@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
+use crate::app::setup;
 use crate::helpers::TestDb;
 
 mod companies;
@@ -22,6 +23,14 @@ pub struct Browser {
     driver: Child,
     /// Screenshot names get this suffix (the backend), so runs do not overwrite each other.
     suffix: String,
+}
+
+/// The small city's app running and a browser on it, with the pages' root
+/// URL; None when browser tests are skipped.
+pub async fn open(t: &TestDb) -> Option<(Browser, String)> {
+    let api = setup(t, |_| {}).await;
+    let browser = Browser::start(backend_of(t)).await?;
+    Some((browser, api.base.trim_end_matches("/api/v1").to_string()))
 }
 
 /// Which database a test runs on: screenshots carry it in their names.

@@ -2,8 +2,8 @@
 
 use fantoccini::Locator;
 
-use super::{backend_of, sign_in, sign_out, Browser};
-use crate::app::{run_async, setup};
+use super::{open, sign_in, sign_out};
+use crate::app::run_async;
 use crate::helpers::TestDb;
 use crate::on_both_backends;
 
@@ -13,13 +13,10 @@ on_both_backends! {
 
 fn an_official_and_a_company_open_the_company_page(t: TestDb) {
     use crate::app::{OTHER, OWN};
-    let backend = backend_of(&t);
     run_async(async {
-        let api = setup(&t, |_| {}).await;
-        let Some(b) = Browser::start(backend).await else {
+        let Some((b, root)) = open(&t).await else {
             return;
         };
-        let root = api.base.trim_end_matches("/api/v1").to_string();
         sign_in(&b, &root, "pat").await;
         // Officials land on their dashboard.
         assert_eq!(b.text("h1").await, "工作台");
@@ -85,13 +82,10 @@ on_both_backends! {
 }
 
 fn an_official_filters_the_rankings(t: TestDb) {
-    let backend = backend_of(&t);
     run_async(async {
-        let api = setup(&t, |_| {}).await;
-        let Some(b) = Browser::start(backend).await else {
+        let Some((b, root)) = open(&t).await else {
             return;
         };
-        let root = api.base.trim_end_matches("/api/v1").to_string();
         sign_in(&b, &root, "lou").await;
         b.click(Locator::LinkText("排名")).await;
         assert_eq!(b.text("h1").await, "2025年第4季度信用评价排名");
@@ -135,13 +129,10 @@ on_both_backends! {
 }
 
 fn an_admin_starts_compares_and_publishes_a_run(t: TestDb) {
-    let backend = backend_of(&t);
     run_async(async {
-        let api = setup(&t, |_| {}).await;
-        let Some(b) = Browser::start(backend).await else {
+        let Some((b, root)) = open(&t).await else {
             return;
         };
-        let root = api.base.trim_end_matches("/api/v1").to_string();
         sign_in(&b, &root, "pat").await;
         b.click(Locator::LinkText("评分运行")).await;
         let period = b
@@ -178,13 +169,10 @@ on_both_backends! {
 }
 
 fn an_inspector_uploads_a_bad_file_and_sees_every_bad_row(t: TestDb) {
-    let backend = backend_of(&t);
     run_async(async {
-        let api = setup(&t, |_| {}).await;
-        let Some(b) = Browser::start(backend).await else {
+        let Some((b, root)) = open(&t).await else {
             return;
         };
-        let root = api.base.trim_end_matches("/api/v1").to_string();
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("surveys-bad.csv");
         let good = dir.path().join("surveys-good.csv");
@@ -254,13 +242,10 @@ on_both_backends! {
 }
 
 fn an_admin_previews_a_rule_change(t: TestDb) {
-    let backend = backend_of(&t);
     run_async(async {
-        let api = setup(&t, |_| {}).await;
-        let Some(b) = Browser::start(backend).await else {
+        let Some((b, root)) = open(&t).await else {
             return;
         };
-        let root = api.base.trim_end_matches("/api/v1").to_string();
         sign_in(&b, &root, "pat").await;
         b.click(Locator::LinkText("规则预演")).await;
         let draft: String = b

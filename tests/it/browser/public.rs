@@ -2,8 +2,8 @@
 
 use fantoccini::Locator;
 
-use super::{backend_of, Browser};
-use crate::app::{run_async, setup};
+use super::open;
+use crate::app::run_async;
 use crate::helpers::TestDb;
 use crate::on_both_backends;
 
@@ -12,13 +12,10 @@ on_both_backends! {
 }
 
 fn a_resident_reads_the_notice_and_the_method(t: TestDb) {
-    let backend = backend_of(&t);
     run_async(async {
-        let api = setup(&t, |_| {}).await;
-        let Some(b) = Browser::start(backend).await else {
+        let Some((b, root)) = open(&t).await else {
             return;
         };
-        let root = api.base.trim_end_matches("/api/v1").to_string();
         b.client.goto(&format!("{root}/")).await.unwrap();
         assert_eq!(
             b.text("h1").await,
@@ -65,13 +62,10 @@ on_both_backends! {
 }
 
 fn users_sign_in_and_out_through_the_form(t: TestDb) {
-    let backend = backend_of(&t);
     run_async(async {
-        let api = setup(&t, |_| {}).await;
-        let Some(b) = Browser::start(backend).await else {
+        let Some((b, root)) = open(&t).await else {
             return;
         };
-        let root = api.base.trim_end_matches("/api/v1").to_string();
         for (name, label) in [("pat", "住建局管理员"), ("lou", "检查员")] {
             b.client.goto(&format!("{root}/login")).await.unwrap();
             // A wrong password first: the form says so and keeps the name.
