@@ -125,7 +125,7 @@ async fn openapi_json() -> web::Json<Value> {
         session::sign_in, session::sign_out,
         openapi_json,
     ),
-    components(schemas(super::error::Body, ratings::RankingSort))
+    components(schemas(super::error::Body, crate::report::ranking::Sort))
 )]
 struct ApiDoc;
 

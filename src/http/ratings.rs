@@ -67,22 +67,10 @@ pub struct RankingQuery {
     #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<u32>,
     /// rank (default), -rank, name or district.
-    #[param(value_type = Option<RankingSort>)]
+    #[param(value_type = Option<Sort>)]
     pub sort: Option<String>,
     /// Admins: a draft run of the quarter instead of the published one.
     pub run_id: Option<i64>,
-}
-
-/// How a ranking page is ordered (documented; the handler reads the text).
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum RankingSort {
-    Rank,
-    #[schema(rename = "-rank")]
-    RankDescending,
-    Name,
-    District,
 }
 
 /// One row of a ranking: every column for officials, the public columns

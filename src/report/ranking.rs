@@ -100,11 +100,14 @@ pub fn table_of(
     Ok(Some((run, table)))
 }
 
-/// How a ranking is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How a ranking is ordered (in the OpenAPI document: the words a query
+/// may use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, utoipa::ToSchema)]
+#[schema(as = RankingSort, rename_all = "lowercase")]
 pub enum Sort {
     #[default]
     Rank,
+    #[schema(rename = "-rank")]
     RankDescending,
     Name,
     District,
