@@ -48,9 +48,12 @@ start_throwaway_postgres() {
     fi
     "${run[@]}" "$bindir/initdb" -D "$PG_TMP/data" -U postgres --auth=trust -E UTF8 --no-locale >"$PG_TMP/initdb.log" 2>&1 \
         || { cat "$PG_TMP/initdb.log" >&2; return 1; }
-    # Durability is pointless for a throwaway cluster; speed is not.
+    # Durability is pointless for a throwaway test cluster; speed is not.
+    # Benchmarks set THROWAWAY_PG_SETTINGS to a production-like, durable
+    # configuration instead, so their figures are not flattered.
+    local settings=${THROWAWAY_PG_SETTINGS:-"-c fsync=off -c synchronous_commit=off -c full_page_writes=off"}
     "${run[@]}" "$bindir/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 60 start \
-        -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+        -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c max_connections=300 $settings" \
         >/dev/null || { cat "$PG_TMP/server.log" >&2; return 1; }
     PG_STOP=("${run[@]}" "$bindir/pg_ctl" -D "$PG_TMP/data" -m immediate stop)
     trap stop_throwaway_postgres EXIT

@@ -9,6 +9,7 @@ mod data;
 mod runs;
 mod serve;
 mod users;
+mod verify;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -74,6 +75,8 @@ enum Command {
     Runs(runs::RunsArgs),
     /// Write a synthetic city (all eight files) for demos and benchmarks.
     Generate(data::GenerateArgs),
+    /// Check that derived data (the survey counts ratings read) agrees with the records.
+    Verify(verify::VerifyArgs),
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -101,6 +104,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Runs(args) => runs::list(&ctx, &args),
         Command::User { command } => users::user(&ctx, command),
         Command::Generate(args) => data::generate(args),
+        Command::Verify(args) => verify::verify(&ctx, &args),
     };
     if cli.global.report_resources {
         context::report_resources(started);

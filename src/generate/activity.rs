@@ -14,7 +14,7 @@ use crate::domain::{format_cents, i64_to_f64, CommunityType, ImportKind};
 
 pub(crate) fn surveys(city: &City<'_>, out: &Path) -> anyhow::Result<(String, u64)> {
     let mut rng = Rng::new(city.options.seed, 4);
-    let mut w = Out::create(out, ImportKind::Surveys)?;
+    let mut w = Out::create(out, ImportKind::Surveys, city.options)?;
     let mut n = 0u64;
     for &p in &city.periods {
         for (ci, c) in city.communities.iter().enumerate() {
@@ -43,7 +43,7 @@ pub(crate) fn surveys(city: &City<'_>, out: &Path) -> anyhow::Result<(String, u6
 /// Complaints: resolved fast, slow or never; some not substantiated.
 pub(crate) fn complaints(city: &City<'_>, out: &Path) -> anyhow::Result<(String, u64)> {
     let mut rng = Rng::new(city.options.seed, 5);
-    let mut w = Out::create(out, ImportKind::Complaints)?;
+    let mut w = Out::create(out, ImportKind::Complaints, city.options)?;
     let mut n = 0u64;
     let fmt = "%Y-%m-%d %H:%M:%S";
     for &p in &city.periods {
@@ -86,7 +86,7 @@ pub(crate) fn complaints(city: &City<'_>, out: &Path) -> anyhow::Result<(String,
 /// Fees: collection rates below and above 100 %.
 pub(crate) fn fees(city: &City<'_>, out: &Path) -> anyhow::Result<(String, u64)> {
     let mut rng = Rng::new(city.options.seed, 6);
-    let mut w = Out::create(out, ImportKind::Fees)?;
+    let mut w = Out::create(out, ImportKind::Fees, city.options)?;
     for &p in &city.periods {
         for (ci, c) in city.communities.iter().enumerate() {
             let missing = if c.kind == CommunityType::Open {
@@ -115,7 +115,7 @@ pub(crate) fn fees(city: &City<'_>, out: &Path) -> anyhow::Result<(String, u64)>
 /// Inspections: rectifications on time, late or never.
 pub(crate) fn inspections(city: &City<'_>, out: &Path) -> anyhow::Result<(String, u64)> {
     let mut rng = Rng::new(city.options.seed, 7);
-    let mut w = Out::create(out, ImportKind::Inspections)?;
+    let mut w = Out::create(out, ImportKind::Inspections, city.options)?;
     let mut n = 0u64;
     let days = |d: u64| Duration::days(i64::try_from(d).unwrap_or(0));
     for &p in &city.periods {
@@ -162,7 +162,7 @@ pub(crate) fn inspections(city: &City<'_>, out: &Path) -> anyhow::Result<(String
 /// first period so that validity windows reach into the data.
 pub(crate) fn conduct(city: &City<'_>, out: &Path) -> anyhow::Result<(String, u64)> {
     let mut rng = Rng::new(city.options.seed, 8);
-    let mut w = Out::create(out, ImportKind::Conduct)?;
+    let mut w = Out::create(out, ImportKind::Conduct, city.options)?;
     let (Some(&first), Some(&last)) = (city.periods.first(), city.periods.last()) else {
         return w.finish();
     };

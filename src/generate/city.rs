@@ -22,7 +22,7 @@ pub(crate) fn companies(
     let mut rng = Rng::new(o.seed, 1);
     let mut companies = Vec::new();
     let mut seen = HashSet::new();
-    let mut w = Out::create(out, ImportKind::Companies)?;
+    let mut w = Out::create(out, ImportKind::Companies, o)?;
     let alphabet: Vec<char> = "0123456789ABCDEFGHJKLMNPQRTUWXY".chars().collect();
     let wanted = usize::try_from(o.companies).context("--companies is too large")?;
     while companies.len() < wanted {
@@ -56,7 +56,7 @@ pub(crate) fn communities(
 ) -> anyhow::Result<(Vec<Community>, FileCount)> {
     let mut rng = Rng::new(o.seed, 2);
     let mut communities = Vec::new();
-    let mut w = Out::create(out, ImportKind::Communities)?;
+    let mut w = Out::create(out, ImportKind::Communities, o)?;
     for i in 0..o.communities {
         let code = format!("C{i:07}");
         let roll = rng.unit();
@@ -110,7 +110,7 @@ pub(crate) fn contracts(
     let last = periods.last().copied().context("no period")?;
     let mut rng = Rng::new(o.seed, 3);
     let mut tenures: Vec<Vec<Tenure>> = Vec::with_capacity(communities.len());
-    let mut w = Out::create(out, ImportKind::Contracts)?;
+    let mut w = Out::create(out, ImportKind::Contracts, o)?;
     for c in communities {
         let mut list = Vec::new();
         let mut company = rng.below_usize(companies.len());

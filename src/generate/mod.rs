@@ -6,6 +6,7 @@
 mod activity;
 mod city;
 mod names;
+mod shuffle;
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -44,6 +45,8 @@ pub struct GenerateOptions {
     pub periods: Vec<Period>,
     pub surveys_per_community: u32,
     pub complaints_per_community: u32,
+    /// Rows in key order instead of the arbitrary order real exports have.
+    pub sorted: bool,
 }
 
 /// SplitMix64: tiny, fast, and fixed forever.
@@ -172,21 +175,33 @@ pub(crate) fn time_in(period: Period, rng: &mut Rng) -> NaiveDateTime {
 /// One generated file: `{kind}.csv` with the header of the kind's import
 /// columns (the importer's declaration, so the two cannot differ), and the
 /// number of rows written.
+/// Unless the options ask for key order, rows come out shuffled.
 pub(crate) struct Out {
     name: String,
+    dir: std::path::PathBuf,
     w: csv::Writer<BufWriter<File>>,
+    shuffler: Option<shuffle::Shuffler>,
     rows: u64,
 }
 
 impl Out {
-    fn create(dir: &Path, kind: ImportKind) -> anyhow::Result<Self> {
+    fn create(dir: &Path, kind: ImportKind, o: &GenerateOptions) -> anyhow::Result<Self> {
         let name = format!("{kind}.csv");
         let path = dir.join(&name);
         let file =
             File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
         let mut w = csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 20, file));
         w.write_record(kind.columns().iter().map(|c| c.name))?;
-        Ok(Out { name, w, rows: 0 })
+        let stream = ImportKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+        let shuffler =
+            (!o.sorted).then(|| shuffle::Shuffler::new(o.seed, u64::try_from(stream).unwrap_or(0)));
+        Ok(Out {
+            name,
+            dir: dir.to_path_buf(),
+            w,
+            shuffler,
+            rows: 0,
+        })
     }
 
     fn row<I, T>(&mut self, cells: I) -> anyhow::Result<()>
@@ -194,12 +209,18 @@ impl Out {
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
-        self.w.write_record(cells)?;
+        match &mut self.shuffler {
+            Some(s) => s.push(cells.into_iter().collect(), &self.dir)?,
+            None => self.w.write_record(cells)?,
+        }
         self.rows += 1;
         Ok(())
     }
 
     fn finish(mut self) -> anyhow::Result<(String, u64)> {
+        if let Some(s) = self.shuffler.take() {
+            s.finish(&mut self.w)?;
+        }
         self.w.flush()?;
         Ok((self.name, self.rows))
     }
@@ -284,6 +305,7 @@ mod tests {
             periods: vec!["2025Q3".parse().unwrap(), "2025Q4".parse().unwrap()],
             surveys_per_community: 10,
             complaints_per_community: 5,
+            sorted: false,
         }
     }
 

@@ -3,7 +3,7 @@
 //! on its reading thread and writes what passes; [`check_table`] runs it
 //! with no database at all (a dry run, and the fuzz targets).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::columns::{self, Cells, Context};
 use super::kinds::{FromRow, WithRecord};
@@ -28,6 +28,27 @@ impl Problems {
         if self.listed.len() < MAX_REPORTED_ERRORS {
             self.listed.push(e);
         }
+    }
+
+    /// Adds the rows whose key repeats an earlier row's (found once the
+    /// whole file is read); the listed problems stay the first by row.
+    fn repeated_keys(&mut self, keys: super::keys::KeyLedger, key_columns: &[&str]) {
+        let duplicates = keys.duplicates();
+        if duplicates.is_empty() {
+            return;
+        }
+        self.bad_rows += u64::try_from(duplicates.len()).unwrap_or(u64::MAX);
+        self.listed.extend(duplicates.into_iter().map(|d| RowError {
+            row: d.row,
+            column: key_columns.join(" + "),
+            value: d.key,
+            reason: format!(
+                "this key already appears on row {}; a key may appear only once in a file",
+                d.first
+            ),
+        }));
+        self.listed.sort_by_key(|e| e.row);
+        self.listed.truncate(MAX_REPORTED_ERRORS);
     }
 
     pub(super) fn is_empty(&self) -> bool {
@@ -78,19 +99,7 @@ fn check_row<R: FromRow>(
         c.errors.drain(..).for_each(|e| errors.push(e));
         return None;
     };
-    let key = record.key();
-    if let Some(first) = ctx.keys_seen.get(key.as_str()) {
-        errors.push(RowError {
-            row: raw.number,
-            column: R::KEY_COLUMNS.join(" + "),
-            value: key,
-            reason: format!(
-                "this key already appears on row {first}; a key may appear only once in a file"
-            ),
-        });
-        return None;
-    }
-    ctx.keys_seen.insert(key.into_boxed_str(), raw.number);
+    ctx.keys.record(&record.key(), raw.number);
     record.register(ctx);
     Some(record)
 }
@@ -137,6 +146,8 @@ pub(super) fn read_rows<R: FromRow>(
     if errors.is_empty() && !writer_gone && !pending.is_empty() {
         let _writer_gone = sender.send(pending).is_err();
     }
+    // Repeated keys reject the file here; the writer's rows are rolled back.
+    errors.repeated_keys(ctx.keys, R::KEY_COLUMNS);
     ReadOutcome {
         errors,
         sha256: table.sha256(),
@@ -194,7 +205,7 @@ impl WithRecord for Check<'_> {
             company_codes: known.company_codes,
             community_codes: known.community_codes,
             rules,
-            keys_seen: HashMap::new(),
+            keys: Default::default(),
         };
         let mut errors = Problems::default();
         let mut good = 0u64;
@@ -203,6 +214,7 @@ impl WithRecord for Check<'_> {
                 good += 1;
             }
         }
+        errors.repeated_keys(ctx.keys, R::KEY_COLUMNS);
         if errors.is_empty() {
             Ok(good)
         } else {

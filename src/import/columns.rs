@@ -2,7 +2,7 @@
 //! header (English or Chinese names, any order) is mapped to its kind's
 //! columns once, and a row's parser then asks for cells by column name.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::RowError;
 use crate::domain::{self, CompanyCode, ImportKind};
@@ -92,8 +92,8 @@ pub struct Context<'a> {
     pub company_codes: HashSet<String>,
     pub community_codes: HashSet<String>,
     pub rules: &'a RuleBook,
-    /// key → the row it first appeared on.
-    pub keys_seen: HashMap<Box<str>, u64>,
+    /// The keys of the valid rows so far, checked for repeats at the end.
+    pub keys: super::keys::KeyLedger,
 }
 
 /// The cells of one row, addressed by the kind's columns; collects the row's errors.

@@ -6,6 +6,7 @@ mod check;
 pub mod columns;
 mod guards;
 mod json;
+mod keys;
 pub mod kinds;
 pub mod table;
 mod write;
@@ -29,6 +30,7 @@ use crate::rules::RuleBook;
 use crate::storage::audit::{self, NewAuditEntry};
 use crate::storage::batches::{self, NewBatch};
 use crate::storage::records::{self, *};
+use crate::storage::tallies::{self, TallyDeltas};
 use crate::storage::{Conn, StorageError};
 
 /// Rows are checked against the database and written this many at a time, so

@@ -15,6 +15,7 @@ pub mod reports;
 mod result_rows;
 pub mod runs;
 pub mod schema;
+pub mod tallies;
 pub mod users;
 
 use std::ops::{Deref, DerefMut};
@@ -340,6 +341,34 @@ impl AnyConnection {
             (AnyConnection::Pg(c), true) => AnsiTransactionManager::commit_transaction(c),
             (AnyConnection::Pg(c), false) => AnsiTransactionManager::rollback_transaction(c),
         }
+    }
+
+    /// Runs `f` with SQLite's page cache raised to `mib` for this connection
+    /// (restored after): a large import touches index pages all over a big
+    /// table, and re-reading them from the file is what made it slow. A
+    /// no-op on PostgreSQL, whose cache is the server's.
+    pub fn with_large_cache<T>(
+        &mut self,
+        mib: u32,
+        f: impl FnOnce(&mut AnyConnection) -> T,
+    ) -> diesel::QueryResult<T> {
+        #[derive(diesel::QueryableByName)]
+        struct CacheSize {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            cache_size: i64,
+        }
+        let AnyConnection::Sqlite(c) = self else {
+            return Ok(f(self));
+        };
+        let before = diesel::sql_query("PRAGMA cache_size")
+            .get_result::<CacheSize>(c)?
+            .cache_size;
+        c.batch_execute(&format!("PRAGMA cache_size = -{}", u64::from(mib) * 1024))?;
+        let value = f(self);
+        if let AnyConnection::Sqlite(c) = self {
+            c.batch_execute(&format!("PRAGMA cache_size = {before}"))?;
+        }
+        Ok(value)
     }
 
     pub fn backend(&self) -> Backend {

@@ -2,7 +2,6 @@
 //! that the same data always gives the same input (and digest).
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::schema::*;
@@ -60,16 +59,9 @@ pub fn load(conn: &mut Conn, period: Period, history: u32) -> Result<RatingInput
                 contracts::start_date,
             ))
             .load(conn)?;
-    let tallies: Vec<(String, i32, i64)> = survey_responses::table
-        .filter(survey_responses::surveyed_on.between(s, e))
-        .group_by((survey_responses::community_code, survey_responses::overall))
-        .select((
-            survey_responses::community_code,
-            survey_responses::overall,
-            count_star(),
-        ))
-        .order((survey_responses::community_code, survey_responses::overall))
-        .load(conn)?;
+    // Kept by the importer (storage::tallies): ~5 counts per community
+    // instead of every response.
+    let tallies = super::tallies::of_period(conn, period)?;
     let complaints: Vec<(
         String,
         chrono::NaiveDateTime,
@@ -181,12 +173,19 @@ pub fn load(conn: &mut Conn, period: Period, history: u32) -> Result<RatingInput
             .collect(),
         survey_tallies: tallies
             .into_iter()
-            .map(|(community_code, overall, n)| SurveyTally {
-                community_code,
-                overall,
-                responses: u32::try_from(n).unwrap_or(u32::MAX),
+            .map(|(community_code, overall, n)| {
+                let responses = u32::try_from(n).map_err(|_| {
+                    bad(format!(
+                        "community {community_code} has a survey count of {n} for score {overall}"
+                    ))
+                })?;
+                Ok(SurveyTally {
+                    community_code,
+                    overall,
+                    responses,
+                })
             })
-            .collect(),
+            .collect::<Result<_, StorageError>>()?,
         complaints: complaints
             .into_iter()
             .map(
@@ -259,11 +258,7 @@ pub fn has_data(conn: &mut Conn, period: Period) -> Result<bool, StorageError> {
     if fees > 0 {
         return Ok(true);
     }
-    let surveys: Option<String> = survey_responses::table
-        .filter(survey_responses::surveyed_on.between(s, e))
-        .select(survey_responses::response_id)
-        .first(conn)
-        .optional()?;
+    let surveys = super::tallies::any_in(conn, period)?;
     let complaints: Option<String> = complaints::table
         .filter(complaints::received_at.ge(day_start))
         .filter(complaints::received_at.lt(next_day))
@@ -275,7 +270,7 @@ pub fn has_data(conn: &mut Conn, period: Period) -> Result<bool, StorageError> {
         .select(inspections::inspection_id)
         .first(conn)
         .optional()?;
-    Ok(surveys.is_some() || complaints.is_some() || inspections.is_some())
+    Ok(surveys || complaints.is_some() || inspections.is_some())
 }
 
 /// Every contract of one community.

@@ -164,10 +164,15 @@ pub trait StoredRecord: Clone + PartialEq + Serialize + Send + 'static {
     fn fetch_existing(conn: &mut Conn, lookups: &[&str]) -> QueryResult<Vec<Self>>;
     fn insert_all(conn: &mut Conn, rows: &[Self]) -> QueryResult<usize>;
     fn update_one(conn: &mut Conn, row: &Self) -> QueryResult<usize>;
+    /// The survey count (quarter's day, community, overall) this row is part
+    /// of: only survey responses are counted (storage::tallies).
+    fn tally(&self) -> Option<(NaiveDate, &str, i32)> {
+        None
+    }
 }
 
 macro_rules! stored_record {
-    ($ty:ident, $table:ident, lookup: $lookup:ident, key: [$($k:ident),+]) => {
+    ($ty:ident, $table:ident, lookup: $lookup:ident, key: [$($k:ident),+] $(, tally: $tally:path)?) => {
         impl StoredRecord for $ty {
             const ENTITY: &'static str = stringify!($table);
             const KEY_COLUMNS: &'static [&'static str] = &[$(stringify!($k)),+];
@@ -212,6 +217,10 @@ macro_rules! stored_record {
             fn update_one(conn: &mut Conn, row: &Self) -> QueryResult<usize> {
                 diesel::update(row).set(row).execute(conn)
             }
+
+            $(fn tally(&self) -> Option<(NaiveDate, &str, i32)> {
+                Some($tally(self))
+            })?
         }
     };
 }
@@ -219,11 +228,15 @@ macro_rules! stored_record {
 stored_record!(Company, companies, lookup: company_code, key: [company_code]);
 stored_record!(Community, communities, lookup: community_code, key: [community_code]);
 stored_record!(Contract, contracts, lookup: community_code, key: [community_code, company_code, start_date]);
-stored_record!(SurveyResponse, survey_responses, lookup: response_id, key: [response_id]);
+stored_record!(SurveyResponse, survey_responses, lookup: response_id, key: [response_id], tally: survey_tally);
 stored_record!(Complaint, complaints, lookup: complaint_id, key: [complaint_id]);
 stored_record!(FeeRow, fee_rows, lookup: community_code, key: [community_code, period]);
 stored_record!(Inspection, inspections, lookup: inspection_id, key: [inspection_id]);
 stored_record!(ConductRecord, conduct_records, lookup: record_id, key: [record_id]);
+
+fn survey_tally(r: &SurveyResponse) -> (NaiveDate, &str, i32) {
+    (r.surveyed_on, &r.community_code, r.overall)
+}
 
 /// Every company code in the database.
 pub fn company_codes(conn: &mut Conn) -> QueryResult<Vec<String>> {

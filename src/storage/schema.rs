@@ -221,6 +221,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    survey_tallies (period, community_code, overall) {
+        period -> Text,
+        community_code -> Text,
+        overall -> Integer,
+        responses -> BigInt,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(audit_log -> import_batches (batch_id));
 diesel::joinable!(communities -> import_batches (batch_id));
@@ -264,5 +273,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     run_results,
     sessions,
     survey_responses,
+    survey_tallies,
     users,
 );

@@ -23,3 +23,4 @@ mod pages_signed_in;
 mod process;
 mod properties;
 mod rating;
+mod tallies;
