@@ -12,7 +12,6 @@ pub mod table;
 mod write;
 pub mod xlsx;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

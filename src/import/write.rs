@@ -176,48 +176,61 @@ fn write_chunk<R: StoredRecord>(
     } = sink;
     let (actor, now, batch_id) = (*actor, *now, *batch_id);
     // Rows arrive in whatever order the file has; in key order they touch
-    // each index page once per chunk instead of once per row.
-    pending.sort_by_cached_key(R::key);
+    // each index page once per chunk instead of once per row, and they are
+    // matched with the stored rows by merging two sorted lists.
+    pending.sort_unstable_by(R::key_cmp);
+    // The lookup column leads the key, so the lookups are sorted too.
     let mut lookups: Vec<&str> = pending.iter().map(R::lookup).collect();
-    lookups.sort_unstable();
     lookups.dedup();
-    let mut existing: HashMap<String, R> = HashMap::new();
+    let mut existing: Vec<R> = Vec::with_capacity(pending.len());
     // Keep IN lists to a size both databases plan well.
     for part in lookups.chunks(5_000) {
-        for row in R::fetch_existing(conn, part)? {
-            existing.insert(row.key(), row);
-        }
+        existing.extend(R::fetch_existing(conn, part)?);
     }
+    existing.sort_unstable_by(R::key_cmp);
+    let mut stored = existing.iter().peekable();
     let mut new_rows = Vec::new();
     let mut audit_entries = Vec::new();
-    for row in pending.drain(..) {
-        match existing.get(&row.key()) {
-            None => {
-                if let Some((day, community, overall)) = row.tally() {
-                    counts.add(day, community, overall, 1);
-                }
-                new_rows.push(row);
+    for mut row in pending.drain(..) {
+        while stored
+            .next_if(|old| old.key_cmp(&row) == std::cmp::Ordering::Less)
+            .is_some()
+        {}
+        let old = stored
+            .peek()
+            .copied()
+            .filter(|old| old.key_cmp(&row) == std::cmp::Ordering::Equal);
+        let Some(old) = old else {
+            if let Some((day, community, overall)) = row.tally() {
+                counts.add(day, community, overall, 1);
             }
-            Some(old) if old.same_values(&row) => tally.unchanged += 1,
-            Some(old) => {
-                if let Some((day, community, overall)) = old.tally() {
-                    counts.add(day, community, overall, -1);
-                }
-                if let Some((day, community, overall)) = row.tally() {
-                    counts.add(day, community, overall, 1);
-                }
-                R::update_one(conn, &row)?;
-                tally.updated += 1;
-                audit_entries.push(
-                    NewAuditEntry::new(actor, now, R::ENTITY, row.key(), "import_update")
-                        .values(
-                            serde_json::to_string(old).ok(),
-                            serde_json::to_string(&row).ok(),
-                        )
-                        .batch(batch_id),
-                );
-            }
+            new_rows.push(row);
+            continue;
+        };
+        // Same values, whichever batch wrote them: compared in place.
+        row.set_batch(old.batch());
+        let same = *old == row;
+        row.set_batch(batch_id);
+        if same {
+            tally.unchanged += 1;
+            continue;
         }
+        if let Some((day, community, overall)) = old.tally() {
+            counts.add(day, community, overall, -1);
+        }
+        if let Some((day, community, overall)) = row.tally() {
+            counts.add(day, community, overall, 1);
+        }
+        R::update_one(conn, &row)?;
+        tally.updated += 1;
+        audit_entries.push(
+            NewAuditEntry::new(actor, now, R::ENTITY, row.key(), "import_update")
+                .values(
+                    serde_json::to_string(old).ok(),
+                    serde_json::to_string(&row).ok(),
+                )
+                .batch(batch_id),
+        );
     }
     R::insert_all(conn, &new_rows)?;
     tally.added += u64::try_from(new_rows.len()).unwrap_or(u64::MAX);

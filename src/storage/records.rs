@@ -154,13 +154,11 @@ pub trait StoredRecord: Clone + PartialEq + Serialize + Send + 'static {
     /// The first key column: existing rows are looked up by it.
     fn lookup(&self) -> &str;
     fn set_batch(&mut self, batch_id: i64);
-    /// Same values, whichever import batch wrote them.
-    fn same_values(&self, other: &Self) -> bool {
-        let mut other = other.clone();
-        other.set_batch_from(self);
-        *self == other
-    }
-    fn set_batch_from(&mut self, other: &Self);
+    /// The import batch that wrote the row.
+    fn batch(&self) -> i64;
+    /// Orders rows by their key, column by column (no key string is built):
+    /// a chunk and the rows stored under its keys are matched by merging.
+    fn key_cmp(&self, other: &Self) -> std::cmp::Ordering;
     fn fetch_existing(conn: &mut Conn, lookups: &[&str]) -> QueryResult<Vec<Self>>;
     fn insert_all(conn: &mut Conn, rows: &[Self]) -> QueryResult<usize>;
     fn update_one(conn: &mut Conn, row: &Self) -> QueryResult<usize>;
@@ -189,8 +187,12 @@ macro_rules! stored_record {
                 self.batch_id = batch_id;
             }
 
-            fn set_batch_from(&mut self, other: &Self) {
-                self.batch_id = other.batch_id;
+            fn batch(&self) -> i64 {
+                self.batch_id
+            }
+
+            fn key_cmp(&self, other: &Self) -> std::cmp::Ordering {
+                ($(&self.$k,)+).cmp(&($(&other.$k,)+))
             }
 
             fn fetch_existing(conn: &mut Conn, lookups: &[&str]) -> QueryResult<Vec<Self>> {

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::audit::{self, NewAuditEntry};
-use super::result_rows::{corrupt, StoredResult};
+use super::result_rows::{self, corrupt, StoredResult};
 use super::schema::{rating_runs, run_results};
 use super::{AnyConnection, Conn, StorageError};
 use crate::domain::{ListPlacement, Period, RunStatus};
@@ -71,11 +71,7 @@ pub fn store(
             .values(&run)
             .returning(rating_runs::id)
             .get_result(conn)?;
-        let stored = rows
-            .iter()
-            .zip(explanations)
-            .map(|(r, e)| StoredResult::from_row(id, r, e))
-            .collect::<Result<Vec<_>, _>>()?;
+        let stored = result_rows::to_store(id, rows, explanations)?;
         for chunk in stored.chunks(500) {
             // Several rows in one INSERT: the dialects write it differently.
             let insert = diesel::insert_into(run_results::table).values(chunk);
