@@ -88,6 +88,7 @@ pub fn import(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
                 actor: &actor,
                 progress: Some(&progress),
                 clock: &ctx.clock,
+                database: Some(db),
             },
         );
         if let Some(bar) = &bar {

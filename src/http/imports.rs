@@ -170,6 +170,7 @@ pub async fn upload(
                 actor: &actor,
                 progress: None,
                 clock: &clock,
+                database: Some(&db),
             },
         );
         drop(spooled);

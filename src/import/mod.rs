@@ -3,6 +3,7 @@
 //! without errors is written, in one transaction.
 
 mod check;
+mod chunks;
 pub mod columns;
 mod guards;
 mod json;
@@ -129,6 +130,10 @@ pub struct ImportOptions<'a> {
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
     /// The time the batch and the audit entries are stamped with.
     pub clock: &'a crate::clock::Clock,
+    /// The database the import's connection belongs to: when given, two
+    /// more connections look up stored rows at the import's snapshot while
+    /// its own connection writes (a large file on both cores).
+    pub database: Option<&'a crate::storage::Database>,
 }
 
 /// Imports one file of `kind` from `path` (format from its extension).

@@ -2,18 +2,23 @@
 //! changed rows in chunks, the audit entries, and a rollback when the file
 //! turns out to be rejected or to change nothing.
 
+use super::chunks::{self, Classified, Sink, Tally};
 use super::*;
 
 /// SQLite's page cache while a file is written: enough for the key index of
 /// ~10 million rows, so random-order keys do not re-read pages from the file.
 const IMPORT_CACHE_MIB: u32 = 256;
 
-/// Rows written so far, by what happened to them.
-#[derive(Default)]
-struct Tally {
-    added: u64,
-    updated: u64,
-    unchanged: u64,
+/// How much lower than normal the import threads run (a nice value).
+const IMPORT_NICENESS: i32 = 10;
+
+/// Lowers the calling thread's scheduling priority (Linux: nice is per
+/// thread): an import is batch work, and a bureau's officials reading pages
+/// while it runs should not wait for it. The threads end with the import.
+fn in_background() {
+    if let Err(e) = rustix::process::setpriority_process(None, IMPORT_NICENESS) {
+        tracing::debug!(error = %e, "the import runs at normal priority");
+    }
 }
 
 /// Why a file's transaction ends without committing.
@@ -70,31 +75,88 @@ pub(super) fn run<R: FromRow>(
                     imported_at: now,
                 },
             )?;
-            // Reading and checking run on one core while writing runs on the
-            // other; the bounded channel keeps memory to a few chunks.
+            // Reading and checking run on one thread, looking up the stored
+            // rows on two more (each on its own connection at this
+            // transaction's snapshot, when the options allow), writing on
+            // this transaction's connection; bounded channels keep memory
+            // to a few chunks.
+            let snapshot = match options.database {
+                Some(_) => Some(conn.share_snapshot().map_err(|e| Abort::Failed(e.into()))?),
+                None => None,
+            };
+            let readers = chunks::readers(options.database, snapshot.as_ref())
+                .map_err(|e| Abort::Failed(e.into()))?;
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<R>>(2);
+            let (classified_tx, classified_rx) =
+                std::sync::mpsc::sync_channel::<Result<Classified<R>, Abort>>(2);
             let mut tally = Tally::default();
             let mut counts = TallyDeltas::default();
+            let mut sink = Sink {
+                tally: &mut tally,
+                counts: &mut counts,
+                actor: options.actor,
+                now,
+                batch_id,
+            };
             let (read, written) = std::thread::scope(|scope| {
                 let reader = scope.spawn(|| {
+                    in_background();
                     read_rows::<R>(table, ctx, &positions, batch_id, sender, options.progress)
                 });
-                let mut written: Result<(), Abort> = Ok(());
-                for mut chunk in receiver {
-                    let mut sink = Sink {
-                        tally: &mut tally,
-                        counts: &mut counts,
-                        actor: options.actor,
-                        now,
-                        batch_id,
-                    };
-                    written = write_chunk(conn, &mut chunk, &mut sink);
-                    if written.is_err() {
-                        break; // dropping the receiver stops the reader
-                    }
+                if readers.is_empty() {
+                    // Nobody else classifies: the writer does, chunk by chunk.
+                    drop(classified_tx);
+                    let writer = scope.spawn(|| {
+                        in_background();
+                        for chunk in receiver {
+                            // On an error, dropping the receiver stops the reader.
+                            let classified = chunks::classify(conn, chunk)?;
+                            chunks::apply(conn, classified, &mut sink)?;
+                        }
+                        Ok::<(), Abort>(())
+                    });
+                    return (reader.join(), writer.join());
                 }
-                (reader.join(), written)
+                // When every classifier is gone, so is the receiver: the
+                // reader's next send fails and it stops sending.
+                let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+                for mut lookup in readers {
+                    let receiver = std::sync::Arc::clone(&receiver);
+                    let classified_tx = classified_tx.clone();
+                    scope.spawn(move || {
+                        in_background();
+                        loop {
+                            let next = match receiver.lock() {
+                                Ok(r) => r.recv(),
+                                Err(_) => break,
+                            };
+                            let Ok(chunk) = next else { break };
+                            let classified =
+                                chunks::classify(&mut lookup, chunk).map_err(Abort::from);
+                            if classified_tx.send(classified).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+                drop(receiver);
+                drop(classified_tx);
+                let writer = scope.spawn(|| {
+                    in_background();
+                    for classified in classified_rx {
+                        // On an error, dropping the receiver stops the classifiers.
+                        chunks::apply(conn, classified?, &mut sink)?;
+                    }
+                    Ok::<(), Abort>(())
+                });
+                (reader.join(), writer.join())
             });
+            let written = written.map_err(|_| {
+                Abort::Failed(ImportError::File {
+                    file: file.to_string(),
+                    message: "could not be written: the writing thread failed".into(),
+                })
+            })?;
             let read = read.map_err(|_| {
                 Abort::Failed(ImportError::File {
                     file: file.to_string(),
@@ -145,95 +207,4 @@ pub(super) fn run<R: FromRow>(
         }),
         Err(Abort::Failed(e)) => Err(e),
     }
-}
-
-/// Where a chunk's outcome goes: the row tally, the survey counts, and what
-/// audit entries are stamped with.
-struct Sink<'a> {
-    tally: &'a mut Tally,
-    counts: &'a mut TallyDeltas,
-    actor: &'a str,
-    now: chrono::NaiveDateTime,
-    batch_id: i64,
-}
-
-/// Classifies the pending rows against the database (new, changed, same),
-/// inserts the new ones, updates the changed ones with an audit entry each.
-fn write_chunk<R: StoredRecord>(
-    conn: &mut Conn,
-    pending: &mut Vec<R>,
-    sink: &mut Sink<'_>,
-) -> Result<(), Abort> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let Sink {
-        tally,
-        counts,
-        actor,
-        now,
-        batch_id,
-    } = sink;
-    let (actor, now, batch_id) = (*actor, *now, *batch_id);
-    // Rows arrive in whatever order the file has; in key order they touch
-    // each index page once per chunk instead of once per row, and they are
-    // matched with the stored rows by merging two sorted lists.
-    pending.sort_unstable_by(R::key_cmp);
-    // The lookup column leads the key, so the lookups are sorted too.
-    let mut lookups: Vec<&str> = pending.iter().map(R::lookup).collect();
-    lookups.dedup();
-    let mut existing: Vec<R> = Vec::with_capacity(pending.len());
-    // Keep IN lists to a size both databases plan well.
-    for part in lookups.chunks(5_000) {
-        existing.extend(R::fetch_existing(conn, part)?);
-    }
-    existing.sort_unstable_by(R::key_cmp);
-    let mut stored = existing.iter().peekable();
-    let mut new_rows = Vec::new();
-    let mut audit_entries = Vec::new();
-    for mut row in pending.drain(..) {
-        while stored
-            .next_if(|old| old.key_cmp(&row) == std::cmp::Ordering::Less)
-            .is_some()
-        {}
-        let old = stored
-            .peek()
-            .copied()
-            .filter(|old| old.key_cmp(&row) == std::cmp::Ordering::Equal);
-        let Some(old) = old else {
-            if let Some((day, community, overall)) = row.tally() {
-                counts.add(day, community, overall, 1);
-            }
-            new_rows.push(row);
-            continue;
-        };
-        // Same values, whichever batch wrote them: compared in place.
-        row.set_batch(old.batch());
-        let same = *old == row;
-        row.set_batch(batch_id);
-        if same {
-            tally.unchanged += 1;
-            continue;
-        }
-        if let Some((day, community, overall)) = old.tally() {
-            counts.add(day, community, overall, -1);
-        }
-        if let Some((day, community, overall)) = row.tally() {
-            counts.add(day, community, overall, 1);
-        }
-        R::update_one(conn, &row)?;
-        tally.updated += 1;
-        audit_entries.push(
-            NewAuditEntry::new(actor, now, R::ENTITY, row.key(), "import_update")
-                .values(
-                    serde_json::to_string(old).ok(),
-                    serde_json::to_string(&row).ok(),
-                )
-                .batch(batch_id),
-        );
-    }
-    R::insert_all(conn, &new_rows)?;
-    tally.added += u64::try_from(new_rows.len()).unwrap_or(u64::MAX);
-    audit::append(conn, &audit_entries)?;
-    Ok(())
 }

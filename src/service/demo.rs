@@ -32,6 +32,7 @@ pub fn seed(db: &Database, clock: &Clock, rules: &RuleBook, dir: &Path) -> anyho
                 actor: "demo",
                 progress: None,
                 clock,
+                database: None,
             },
         )
         .with_context(|| format!("importing the demo city from {}", dir.display()))?;

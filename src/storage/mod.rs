@@ -15,6 +15,7 @@ pub mod reports;
 mod result_rows;
 pub mod runs;
 pub mod schema;
+pub mod snapshot;
 pub mod tallies;
 pub mod users;
 
@@ -114,6 +115,9 @@ impl ManageConnection for Manager {
 pub struct Database {
     pool: Pool<Manager>,
     backend: Backend,
+    /// For connections outside the pool ([`snapshot::SnapshotReader`]).
+    target: Target,
+    options: PoolOptions,
 }
 
 /// One pooled connection; it dereferences to the [`AnyConnection`] that
@@ -227,6 +231,8 @@ impl Database {
             Database {
                 pool,
                 backend: Backend::Sqlite,
+                target: Target::Sqlite(path.to_string()),
+                options,
             }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = Pool::builder()
@@ -237,6 +243,8 @@ impl Database {
             Database {
                 pool,
                 backend: Backend::Postgres,
+                target: Target::Pg(url.to_string()),
+                options,
             }
         } else {
             return Err(StorageError::BadUrl(crate::configuration::redact_url(url)));
@@ -251,6 +259,21 @@ impl Database {
 
     pub fn get(&self) -> Result<DbConn, StorageError> {
         Ok(DbConn(self.pool.get()?))
+    }
+
+    /// A connection of its own, outside the pool, set up as pooled ones
+    /// are: closed when dropped, whatever state it is left in.
+    fn dedicated(&self) -> Result<AnyConnection, StorageError> {
+        let mut conn = Manager(self.target.clone())
+            .connect()
+            .map_err(|e| StorageError::Connect(e.to_string()))?;
+        SqlitePragmas {
+            busy: self.options.busy,
+            cache_mib: self.options.sqlite_cache_mib,
+        }
+        .on_acquire(&mut conn)
+        .map_err(|e| StorageError::Connect(e.to_string()))?;
+        Ok(conn)
     }
 
     fn migrate(&self) -> Result<(), StorageError> {

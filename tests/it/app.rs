@@ -50,6 +50,7 @@ pub async fn setup(t: &TestDb, configure: impl FnOnce(&mut Settings)) -> Api {
                 actor: "test",
                 progress: None,
                 clock: &crate::helpers::SYSTEM,
+                database: None,
             };
             propcredit::import::import_path(&mut conn, &book, kind, &path, &options).unwrap();
         }

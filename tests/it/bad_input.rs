@@ -89,6 +89,7 @@ fn seed(t: &TestDb) {
             actor: "test",
             progress: None,
             clock: &crate::helpers::SYSTEM,
+            database: None,
         };
         import::import_path(&mut conn, &book, kind, &path, &options).unwrap();
     }
@@ -116,6 +117,7 @@ fn every_bad_file_is_rejected_and_changes_nothing(t: TestDb) {
             actor: "test",
             progress: None,
             clock: &crate::helpers::SYSTEM,
+            database: None,
         };
         let mut conn = t.db.get().unwrap();
         let result = import::import_path(&mut conn, &book, kind, &path, &options);

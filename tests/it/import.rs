@@ -22,6 +22,7 @@ pub(crate) fn options() -> ImportOptions<'static> {
         actor: "test",
         progress: None,
         clock: &crate::helpers::SYSTEM,
+        database: None,
     }
 }
 
@@ -32,7 +33,14 @@ pub(crate) fn import_file(
     path: &Path,
 ) -> Result<ImportReport, ImportError> {
     let mut conn = t.db.get().unwrap();
-    import::import_path(&mut conn, rules, kind, path, &options())
+    // With the database: chunks are looked up on two more connections at the
+    // import's snapshot (the HTTP tests exercise the same, the demo the
+    // single-connection path).
+    let options = ImportOptions {
+        database: Some(&t.db),
+        ..options()
+    };
+    import::import_path(&mut conn, rules, kind, path, &options)
 }
 
 /// Writes `content` as `<kind>.csv` in a temp dir and imports it.

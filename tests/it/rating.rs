@@ -24,6 +24,7 @@ fn import_small_city(t: &TestDb) {
                 actor: "test",
                 progress: None,
                 clock: &crate::helpers::SYSTEM,
+                database: None,
             },
         )
         .unwrap();

@@ -1,0 +1,125 @@
+//! One chunk of checked rows on its way into the database, in two steps:
+//! [`classify`] matches each row with the row stored under its key (a read,
+//! which may run on a [`SnapshotReader`] on another core), and [`apply`]
+//! inserts the new rows, updates the changed ones with an audit entry each,
+//! and changes the survey counts (on the import's own connection).
+
+use super::*;
+use crate::storage::snapshot::{SharedSnapshot, SnapshotReader};
+use crate::storage::Database;
+
+/// Rows written so far, by what happened to them.
+#[derive(Default)]
+pub(super) struct Tally {
+    pub(super) added: u64,
+    pub(super) updated: u64,
+    pub(super) unchanged: u64,
+}
+
+/// A chunk's rows in key order, each with the row stored under its key.
+pub(super) type Classified<R> = Vec<(R, Option<R>)>;
+
+/// Matches the rows with the stored ones: both lists sorted by key and merged.
+pub(super) fn classify<R: StoredRecord>(
+    conn: &mut Conn,
+    mut pending: Vec<R>,
+) -> Result<Classified<R>, diesel::result::Error> {
+    // Rows arrive in whatever order the file has; in key order they touch
+    // each index page once per chunk instead of once per row.
+    pending.sort_unstable_by(R::key_cmp);
+    let mut existing: Vec<R> = Vec::with_capacity(pending.len());
+    {
+        // The lookup column leads the key, so the lookups are sorted too.
+        let mut lookups: Vec<&str> = pending.iter().map(R::lookup).collect();
+        lookups.dedup();
+        // Keep IN lists to a size both databases plan well.
+        for part in lookups.chunks(5_000) {
+            existing.extend(R::fetch_existing(conn, part)?);
+        }
+    }
+    existing.sort_unstable_by(R::key_cmp);
+    let mut stored = existing.into_iter().peekable();
+    Ok(pending
+        .into_iter()
+        .map(|row| {
+            while stored
+                .next_if(|old| old.key_cmp(&row) == std::cmp::Ordering::Less)
+                .is_some()
+            {}
+            let old = stored.next_if(|old| old.key_cmp(&row) == std::cmp::Ordering::Equal);
+            (row, old)
+        })
+        .collect())
+}
+
+/// Where a chunk's outcome goes: the row tally, the survey counts, and what
+/// audit entries are stamped with.
+pub(super) struct Sink<'a> {
+    pub(super) tally: &'a mut Tally,
+    pub(super) counts: &'a mut TallyDeltas,
+    pub(super) actor: &'a str,
+    pub(super) now: chrono::NaiveDateTime,
+    pub(super) batch_id: i64,
+}
+
+/// Writes a classified chunk: inserts, updates with audit entries, counts.
+pub(super) fn apply<R: StoredRecord>(
+    conn: &mut Conn,
+    chunk: Classified<R>,
+    sink: &mut Sink<'_>,
+) -> Result<(), diesel::result::Error> {
+    let mut new_rows = Vec::new();
+    let mut audit_entries = Vec::new();
+    for (mut row, old) in chunk {
+        let Some(old) = old else {
+            if let Some((day, community, overall)) = row.tally() {
+                sink.counts.add(day, community, overall, 1);
+            }
+            new_rows.push(row);
+            continue;
+        };
+        // Same values, whichever batch wrote them: compared in place.
+        row.set_batch(old.batch());
+        let same = old == row;
+        row.set_batch(sink.batch_id);
+        if same {
+            sink.tally.unchanged += 1;
+            continue;
+        }
+        if let Some((day, community, overall)) = old.tally() {
+            sink.counts.add(day, community, overall, -1);
+        }
+        if let Some((day, community, overall)) = row.tally() {
+            sink.counts.add(day, community, overall, 1);
+        }
+        R::update_one(conn, &row)?;
+        sink.tally.updated += 1;
+        audit_entries.push(
+            NewAuditEntry::new(sink.actor, sink.now, R::ENTITY, row.key(), "import_update")
+                .values(
+                    serde_json::to_string(&old).ok(),
+                    serde_json::to_string(&row).ok(),
+                )
+                .batch(sink.batch_id),
+        );
+    }
+    R::insert_all(conn, &new_rows)?;
+    sink.tally.added += u64::try_from(new_rows.len()).unwrap_or(u64::MAX);
+    audit::append(conn, &audit_entries)?;
+    Ok(())
+}
+
+/// How many readers classify chunks beside the writing connection.
+pub(super) const READERS: usize = 2;
+
+/// The readers for an import whose transaction shared `snapshot`, when the
+/// options name a database to open them on (else the writer classifies).
+pub(super) fn readers(
+    db: Option<&Database>,
+    snapshot: Option<&SharedSnapshot>,
+) -> Result<Vec<SnapshotReader>, StorageError> {
+    match (db, snapshot) {
+        (Some(db), Some(snapshot)) => (0..READERS).map(|_| db.snapshot_reader(snapshot)).collect(),
+        _ => Ok(Vec::new()),
+    }
+}

@@ -1,0 +1,89 @@
+//! Other connections that read exactly what one transaction saw when it
+//! began, so work on that transaction's data can use both cores: a large
+//! import looks up the stored rows of its chunks on two such readers while
+//! its own connection writes. On PostgreSQL the transaction exports its
+//! snapshot (`pg_export_snapshot`) and the readers adopt it; on SQLite the
+//! transaction holds the write lock (BEGIN IMMEDIATE), so nothing can be
+//! committed while it lasts and a reader that begins now sees the same data.
+//! Readers never see the transaction's own writes.
+
+use std::ops::{Deref, DerefMut};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use super::{AnyConnection, Database, StorageError};
+
+/// What another connection needs to read at a transaction's snapshot.
+#[derive(Debug, Clone)]
+pub struct SharedSnapshot(Option<String>);
+
+#[derive(QueryableByName)]
+struct Exported {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
+
+impl AnyConnection {
+    /// Shares this connection's open transaction's snapshot (call it inside
+    /// the transaction, before it writes anything the readers must not miss).
+    pub fn share_snapshot(&mut self) -> Result<SharedSnapshot, StorageError> {
+        if !self.in_transaction()? {
+            return Err(StorageError::Corrupt(
+                "a snapshot can only be shared from inside a transaction".into(),
+            ));
+        }
+        match self {
+            AnyConnection::Sqlite(_) => Ok(SharedSnapshot(None)),
+            AnyConnection::Pg(c) => {
+                let exported: Exported =
+                    diesel::sql_query("SELECT pg_export_snapshot() AS id").get_result(c)?;
+                Ok(SharedSnapshot(Some(exported.id)))
+            }
+        }
+    }
+}
+
+/// A read-only connection at a shared snapshot; its transaction ends when it
+/// is dropped (the connection is closed, never returned to a pool).
+pub struct SnapshotReader(AnyConnection);
+
+impl Database {
+    pub fn snapshot_reader(&self, shared: &SharedSnapshot) -> Result<SnapshotReader, StorageError> {
+        let mut conn = self.dedicated()?;
+        match (&mut conn, &shared.0) {
+            (AnyConnection::Sqlite(c), _) => {
+                // A read transaction begins at its first read.
+                c.batch_execute("BEGIN DEFERRED; SELECT count(*) FROM sqlite_schema;")?;
+            }
+            (AnyConnection::Pg(c), Some(id)) => {
+                // An id is hexadecimal digits and dashes; anything else is refused.
+                if !id.chars().all(|ch| ch.is_ascii_hexdigit() || ch == '-') {
+                    return Err(StorageError::Corrupt(format!("snapshot id {id:?}")));
+                }
+                c.batch_execute(&format!(
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{id}';"
+                ))?;
+            }
+            (AnyConnection::Pg(_), None) => {
+                return Err(StorageError::Corrupt(
+                    "a SQLite snapshot cannot be read on PostgreSQL".into(),
+                ))
+            }
+        }
+        Ok(SnapshotReader(conn))
+    }
+}
+
+impl Deref for SnapshotReader {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.0
+    }
+}
+
+impl DerefMut for SnapshotReader {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.0
+    }
+}
