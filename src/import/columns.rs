@@ -123,7 +123,12 @@ impl<'r> Cells<'r> {
 
     /// The cell of the column named `name` ("" when the file lacks it).
     fn raw(&self, name: &str) -> &'r str {
-        let i = self.columns.iter().position(|c| c.name == name);
+        // Callers pass the kind's own &'static names: the address usually
+        // matches, so the bytes are compared only when it does not.
+        let i = self
+            .columns
+            .iter()
+            .position(|c| std::ptr::eq(c.name, name) || c.name == name);
         debug_assert!(i.is_some(), "{name} is not a column of this kind");
         let cells: &'r [String] = self.cells;
         i.and_then(|i| self.positions.get(i).copied().flatten())
@@ -147,8 +152,31 @@ impl<'r> Cells<'r> {
         column: &'static str,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<T> {
+        self.cell(column, parse, false)
+    }
+
+    /// A required cell: an error when empty or unparseable.
+    pub fn required<T>(
+        &mut self,
+        column: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        self.cell(column, parse, true)
+    }
+
+    /// The cell parsed; empty is an error when `required` (one lookup a cell:
+    /// this runs for every cell of millions of rows).
+    fn cell<T>(
+        &mut self,
+        column: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+        required: bool,
+    ) -> Option<T> {
         let v = self.raw(column);
         if v.is_empty() {
+            if required {
+                self.error(column, "is required and empty");
+            }
             return None;
         }
         match parse(v) {
@@ -158,19 +186,6 @@ impl<'r> Cells<'r> {
                 None
             }
         }
-    }
-
-    /// A required cell: an error when empty or unparseable.
-    pub fn required<T>(
-        &mut self,
-        column: &'static str,
-        parse: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        if self.raw(column).is_empty() {
-            self.error(column, "is required and empty");
-            return None;
-        }
-        self.optional(column, parse)
     }
 
     pub fn text(&mut self, column: &'static str) -> Option<String> {

@@ -101,8 +101,16 @@ pub fn compute_on(
     let input = rating_data::load(conn, period, history)?;
     let load = started.elapsed();
     let started = Instant::now();
-    let digest = digest::input_digest(&input);
-    let outcome = scoring::rate(&input, rules)?;
+    // The digest needs no result: it is taken on the other core meanwhile.
+    let (digest, outcome) = std::thread::scope(|scope| {
+        let digest = scope.spawn(|| digest::input_digest(&input));
+        let outcome = scoring::rate(&input, rules);
+        (digest.join(), outcome)
+    });
+    let digest = digest.map_err(|_| {
+        StorageError::Corrupt("the thread taking the input digest failed".into())
+    })?;
+    let outcome = outcome?;
     Ok((outcome, digest, load, started.elapsed()))
 }
 

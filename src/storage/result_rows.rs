@@ -47,36 +47,53 @@ pub(super) struct NewResult {
     explanation: String,
 }
 
-/// The rows of a run as stored, explanations written as JSON on both cores
-/// (a province's run writes ~135 MB of them).
-pub(super) fn to_store(
+/// Rows a run writes per INSERT.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Hands the rows of a run, as stored, to `write` a few hundred at a time.
+/// Two threads write the explanations as JSON (a province's run: ~135 MB)
+/// while `write` stores the chunks they finished, so serialising and
+/// storing overlap.
+pub(super) fn in_chunks(
     run_id: i64,
     rows: &[ResultRow],
     explanations: &[Explanation],
-) -> Result<Vec<NewResult>, StorageError> {
-    let half = rows.len() / 2;
-    let convert = |rows: &[ResultRow], explanations: &[Explanation]| {
-        rows.iter()
-            .zip(explanations)
-            .map(|(r, e)| StoredResult::from_row(run_id, r, e))
-            .collect::<Result<Vec<_>, _>>()
-    };
-    let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| {
-            convert(
-                rows.get(half..).unwrap_or_default(),
-                explanations.get(half..).unwrap_or_default(),
-            )
-        });
-        let first = convert(
-            rows.get(..half).unwrap_or_default(),
-            explanations.get(..half).unwrap_or_default(),
-        );
-        (first, second.join())
-    });
-    let mut stored = first?;
-    stored.extend(second.map_err(|_| corrupt("a thread writing explanations failed".into()))??);
-    Ok(stored)
+    mut write: impl FnMut(&[NewResult]) -> Result<(), StorageError>,
+) -> Result<(), StorageError> {
+    let chunks = rows.len().div_ceil(ROWS_PER_INSERT);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (sender, receiver) =
+        std::sync::mpsc::sync_channel::<Result<Vec<NewResult>, StorageError>>(4);
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            let sender = sender.clone();
+            let next = &next;
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= chunks {
+                    break;
+                }
+                let from = i * ROWS_PER_INSERT;
+                let to = (from + ROWS_PER_INSERT).min(rows.len());
+                let chunk = rows
+                    .get(from..to)
+                    .unwrap_or_default()
+                    .iter()
+                    .zip(explanations.get(from..to).unwrap_or_default())
+                    .map(|(r, e)| StoredResult::from_row(run_id, r, e))
+                    .collect::<Result<Vec<_>, _>>();
+                // The receiver is gone when writing failed: stop.
+                if sender.send(chunk).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(sender);
+        for chunk in receiver {
+            write(&chunk?)?;
+        }
+        Ok(())
+    })
 }
 
 pub(super) fn corrupt(what: String) -> StorageError {

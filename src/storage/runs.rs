@@ -71,12 +71,12 @@ pub fn store(
             .values(&run)
             .returning(rating_runs::id)
             .get_result(conn)?;
-        let stored = result_rows::to_store(id, rows, explanations)?;
-        for chunk in stored.chunks(500) {
+        result_rows::in_chunks(id, rows, explanations, |chunk| {
             // Several rows in one INSERT: the dialects write it differently.
             let insert = diesel::insert_into(run_results::table).values(chunk);
             crate::with_conn!(conn, |c| insert.execute(c))?;
-        }
+            Ok(())
+        })?;
         audit::record(
             conn,
             NewAuditEntry::new(

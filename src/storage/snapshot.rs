@@ -14,6 +14,9 @@ use diesel::prelude::*;
 
 use super::{AnyConnection, Database, StorageError};
 
+/// SQLite page cache of each reader.
+const READER_CACHE_MIB: u32 = 128;
+
 /// What another connection needs to read at a transaction's snapshot.
 #[derive(Debug, Clone)]
 pub struct SharedSnapshot(Option<String>);
@@ -53,8 +56,13 @@ impl Database {
         let mut conn = self.dedicated()?;
         match (&mut conn, &shared.0) {
             (AnyConnection::Sqlite(c), _) => {
-                // A read transaction begins at its first read.
-                c.batch_execute("BEGIN DEFERRED; SELECT count(*) FROM sqlite_schema;")?;
+                // Readers look up rows all over large tables: a cache of
+                // their own that holds most of a key index. A read
+                // transaction begins at its first read.
+                c.batch_execute(&format!(
+                    "PRAGMA cache_size = -{}; BEGIN DEFERRED; SELECT count(*) FROM sqlite_schema;",
+                    READER_CACHE_MIB * 1024
+                ))?;
             }
             (AnyConnection::Pg(c), Some(id)) => {
                 // An id is hexadecimal digits and dashes; anything else is refused.
