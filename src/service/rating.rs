@@ -107,9 +107,8 @@ pub fn compute_on(
         let outcome = scoring::rate(&input, rules);
         (digest.join(), outcome)
     });
-    let digest = digest.map_err(|_| {
-        StorageError::Corrupt("the thread taking the input digest failed".into())
-    })?;
+    let digest = digest
+        .map_err(|_| StorageError::Corrupt("the thread taking the input digest failed".into()))?;
     let outcome = outcome?;
     Ok((outcome, digest, load, started.elapsed()))
 }

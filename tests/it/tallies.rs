@@ -9,13 +9,14 @@ use std::collections::{BTreeMap, HashMap};
 use propcredit::domain::{ImportKind, Period};
 use propcredit::storage::tallies;
 
-use crate::helpers::TestDb;
+use crate::helpers::{propcredit, repo_path, TestDb};
 use crate::import::{import_csv, rejected, seed};
 use crate::on_both_backends;
 
 on_both_backends! {
     survey_counts_follow_every_import_and_equal_a_recount => super::survey_counts_follow_every_import_and_equal_a_recount;
     verify_finds_a_wrong_count_and_rebuild_mends_it => super::verify_finds_a_wrong_count_and_rebuild_mends_it;
+    verify_from_the_command_line_reports_and_repairs => super::verify_from_the_command_line_reports_and_repairs;
 }
 
 /// A small deterministic generator (the test must not depend on a crate's).
@@ -128,4 +129,52 @@ fn verify_finds_a_wrong_count_and_rebuild_mends_it(t: TestDb) {
     );
     assert_eq!(tallies::rebuild(&mut conn).unwrap(), 2);
     assert!(tallies::verify(&mut conn).unwrap().mismatches.is_empty());
+}
+
+fn verify_from_the_command_line_reports_and_repairs(t: TestDb) {
+    let rules = repo_path("tests/data/small-city");
+    let data = repo_path("tests/data/small-city/data");
+    let run = |args: &[&str]| {
+        let out = propcredit(&t.url, &rules, args);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, _, stderr) = run(&["import", data.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    let (ok, stdout, stderr) = run(&["verify"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("agree with the responses") && stdout.contains("over 17557 responses"),
+        "{stdout}"
+    );
+    // Someone changes counts behind the importer's back.
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "UPDATE survey_tallies SET responses = responses + 1 \
+             WHERE community_code = (SELECT MIN(community_code) FROM survey_tallies)",
+        ),
+        &mut *t.db.get().unwrap(),
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = run(&["verify"]);
+    assert!(!ok, "{stdout}");
+    assert!(
+        stdout.contains("stored") && stdout.contains("counted"),
+        "{stdout}"
+    );
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: ") && last.contains("verify --repair"),
+        "{stderr}"
+    );
+    let (ok, stdout, stderr) = run(&["verify", "--repair"]);
+    assert!(ok && stdout.contains("recounted"), "{stdout}{stderr}");
+    let (ok, stdout, _) = run(&["verify"]);
+    assert!(
+        ok && stdout.contains("agree with the responses"),
+        "{stdout}"
+    );
 }
