@@ -178,7 +178,6 @@ pub(crate) fn time_in(period: Period, rng: &mut Rng) -> NaiveDateTime {
 /// Unless the options ask for key order, rows come out shuffled.
 pub(crate) struct Out {
     name: String,
-    dir: std::path::PathBuf,
     w: csv::Writer<BufWriter<File>>,
     shuffler: Option<shuffle::Shuffler>,
     rows: u64,
@@ -193,11 +192,10 @@ impl Out {
         let mut w = csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 20, file));
         w.write_record(kind.columns().iter().map(|c| c.name))?;
         let stream = ImportKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
-        let shuffler =
-            (!o.sorted).then(|| shuffle::Shuffler::new(o.seed, u64::try_from(stream).unwrap_or(0)));
+        let shuffler = (!o.sorted)
+            .then(|| shuffle::Shuffler::new(o.seed, u64::try_from(stream).unwrap_or(0), dir));
         Ok(Out {
             name,
-            dir: dir.to_path_buf(),
             w,
             shuffler,
             rows: 0,
@@ -210,7 +208,7 @@ impl Out {
         T: AsRef<[u8]>,
     {
         match &mut self.shuffler {
-            Some(s) => s.push(cells.into_iter().collect(), &self.dir)?,
+            Some(s) => s.push(cells.into_iter().collect())?,
             None => self.w.write_record(cells)?,
         }
         self.rows += 1;

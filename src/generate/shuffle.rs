@@ -20,6 +20,8 @@ const BUCKETS: usize = 64;
 /// Collects a file's data rows and writes them, shuffled, at [`Shuffler::finish`].
 pub(crate) struct Shuffler {
     rng: Rng,
+    /// Where spill files go: the output directory, so they are on the same disk.
+    dir: PathBuf,
     rows: Vec<ByteRecord>,
     spill: Option<Spill>,
 }
@@ -37,17 +39,17 @@ impl Spill {
 
 impl Shuffler {
     /// A shuffle of its own random stream, so files do not share an order.
-    pub(crate) fn new(seed: u64, stream: u64) -> Self {
+    pub(crate) fn new(seed: u64, stream: u64, dir: &Path) -> Self {
         Shuffler {
             rng: Rng::new(seed, 1_000 + stream),
+            dir: dir.to_path_buf(),
             rows: Vec::new(),
             spill: None,
         }
     }
 
-    /// Adds a row; past the in-memory bound, rows spill to files in `beside`
-    /// (the output directory, so they are on the same disk).
-    pub(crate) fn push(&mut self, row: ByteRecord, beside: &Path) -> anyhow::Result<()> {
+    /// Adds a row; past the in-memory bound, rows spill to files.
+    pub(crate) fn push(&mut self, row: ByteRecord) -> anyhow::Result<()> {
         if let Some(spill) = &mut self.spill {
             let i = self.rng.below_usize(BUCKETS);
             if let Some(bucket) = spill.buckets.get_mut(i) {
@@ -59,9 +61,9 @@ impl Shuffler {
         if self.rows.len() >= IN_MEMORY_ROWS {
             let dir = tempfile::Builder::new()
                 .prefix(".shuffle-")
-                .tempdir_in(beside)
+                .tempdir_in(&self.dir)
                 .with_context(|| {
-                    format!("cannot create a spill directory in {}", beside.display())
+                    format!("cannot create a spill directory in {}", self.dir.display())
                 })?;
             let mut buckets = Vec::with_capacity(BUCKETS);
             for i in 0..BUCKETS {
@@ -135,10 +137,9 @@ mod tests {
 
     fn shuffled(n: usize, seed: u64) -> Vec<u32> {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Shuffler::new(seed, 1);
+        let mut s = Shuffler::new(seed, 1, dir.path());
         for i in 0..n {
-            s.push(ByteRecord::from(vec![i.to_string()]), dir.path())
-                .unwrap();
+            s.push(ByteRecord::from(vec![i.to_string()])).unwrap();
         }
         let mut w = csv::WriterBuilder::new()
             .has_headers(false)

@@ -5,7 +5,7 @@
 //! and changes the survey counts (on the import's own connection).
 
 use super::*;
-use crate::storage::snapshot::{SharedSnapshot, SnapshotReader};
+use crate::storage::snapshot::SnapshotReader;
 use crate::storage::Database;
 
 /// Rows written so far, by what happened to them.
@@ -112,14 +112,18 @@ pub(super) fn apply<R: StoredRecord>(
 /// How many readers classify chunks beside the writing connection.
 pub(super) const READERS: usize = 2;
 
-/// The readers for an import whose transaction shared `snapshot`, when the
-/// options name a database to open them on (else the writer classifies).
+/// Readers at the snapshot of the import transaction open on `conn`, when
+/// the options name the database to open them on (else none: the writer
+/// classifies its chunks itself).
 pub(super) fn readers(
+    conn: &mut Conn,
     db: Option<&Database>,
-    snapshot: Option<&SharedSnapshot>,
 ) -> Result<Vec<SnapshotReader>, StorageError> {
-    match (db, snapshot) {
-        (Some(db), Some(snapshot)) => (0..READERS).map(|_| db.snapshot_reader(snapshot)).collect(),
-        _ => Ok(Vec::new()),
-    }
+    let Some(db) = db else {
+        return Ok(Vec::new());
+    };
+    let snapshot = conn.share_snapshot()?;
+    (0..READERS)
+        .map(|_| db.snapshot_reader(&snapshot))
+        .collect()
 }

@@ -80,12 +80,8 @@ pub(super) fn run<R: FromRow>(
             // transaction's snapshot, when the options allow), writing on
             // this transaction's connection; bounded channels keep memory
             // to a few chunks.
-            let snapshot = match options.database {
-                Some(_) => Some(conn.share_snapshot().map_err(|e| Abort::Failed(e.into()))?),
-                None => None,
-            };
-            let readers = chunks::readers(options.database, snapshot.as_ref())
-                .map_err(|e| Abort::Failed(e.into()))?;
+            let readers =
+                chunks::readers(conn, options.database).map_err(|e| Abort::Failed(e.into()))?;
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<R>>(2);
             let (classified_tx, classified_rx) =
                 std::sync::mpsc::sync_channel::<Result<Classified<R>, Abort>>(2);

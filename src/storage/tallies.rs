@@ -29,10 +29,6 @@ impl TallyDeltas {
             .entry((Period::containing(day), community.to_owned(), overall))
             .or_default() += delta;
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.deltas.values().all(|d| *d == 0)
-    }
 }
 
 #[derive(Insertable)]
