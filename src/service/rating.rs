@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::clock::Clock;
 use crate::domain::{ListPlacement, Period, RunStatus};
 use crate::rules::{LoadedRuleSet, RuleBook};
-use crate::scoring::{self, digest, RatingOutcome};
+use crate::scoring::{self, digest, RatingInput, RatingOutcome};
 use crate::storage::runs::{self, NewRun};
 use crate::storage::{rating_data, Conn, Database, StorageError};
 
@@ -76,13 +76,29 @@ pub fn rules_for(
     }
 }
 
-/// Computes `period` with `rule_set` over the data as it stands, without storing anything.
+impl From<diesel::result::Error> for RatingError {
+    fn from(e: diesel::result::Error) -> Self {
+        RatingError::Storage(e.into())
+    }
+}
+
+/// A computed run: the outcome, the input digest, and the time spent loading and computing.
+pub type Computed = (RatingOutcome, String, Duration, Duration);
+
+/// Computes `period` with `rule_set` over the data as it stands, without
+/// storing anything. The data is read at one instant, on both cores: a
+/// second connection at the same snapshot loads half of it.
 pub fn compute(
     db: &Database,
     period: Period,
     rule_set: &LoadedRuleSet,
-) -> Result<(RatingOutcome, String, Duration, Duration), RatingError> {
-    compute_on(&mut *db.get()?, period, rule_set)
+) -> Result<Computed, RatingError> {
+    let (input, load) = db.get()?.snapshot_transaction(|conn| {
+        let snapshot = conn.share_snapshot()?;
+        let mut helper = db.snapshot_reader(&snapshot)?;
+        load_input(conn, Some(&mut helper), period, rule_set)
+    })?;
+    score(&input, load, rule_set)
 }
 
 /// As [`compute`], on `conn` (inside a transaction, it sees that transaction's writes).
@@ -90,7 +106,17 @@ pub fn compute_on(
     conn: &mut Conn,
     period: Period,
     rule_set: &LoadedRuleSet,
-) -> Result<(RatingOutcome, String, Duration, Duration), RatingError> {
+) -> Result<Computed, RatingError> {
+    let (input, load) = load_input(conn, None, period, rule_set)?;
+    score(&input, load, rule_set)
+}
+
+fn load_input(
+    conn: &mut Conn,
+    helper: Option<&mut Conn>,
+    period: Period,
+    rule_set: &LoadedRuleSet,
+) -> Result<(RatingInput, Duration), RatingError> {
     let started = Instant::now();
     let rules = &rule_set.rules;
     let history = rules
@@ -98,13 +124,20 @@ pub fn compute_on(
         .history_quarters
         .max(rules.decisions.exit_after_consecutive_black)
         .saturating_sub(1);
-    let input = rating_data::load(conn, period, history)?;
-    let load = started.elapsed();
+    let input = rating_data::load(conn, helper, period, history)?;
+    Ok((input, started.elapsed()))
+}
+
+fn score(
+    input: &RatingInput,
+    load: Duration,
+    rule_set: &LoadedRuleSet,
+) -> Result<Computed, RatingError> {
     let started = Instant::now();
     // The digest needs no result: it is taken on the other core meanwhile.
     let (digest, outcome) = std::thread::scope(|scope| {
-        let digest = scope.spawn(|| digest::input_digest(&input));
-        let outcome = scoring::rate(&input, rules);
+        let digest = scope.spawn(|| digest::input_digest(input));
+        let outcome = scoring::rate(input, &rule_set.rules);
         (digest.join(), outcome)
     });
     let digest = digest
@@ -123,13 +156,24 @@ pub struct RunRequest<'a> {
     pub publish: bool,
 }
 
+impl RunRequest<'_> {
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!("rate", period = %self.period, rules = %self.rule_set.rules.name, publish = self.publish)
+    }
+}
+
 /// Rates `period` and stores the run (a draft, or published with `publish`).
+/// The data is read in a transaction of its own, on both cores
+/// ([`compute`]); the run is stored in another.
 pub fn rate_period(
     db: &Database,
     clock: &Clock,
     request: RunRequest<'_>,
 ) -> Result<RunSummary, RatingError> {
-    rate_on(&mut *db.get()?, clock, request)
+    let _entered = request.span().entered();
+    let started_at = clock.now();
+    let computed = compute(db, request.period, request.rule_set)?;
+    store_run(&mut *db.get()?, clock, request, started_at, computed)
 }
 
 /// As [`rate_period`], on `conn`: inside a service's transaction the run is
@@ -139,16 +183,25 @@ pub fn rate_on(
     clock: &Clock,
     request: RunRequest<'_>,
 ) -> Result<RunSummary, RatingError> {
+    let _entered = request.span().entered();
+    let started_at = clock.now();
+    let computed = compute_on(conn, request.period, request.rule_set)?;
+    store_run(conn, clock, request, started_at, computed)
+}
+
+fn store_run(
+    conn: &mut Conn,
+    clock: &Clock,
+    request: RunRequest<'_>,
+    started_at: chrono::NaiveDateTime,
+    (outcome, input_digest, load, compute): Computed,
+) -> Result<RunSummary, RatingError> {
     let RunRequest {
         period,
         rule_set,
         actor,
         publish,
     } = request;
-    let span = tracing::info_span!("rate", %period, rules = %rule_set.rules.name, publish);
-    let _entered = span.enter();
-    let started_at = clock.now();
-    let (outcome, input_digest, load, compute) = compute_on(conn, period, rule_set)?;
     let started = Instant::now();
     let finished_at = clock.now();
     let rules = &rule_set.rules;

@@ -335,10 +335,39 @@ impl AnyConnection {
     where
         E: From<diesel::result::Error>,
     {
+        self.transaction_from("BEGIN", f)
+    }
+
+    /// As [`transaction`](Self::transaction), but on PostgreSQL every
+    /// statement reads the snapshot the transaction began with (REPEATABLE
+    /// READ), so what it reads is one instant's data and can be shared with
+    /// readers on other connections ([`AnyConnection::share_snapshot`]).
+    /// SQLite's write lock keeps the data still already.
+    pub fn snapshot_transaction<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        self.transaction_from("BEGIN ISOLATION LEVEL REPEATABLE READ", f)
+    }
+
+    fn transaction_from<T, E>(
+        &mut self,
+        pg_begin: &str,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
         let nested = self.in_transaction()?;
         match self {
             AnyConnection::Sqlite(c) if !nested => {
                 AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+            }
+            AnyConnection::Pg(c) if !nested => {
+                AnsiTransactionManager::begin_transaction_sql(c, pg_begin)?
             }
             AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction(c)?,
             AnyConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,

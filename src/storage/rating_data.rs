@@ -21,10 +21,70 @@ fn bounds(period: Period) -> (NaiveDate, NaiveDate, NaiveDateTime, NaiveDateTime
     (s, e, day_start, next_day)
 }
 
-/// `period`'s data plus the published results of the `history` quarters before it.
-pub fn load(conn: &mut Conn, period: Period, history: u32) -> Result<RatingInput, StorageError> {
-    let (s, e, day_start, next_day) = bounds(period);
+/// `period`'s data plus the published results of the `history` quarters
+/// before it. With a `helper` (another connection at the same snapshot) the
+/// survey counts, complaints and inspections are loaded on it, on the other
+/// core, while `conn` loads the rest.
+pub fn load(
+    conn: &mut Conn,
+    helper: Option<&mut Conn>,
+    period: Period,
+    history: u32,
+) -> Result<RatingInput, StorageError> {
+    let (register, activity) = match helper {
+        None => (
+            load_register(conn, period, history)?,
+            load_activity(conn, period)?,
+        ),
+        Some(helper) => {
+            let (register, activity) = std::thread::scope(|scope| {
+                let activity = scope.spawn(|| load_activity(helper, period));
+                (load_register(conn, period, history), activity.join())
+            });
+            let activity = activity.map_err(|_| {
+                StorageError::Corrupt("the thread loading the quarter's activity failed".into())
+            })?;
+            (register?, activity?)
+        }
+    };
+    Ok(RatingInput {
+        period,
+        companies: register.companies,
+        communities: register.communities,
+        contracts: register.contracts,
+        survey_tallies: activity.survey_tallies,
+        complaints: activity.complaints,
+        fees: register.fees,
+        inspections: activity.inspections,
+        conduct: register.conduct,
+        history: register.history,
+    })
+}
 
+/// Who is rated and for what: companies, communities, contracts, fees,
+/// conduct records and the earlier published quarters.
+struct Register {
+    companies: Vec<CompanyIn>,
+    communities: Vec<CommunityIn>,
+    contracts: Vec<ContractIn>,
+    fees: Vec<FeeIn>,
+    conduct: Vec<ConductIn>,
+    history: Vec<PublishedQuarter>,
+}
+
+/// What happened in the quarter: survey counts, complaints, inspections.
+struct Activity {
+    survey_tallies: Vec<SurveyTally>,
+    complaints: Vec<ComplaintIn>,
+    inspections: Vec<InspectionIn>,
+}
+
+fn bad(what: String) -> StorageError {
+    StorageError::Query(diesel::result::Error::DeserializationError(what.into()))
+}
+
+fn load_register(conn: &mut Conn, period: Period, history: u32) -> Result<Register, StorageError> {
+    let (s, e, _, _) = bounds(period);
     let companies: Vec<(String, String, String)> = companies::table
         .select((
             companies::company_code,
@@ -59,26 +119,6 @@ pub fn load(conn: &mut Conn, period: Period, history: u32) -> Result<RatingInput
                 contracts::start_date,
             ))
             .load(conn)?;
-    // Kept by the importer (storage::tallies): ~5 counts per community
-    // instead of every response.
-    let tallies = super::tallies::of_period(conn, period)?;
-    let complaints: Vec<(
-        String,
-        chrono::NaiveDateTime,
-        bool,
-        Option<chrono::NaiveDateTime>,
-    )> = complaints::table
-        .filter(complaints::received_at.ge(day_start))
-        .filter(complaints::received_at.lt(next_day))
-        .filter(complaints::revoked_at.is_null())
-        .select((
-            complaints::community_code,
-            complaints::received_at,
-            complaints::substantiated,
-            complaints::resolved_at,
-        ))
-        .order((complaints::received_at, complaints::complaint_id))
-        .load(conn)?;
     let fees: Vec<(String, i64, i64)> = fee_rows::table
         .filter(fee_rows::period.eq(period.to_string()))
         .select((
@@ -87,31 +127,6 @@ pub fn load(conn: &mut Conn, period: Period, history: u32) -> Result<RatingInput
             fee_rows::collected_cents,
         ))
         .order(fee_rows::community_code)
-        .load(conn)?;
-    type InspectionRow = (
-        String,
-        String,
-        chrono::NaiveDate,
-        f64,
-        Option<chrono::NaiveDate>,
-        Option<chrono::NaiveDate>,
-    );
-    let inspections: Vec<InspectionRow> = inspections::table
-        .filter(inspections::revoked_at.is_null())
-        .filter(
-            inspections::inspected_on
-                .between(s, e)
-                .or(inspections::rectification_due.between(s, e)),
-        )
-        .select((
-            inspections::inspection_id,
-            inspections::community_code,
-            inspections::inspected_on,
-            inspections::score,
-            inspections::rectification_due,
-            inspections::rectified_on,
-        ))
-        .order(inspections::inspection_id)
         .load(conn)?;
     let conduct: Vec<(String, String, String, chrono::NaiveDate)> = conduct_records::table
         .filter(conduct_records::revoked_at.is_null())
@@ -124,7 +139,6 @@ pub fn load(conn: &mut Conn, period: Period, history: u32) -> Result<RatingInput
         ))
         .order(conduct_records::record_id)
         .load(conn)?;
-
     let mut quarters = Vec::new();
     let mut q = period;
     for _ in 0..history {
@@ -132,12 +146,7 @@ pub fn load(conn: &mut Conn, period: Period, history: u32) -> Result<RatingInput
         let results = runs::published_results(conn, q)?;
         quarters.push(PublishedQuarter { period: q, results });
     }
-
-    let bad = |what: String| {
-        StorageError::Query(diesel::result::Error::DeserializationError(what.into()))
-    };
-    Ok(RatingInput {
-        period,
+    Ok(Register {
         companies: companies
             .into_iter()
             .map(|(code, name, district)| CompanyIn {
@@ -171,6 +180,75 @@ pub fn load(conn: &mut Conn, period: Period, history: u32) -> Result<RatingInput
                 end,
             })
             .collect(),
+        fees: fees
+            .into_iter()
+            .map(|(community_code, billed_cents, collected_cents)| FeeIn {
+                community_code,
+                billed_cents,
+                collected_cents,
+            })
+            .collect(),
+        conduct: conduct
+            .into_iter()
+            .map(|(record_id, company_code, code, occurred_on)| ConductIn {
+                record_id,
+                company_code,
+                code,
+                occurred_on,
+            })
+            .collect(),
+        history: quarters,
+    })
+}
+
+fn load_activity(conn: &mut Conn, period: Period) -> Result<Activity, StorageError> {
+    let (s, e, day_start, next_day) = bounds(period);
+    // Kept by the importer (storage::tallies): ~5 counts per community
+    // instead of every response.
+    let tallies = super::tallies::of_period(conn, period)?;
+    let complaints: Vec<(
+        String,
+        chrono::NaiveDateTime,
+        bool,
+        Option<chrono::NaiveDateTime>,
+    )> = complaints::table
+        .filter(complaints::received_at.ge(day_start))
+        .filter(complaints::received_at.lt(next_day))
+        .filter(complaints::revoked_at.is_null())
+        .select((
+            complaints::community_code,
+            complaints::received_at,
+            complaints::substantiated,
+            complaints::resolved_at,
+        ))
+        .order((complaints::received_at, complaints::complaint_id))
+        .load(conn)?;
+    type InspectionRow = (
+        String,
+        String,
+        chrono::NaiveDate,
+        f64,
+        Option<chrono::NaiveDate>,
+        Option<chrono::NaiveDate>,
+    );
+    let inspections: Vec<InspectionRow> = inspections::table
+        .filter(inspections::revoked_at.is_null())
+        .filter(
+            inspections::inspected_on
+                .between(s, e)
+                .or(inspections::rectification_due.between(s, e)),
+        )
+        .select((
+            inspections::inspection_id,
+            inspections::community_code,
+            inspections::inspected_on,
+            inspections::score,
+            inspections::rectification_due,
+            inspections::rectified_on,
+        ))
+        .order(inspections::inspection_id)
+        .load(conn)?;
+    Ok(Activity {
         survey_tallies: tallies
             .into_iter()
             .map(|(community_code, overall, n)| {
@@ -197,14 +275,6 @@ pub fn load(conn: &mut Conn, period: Period, history: u32) -> Result<RatingInput
                 },
             )
             .collect(),
-        fees: fees
-            .into_iter()
-            .map(|(community_code, billed_cents, collected_cents)| FeeIn {
-                community_code,
-                billed_cents,
-                collected_cents,
-            })
-            .collect(),
         inspections: inspections
             .into_iter()
             .map(
@@ -225,16 +295,6 @@ pub fn load(conn: &mut Conn, period: Period, history: u32) -> Result<RatingInput
                 },
             )
             .collect(),
-        conduct: conduct
-            .into_iter()
-            .map(|(record_id, company_code, code, occurred_on)| ConductIn {
-                record_id,
-                company_code,
-                code,
-                occurred_on,
-            })
-            .collect(),
-        history: quarters,
     })
 }
 

@@ -10,10 +10,29 @@ use super::StorageError;
 use crate::domain::{Decision, ListPlacement, Period};
 use crate::scoring::{Explanation, Fixed2, ResultRow};
 
-#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
-#[diesel(table_name = run_results, treat_none_as_default_value = false)]
-pub(super) struct StoredResult {
-    run_id: i64,
+/// The stored result row ([`StoredResult`], as read) and the row as a run
+/// writes it, with its explanation ([`NewResult`]): one list of columns.
+/// The written row is flat, as PostgreSQL's binary COPY wants it.
+macro_rules! result_row_structs {
+    ($($field:ident: $ty:ty,)+) => {
+        #[derive(Debug, Clone, Queryable, Selectable)]
+        #[diesel(table_name = run_results)]
+        pub(super) struct StoredResult {
+            $($field: $ty,)+
+        }
+
+        /// A result row with its explanation, as a run writes it.
+        #[derive(Debug, Clone, Insertable)]
+        #[diesel(table_name = run_results, treat_none_as_default_value = false)]
+        pub(super) struct NewResult {
+            run_id: i64,
+            $($field: $ty,)+
+            explanation: String,
+        }
+    };
+}
+
+result_row_structs! {
     company_code: String,
     company_name: String,
     district: String,
@@ -36,15 +55,6 @@ pub(super) struct StoredResult {
     credit_score: i64,
     credit_level: String,
     subsidy_cents: i64,
-}
-
-/// A result row with its explanation, as a run writes it.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = run_results, treat_none_as_default_value = false)]
-pub(super) struct NewResult {
-    #[diesel(embed)]
-    row: StoredResult,
-    explanation: String,
 }
 
 /// Rows a run writes per INSERT.
@@ -109,7 +119,7 @@ impl StoredResult {
         let int = |n: u32| {
             i32::try_from(n).map_err(|_| corrupt(format!("{n} does not fit the results table")))
         };
-        let row = Self {
+        Ok(NewResult {
             run_id,
             company_code: row.company_code.clone(),
             company_name: row.company_name.clone(),
@@ -133,9 +143,6 @@ impl StoredResult {
             credit_score: row.credit_score.0,
             credit_level: row.credit_level.clone(),
             subsidy_cents: row.subsidy.0,
-        };
-        Ok(NewResult {
-            row,
             explanation: serde_json::to_string(explanation).map_err(|e| corrupt(e.to_string()))?,
         })
     }

@@ -72,9 +72,21 @@ pub fn store(
             .returning(rating_runs::id)
             .get_result(conn)?;
         result_rows::in_chunks(id, rows, explanations, |chunk| {
-            // Several rows in one INSERT: the dialects write it differently.
-            let insert = diesel::insert_into(run_results::table).values(chunk);
-            crate::with_conn!(conn, |c| insert.execute(c))?;
+            match conn {
+                // Several rows in one INSERT.
+                AnyConnection::Sqlite(c) => {
+                    diesel::insert_into(run_results::table)
+                        .values(chunk)
+                        .execute(c)?;
+                }
+                // COPY in binary format: a province's run is ~135 MB of
+                // explanations, which an INSERT would carry as SQL text.
+                AnyConnection::Pg(c) => {
+                    diesel::copy_from(run_results::table)
+                        .from_insertable(chunk)
+                        .execute(c)?;
+                }
+            }
             Ok(())
         })?;
         audit::record(

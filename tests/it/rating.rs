@@ -60,6 +60,7 @@ on_both_backends! {
     the_small_city_example_matches_to_the_cent => super::the_small_city_example_matches_to_the_cent;
     a_failed_store_leaves_nothing_and_publishing_supersedes => super::a_failed_store_leaves_nothing_and_publishing_supersedes;
     two_runs_of_one_period_at_once_leave_one_published => super::two_runs_of_one_period_at_once_leave_one_published;
+    loading_on_two_connections_reads_what_one_reads => super::loading_on_two_connections_reads_what_one_reads;
 }
 
 fn the_small_city_example_matches_to_the_cent(t: TestDb) {
@@ -106,6 +107,46 @@ fn the_small_city_example_matches_to_the_cent(t: TestDb) {
         .unwrap();
     assert_eq!(explanation.total, propcredit::scoring::Fixed2(8989));
     assert_eq!(explanation.communities.len(), 4);
+}
+
+/// A run loads half its data on a second connection at the first one's
+/// snapshot; it must rate exactly what one connection alone reads.
+fn loading_on_two_connections_reads_what_one_reads(t: TestDb) {
+    import_small_city(&t);
+    let book = example_rules();
+    for p in PERIODS {
+        let period: Period = p.parse().unwrap();
+        let rules = rating::rules_for(&book, period, None).unwrap();
+        let (two, two_digest, _, _) = rating::compute(&t.db, period, &rules).unwrap();
+        let mut conn = t.db.get().unwrap();
+        let (one, one_digest, _, _) = rating::compute_on(&mut conn, period, &rules).unwrap();
+        assert_eq!(two_digest, one_digest, "{p}");
+        assert!(!one.rows.is_empty(), "{p}");
+        assert_eq!(two.rows, one.rows, "{p}");
+        assert_eq!(
+            serde_json::to_string(&two.explanations).unwrap(),
+            serde_json::to_string(&one.explanations).unwrap(),
+            "{p}"
+        );
+        // The run stored from both connections is the one a single connection computes.
+        let clock = propcredit::clock::Clock::fixed(
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+        );
+        let request = rating::RunRequest {
+            period,
+            rule_set: &rules,
+            actor: "test",
+            publish: true,
+        };
+        let summary = rating::rate_period(&t.db, &clock, request).unwrap();
+        assert_eq!(summary.input_digest, one_digest, "{p}");
+        let run = runs::get(&mut conn, summary.run_id).unwrap().unwrap();
+        let stored = runs::results(&mut conn, &run).unwrap();
+        assert_eq!(stored, one.rows, "{p}");
+    }
 }
 
 fn a_failed_store_leaves_nothing_and_publishing_supersedes(t: TestDb) {
