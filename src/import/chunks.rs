@@ -55,8 +55,8 @@ pub(super) fn classify<R: StoredRecord>(
 /// Where a chunk's outcome goes: the row tally, the survey counts, and what
 /// audit entries are stamped with.
 pub(super) struct Sink<'a> {
-    pub(super) tally: &'a mut Tally,
-    pub(super) counts: &'a mut TallyDeltas,
+    pub(super) tally: Tally,
+    pub(super) counts: TallyDeltas,
     pub(super) actor: &'a str,
     pub(super) now: chrono::NaiveDateTime,
     pub(super) batch_id: i64,
@@ -72,9 +72,7 @@ pub(super) fn apply<R: StoredRecord>(
     let mut audit_entries = Vec::new();
     for (mut row, old) in chunk {
         let Some(old) = old else {
-            if let Some((day, community, overall)) = row.tally() {
-                sink.counts.add(day, community, overall, 1);
-            }
+            sink.counts.count(&row, 1);
             new_rows.push(row);
             continue;
         };
@@ -86,12 +84,8 @@ pub(super) fn apply<R: StoredRecord>(
             sink.tally.unchanged += 1;
             continue;
         }
-        if let Some((day, community, overall)) = old.tally() {
-            sink.counts.add(day, community, overall, -1);
-        }
-        if let Some((day, community, overall)) = row.tally() {
-            sink.counts.add(day, community, overall, 1);
-        }
+        sink.counts.count(&old, -1);
+        sink.counts.count(&row, 1);
         R::update_one(conn, &row)?;
         sink.tally.updated += 1;
         audit_entries.push(

@@ -85,11 +85,9 @@ pub(super) fn run<R: FromRow>(
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<R>>(2);
             let (classified_tx, classified_rx) =
                 std::sync::mpsc::sync_channel::<Result<Classified<R>, Abort>>(2);
-            let mut tally = Tally::default();
-            let mut counts = TallyDeltas::default();
             let mut sink = Sink {
-                tally: &mut tally,
-                counts: &mut counts,
+                tally: Tally::default(),
+                counts: TallyDeltas::default(),
                 actor: options.actor,
                 now,
                 batch_id,
@@ -163,6 +161,7 @@ pub(super) fn run<R: FromRow>(
                 return Err(Abort::Rejected(read.errors));
             }
             written?;
+            let Sink { tally, counts, .. } = sink;
             let report = ImportReport {
                 kind,
                 file: file.to_string(),

@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::upsert::excluded;
 
+use super::records::StoredRecord;
 use super::schema::survey_tallies;
 use super::{AnyConnection, Conn, StorageError};
 use crate::domain::Period;
@@ -22,12 +23,15 @@ pub struct TallyDeltas {
 }
 
 impl TallyDeltas {
-    /// One response more (`+1`) or less (`-1`) of `overall` in `community` on `day`.
-    pub fn add(&mut self, day: chrono::NaiveDate, community: &str, overall: i32, delta: i64) {
-        *self
-            .deltas
-            .entry((Period::containing(day), community.to_owned(), overall))
-            .or_default() += delta;
+    /// `row` counted once more (`+1`) or once less (`-1`); rows of kinds
+    /// that are not counted (all but survey responses) change nothing.
+    pub fn count(&mut self, row: &impl StoredRecord, delta: i64) {
+        if let Some((day, community, overall)) = row.tally() {
+            *self
+                .deltas
+                .entry((Period::containing(day), community.to_owned(), overall))
+                .or_default() += delta;
+        }
     }
 }
 
