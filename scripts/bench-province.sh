@@ -8,7 +8,8 @@
 #   re-import   the same files again (every row unchanged)
 #   rate        `rate --period 2026Q2 --publish`
 #   rate again  after importing 1,000 new complaints
-#   reads       the rankings and company-page API under wrk while a next
+#   reads       the rankings and company-page API under wrk (pages of 2,000
+#               different companies, in random order) while a next
 #               quarter's 9 million responses are imported
 #   floor       the same CSV files loaded by the database's own bulk loader
 #               (sqlite3 .import, psql \copy) into bare tables
@@ -95,18 +96,25 @@ province() { # SCALE: generates (or reuses) the shuffled province at that scale
 
 reads_during_import() { # SCALE BACKEND URL DIR
     local scale=$1 backend=$2 url=$3 dir=$4 port=18090
-    local token code
+    local token codes
     token=$("$BIN" --database-url "$url" user add --name "bench-$RANDOM" --role admin | tail -1)
-    code=$("$BIN" --database-url "$url" export --period "$PERIOD" | sed -n 2p | cut -d, -f2)
+    # 2,000 companies spread over the ranking (every tenth row), as a
+    # bureau's officials and the companies themselves would open them.
+    codes=$("$BIN" --database-url "$url" export --period "$PERIOD" |
+        awk -F, 'NR > 1 && NR % 10 == 2 { printf "\"%s\",", $2 }' | head -c -1 | cut -d, -f1-2000)
     PROPCREDIT_SCHEDULER__ENABLED=false "$BIN" --database-url "$url" serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
     SERVER=$!
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
     local base="http://127.0.0.1:$port/api/v1"
+    # The first reads of a new server load the tables it keeps (once per run).
     curl -sf "$base/periods/$PERIOD/rankings" >/dev/null
+    curl -sf -H "Authorization: Bearer $token" "$base/companies/$(echo "$codes" | cut -d'"' -f2)" >/dev/null
     cat >"$WORK/reads.lua" <<LUA
--- Alternately the public rankings (page 1) and one company's page (admin).
+-- Alternately the public rankings (page 1) and a company's page (admin):
+-- one of 2,000 companies, chosen at random each time.
 local i = 0
 local auth = { ["Authorization"] = "Bearer $token" }
+local codes = { $codes }
 -- 16 connections, each waiting 6 ms between answers: ~2,400 requests/s asked for.
 delay = function() return 6 end
 request = function()
@@ -114,7 +122,7 @@ request = function()
   if i % 2 == 0 then
     return wrk.format("GET", "/api/v1/periods/$PERIOD/rankings")
   end
-  return wrk.format("GET", "/api/v1/companies/$code", auth)
+  return wrk.format("GET", "/api/v1/companies/" .. codes[math.random(#codes)], auth)
 end
 LUA
     "$BIN" --database-url "$url" import --kind surveys "$dir/extra/next-quarter-surveys.csv" >"$WORK/import-during.out" 2>&1 &

@@ -74,9 +74,10 @@ impl Application {
             settings.server.max_concurrent_imports,
         ));
         let secure = settings.server.secure_cookies;
-        let run_cache = web::Data::new(crate::report::ranking::RunCache::default());
+        let read_cache = web::Data::new(crate::service::read_cache::ReadCache::default());
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(crate::http::forget_on_write))
                 .wrap(crate::http::security_headers(secure))
                 .wrap(Logger::new("%a %r %s %b bytes %D ms"))
                 .app_data(db.clone())
@@ -85,7 +86,7 @@ impl Application {
                 .app_data(settings_data.clone())
                 .app_data(throttle.clone())
                 .app_data(checker.clone())
-                .app_data(run_cache.clone())
+                .app_data(read_cache.clone())
                 .app_data(import_slots.clone())
                 // Bodies are bounded per route: a few MiB for JSON and TOML
                 // here; imports stream up to their own limit.

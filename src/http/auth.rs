@@ -13,6 +13,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use super::ApiError;
 use crate::configuration::Settings;
 use crate::domain::Role;
+use crate::service::read_cache::ReadCache;
 use crate::storage::users;
 use crate::storage::Database;
 
@@ -119,9 +120,11 @@ pub fn credential(req: &HttpRequest, settings: &Settings) -> Result<Credential, 
         .map_or(Credential::None, Credential::Session))
 }
 
-/// Looks the credential up: the user it names, or 401.
+/// Looks the credential up: the user it names, or 401. An API token is
+/// asked of the read cache (scripts send the same token with every call);
+/// a session of the database, since it also expires with the clock.
 pub async fn resolve(
-    db: &web::Data<Database>,
+    req: &HttpRequest,
     credential: &Credential,
     now: chrono::NaiveDateTime,
 ) -> Result<Caller, ApiError> {
@@ -129,16 +132,20 @@ pub async fn resolve(
         Credential::None => return Ok(Caller::Anonymous),
         other => other.clone(),
     };
-    let db = db.get_ref().clone();
-    let user = web::block(move || {
-        let mut conn = db.get()?;
-        match credential {
-            Credential::Token(t) => users::by_token(&mut conn, &t),
-            Credential::Session(s) => users::by_session(&mut conn, &s, now),
-            Credential::None => Ok(None),
+    let db = super::app_data::<Database>(req)?;
+    let user = match credential {
+        Credential::Token(t) => {
+            let cache = super::app_data::<ReadCache>(req)?;
+            super::cached(&cache, &db, move |cache, from| {
+                cache.user_by_token(from, &t)
+            })
+            .await?
         }
-    })
-    .await??;
+        Credential::Session(s) => {
+            web::block(move || users::by_session(&mut *db.get()?, &s, now)).await??
+        }
+        Credential::None => None,
+    };
     let user = user.ok_or(ApiError::Unauthenticated)?;
     let role = user.role()?;
     Ok(Caller::User {

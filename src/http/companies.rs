@@ -12,10 +12,19 @@ use crate::clock::Clock;
 use crate::rules::RuleBook;
 use crate::scoring::ResultRow;
 use crate::service::companies::{self, CreditFile};
+use crate::service::read_cache::ReadCache;
 use crate::storage::{records, Database};
 
-fn history(db: &Database, code: &str) -> Result<(records::Company, Vec<ResultRow>), ApiError> {
-    companies::history(&mut *db.get()?, code)?.ok_or(ApiError::NotFound)
+/// The company with its published results, from the read cache (the
+/// busiest read of a company's own users).
+async fn history(
+    code: String,
+    db: web::Data<Database>,
+    cache: web::Data<ReadCache>,
+) -> Result<(records::Company, Vec<ResultRow>), ApiError> {
+    super::cached(&cache, &db, move |cache, from| cache.history(from, &code))
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 /// Runs `f` on the blocking pool (the access guard has checked the caller may see `code`).
@@ -46,8 +55,9 @@ pub struct Results {
 pub async fn profile(
     path: web::Path<String>,
     db: web::Data<Database>,
+    cache: web::Data<ReadCache>,
 ) -> Result<HttpResponse, ApiError> {
-    let (company, mut results) = with_company(path.into_inner(), db, history).await?;
+    let (company, mut results) = history(path.into_inner(), db, cache).await?;
     Ok(HttpResponse::Ok().json(Profile {
         company,
         latest_result: results.pop(),
@@ -71,10 +81,11 @@ pub async fn results(
     path: web::Path<String>,
     query: web::Query<Range>,
     db: web::Data<Database>,
+    cache: web::Data<ReadCache>,
 ) -> Result<HttpResponse, ApiError> {
     let from = query.from.as_deref().map(parse_period).transpose()?;
     let to = query.to.as_deref().map(parse_period).transpose()?;
-    let (_, mut rows) = with_company(path.into_inner(), db, history).await?;
+    let (_, mut rows) = history(path.into_inner(), db, cache).await?;
     rows.retain(|r| from.is_none_or(|f| r.period >= f) && to.is_none_or(|t| r.period <= t));
     Ok(HttpResponse::Ok().json(Results { results: rows }))
 }

@@ -139,6 +139,16 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
+impl From<crate::service::read_cache::Miss> for ApiError {
+    fn from(e: crate::service::read_cache::Miss) -> Self {
+        use crate::service::read_cache::Miss;
+        match e {
+            Miss::Storage(e) => e.into(),
+            Miss::NotInMemory => ApiError::Internal("a read cache lookup was not retried".into()),
+        }
+    }
+}
+
 impl From<crate::storage::StorageError> for ApiError {
     fn from(e: crate::storage::StorageError) -> Self {
         if e.is_unavailable() {

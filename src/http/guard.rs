@@ -18,7 +18,6 @@ use super::{app_data, ApiError};
 use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::domain::{ImportKind, Role};
-use crate::storage::Database;
 
 /// The guard of one route: resolve, protect, check, then call the handler.
 pub async fn guard(
@@ -46,7 +45,6 @@ pub async fn guard(
 
 async fn admit(access: Access, req: &HttpRequest) -> Result<Caller, ApiError> {
     let settings = app_data::<Settings>(req)?;
-    let db = app_data::<Database>(req)?;
     let credential = auth::credential(req, &settings)?;
     let changing = csrf::is_state_changing(req.method());
     match (&credential, access) {
@@ -56,7 +54,7 @@ async fn admit(access: Access, req: &HttpRequest) -> Result<Caller, ApiError> {
         _ => {}
     }
     let now = app_data::<Clock>(req)?.now();
-    let caller = auth::resolve(&db, &credential, now).await?;
+    let caller = auth::resolve(req, &credential, now).await?;
     allowed(access, &caller, req)?;
     Ok(caller)
 }

@@ -1,5 +1,6 @@
 //! The HTTP layer (actix-web). Handlers never block a worker thread on the
-//! database: every diesel call runs in `web::block`.
+//! database: every diesel call runs in `web::block`; what the read cache
+//! holds is answered from memory on the worker ([`cached`]).
 
 mod appeals;
 pub mod audit;
@@ -20,6 +21,7 @@ mod runs;
 pub mod session;
 pub mod throttle;
 
+use crate::service::read_cache::{Lookup, Miss, Source};
 use actix_web::web;
 
 pub use error::ApiError;
@@ -61,5 +63,45 @@ pub fn security_headers(tls: bool) -> actix_web::middleware::DefaultHeaders {
         headers.add(("Strict-Transport-Security", "max-age=31536000"))
     } else {
         headers
+    }
+}
+
+/// After every state-changing request (a write, or an attempt at one), the
+/// read cache forgets what it holds, so that this process never answers
+/// from before its own writes.
+pub async fn forget_on_write(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<actix_web::body::BoxBody>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let changing = csrf::is_state_changing(req.method());
+    let cache = req
+        .app_data::<web::Data<crate::service::read_cache::ReadCache>>()
+        .cloned();
+    let res = next.call(req).await;
+    if changing {
+        if let Some(cache) = cache {
+            cache.changed();
+        }
+    }
+    res
+}
+
+/// Answers a lookup from the read cache: from memory on the request's own
+/// thread when it can, else with the database on the blocking pool.
+pub async fn cached<T, F>(
+    cache: &web::Data<crate::service::read_cache::ReadCache>,
+    db: &web::Data<crate::storage::Database>,
+    lookup: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: Fn(&crate::service::read_cache::ReadCache, Source<'_>) -> Lookup<T> + Send + 'static,
+{
+    match lookup(cache, Source::Memory) {
+        Err(Miss::NotInMemory) => {
+            let (cache, db) = (cache.clone(), db.clone());
+            Ok(web::block(move || lookup(&cache, Source::Database(&db))).await??)
+        }
+        other => Ok(other?),
     }
 }

@@ -10,8 +10,9 @@ use super::auth::Caller;
 use super::params::PeriodPath;
 use super::ApiError;
 use crate::domain::{ListPlacement, Period, RunStatus};
-use crate::report::ranking::{self, Filter, RunCache, Sort, Table};
+use crate::report::ranking::{self, Filter, Sort, Table};
 use crate::scoring::{Fixed2, ResultRow};
+use crate::service::read_cache::ReadCache;
 use crate::storage::runs::Run;
 use crate::storage::Database;
 
@@ -105,13 +106,17 @@ pub struct ListBody<'a> {
 }
 
 /// The run a period's table comes from: its published run, or (admins) a named run.
-fn table_of(
-    db: &Database,
-    cache: &RunCache,
+async fn table_of(
+    db: &web::Data<Database>,
+    cache: &web::Data<ReadCache>,
     period: Period,
     run_id: Option<i64>,
 ) -> Result<(Run, Arc<Table>), ApiError> {
-    ranking::table_of(&mut *db.get()?, cache, period, run_id)?.ok_or(ApiError::NotFound)
+    super::cached(cache, db, move |cache, from| {
+        cache.table_of(from, period, run_id)
+    })
+    .await?
+    .ok_or(ApiError::NotFound)
 }
 
 /// The filter a query asks for; a bad list or sort is a 400.
@@ -147,7 +152,7 @@ pub async fn rankings(
     query: web::Query<RankingQuery>,
     caller: Caller,
     db: web::Data<Database>,
-    cache: web::Data<RunCache>,
+    cache: web::Data<ReadCache>,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period(&path)?;
     let q = query.into_inner();
@@ -163,13 +168,8 @@ pub async fn rankings(
     }
     let page = q.page.unwrap_or(1).max(1);
     let filter = filter_of(&q)?;
-    let db = db.get_ref().clone();
-    let run_id = q.run_id;
-    let cache = cache.into_inner();
-    let (run, table) = web::block(move || table_of(&db, &cache, period, run_id)).await??;
-    let rows = ranking::select(&table, &filter);
-    let matching = rows.len();
-    let page_rows = ranking::page_of(&rows, page, per_page);
+    let (run, table) = table_of(&db, &cache, period, q.run_id).await?;
+    let (matching, page_rows) = ranking::select_page(&table, &filter, page, per_page);
     let official = caller.is_official();
     let rows = page_rows
         .into_iter()
@@ -195,13 +195,11 @@ pub async fn rankings(
 async fn list_of(
     period: String,
     db: web::Data<Database>,
-    cache: web::Data<RunCache>,
+    cache: web::Data<ReadCache>,
     which: ListPlacement,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period(&period)?;
-    let db = db.get_ref().clone();
-    let cache = cache.into_inner();
-    let (run, rows) = web::block(move || table_of(&db, &cache, period, None)).await??;
+    let (run, rows) = table_of(&db, &cache, period, None).await?;
     let listed: Vec<PublicRow<'_>> = rows
         .rows
         .iter()
@@ -221,7 +219,7 @@ async fn list_of(
 pub async fn red_list(
     path: web::Path<String>,
     db: web::Data<Database>,
-    cache: web::Data<RunCache>,
+    cache: web::Data<ReadCache>,
 ) -> Result<HttpResponse, ApiError> {
     list_of(path.into_inner(), db, cache, ListPlacement::Red).await
 }
@@ -231,7 +229,7 @@ pub async fn red_list(
 pub async fn black_list(
     path: web::Path<String>,
     db: web::Data<Database>,
-    cache: web::Data<RunCache>,
+    cache: web::Data<ReadCache>,
 ) -> Result<HttpResponse, ApiError> {
     list_of(path.into_inner(), db, cache, ListPlacement::Black).await
 }

@@ -6,25 +6,31 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::domain::{ListPlacement, Period};
+use crate::domain::ListPlacement;
 use crate::scoring::ResultRow;
-use crate::storage::runs::{self, Run};
-use crate::storage::{Conn, StorageError};
 
 /// A run's result rows, with the positions of each district's rows (the
-/// filter officials use most), built once when the table is cached.
+/// filter officials use most) and of each company, built once when the
+/// table is cached.
 pub struct Table {
     pub rows: Vec<ResultRow>,
     by_district: HashMap<String, Vec<usize>>,
+    by_company: HashMap<String, usize>,
 }
 
 impl Table {
     fn new(rows: Vec<ResultRow>) -> Self {
         let mut by_district: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_company = HashMap::with_capacity(rows.len());
         for (i, r) in rows.iter().enumerate() {
             by_district.entry(r.district.clone()).or_default().push(i);
+            by_company.insert(r.company_code.clone(), i);
         }
-        Self { rows, by_district }
+        Self {
+            rows,
+            by_district,
+            by_company,
+        }
     }
 
     /// The rows of one district (in rank order), or all.
@@ -39,6 +45,11 @@ impl Table {
         }
     }
 
+    /// One company's row, if it was rated in this run.
+    pub fn company(&self, code: &str) -> Option<&ResultRow> {
+        self.by_company.get(code).and_then(|&i| self.rows.get(i))
+    }
+
     /// The districts of the table, sorted.
     pub fn districts(&self) -> Vec<&str> {
         let mut d: Vec<&str> = self.by_district.keys().map(String::as_str).collect();
@@ -48,18 +59,18 @@ impl Table {
 }
 
 /// Result tables of runs, by run id. A run's rows never change once stored,
-/// so a cached table is always right; only "which run is published" is asked
-/// of the database on each request.
+/// so a cached table is always right.
 #[derive(Default)]
 pub struct RunCache {
     tables: Mutex<Vec<(i64, Arc<Table>)>>,
 }
 
 /// Tables kept: one per quarter a bureau typically browses, plus drafts.
-const CACHED_RUNS: usize = 16;
+pub const CACHED_RUNS: usize = 16;
 
 impl RunCache {
-    fn get(&self, run_id: i64) -> Option<Arc<Table>> {
+    /// The table of run `run_id`, if it is kept.
+    pub fn get(&self, run_id: i64) -> Option<Arc<Table>> {
         let tables = self.tables.lock().unwrap_or_else(|p| p.into_inner());
         tables
             .iter()
@@ -67,37 +78,17 @@ impl RunCache {
             .map(|(_, t)| t.clone())
     }
 
-    fn put(&self, run_id: i64, table: Arc<Table>) {
+    /// Keeps the table of run `run_id` (a run's rows never change).
+    pub fn put(&self, run_id: i64, rows: Vec<ResultRow>) -> Arc<Table> {
+        let table = Arc::new(Table::new(rows));
         let mut tables = self.tables.lock().unwrap_or_else(|p| p.into_inner());
         tables.retain(|(id, _)| *id != run_id);
         if tables.len() >= CACHED_RUNS {
             tables.remove(0);
         }
-        tables.push((run_id, table));
+        tables.push((run_id, table.clone()));
+        table
     }
-}
-
-/// The table of `period`: its published run, or a named run of it; None
-/// when there is no such run.
-pub fn table_of(
-    conn: &mut Conn,
-    cache: &RunCache,
-    period: Period,
-    run_id: Option<i64>,
-) -> Result<Option<(Run, Arc<Table>)>, StorageError> {
-    let run = match run_id {
-        Some(id) => runs::get(conn, id)?.filter(|r| r.period == period.to_string()),
-        None => runs::published_run(conn, period)?,
-    };
-    let Some(run) = run else {
-        return Ok(None);
-    };
-    if let Some(table) = cache.get(run.id) {
-        return Ok(Some((run, table)));
-    }
-    let table = Arc::new(Table::new(runs::results(conn, &run)?));
-    cache.put(run.id, table.clone());
-    Ok(Some((run, table)))
 }
 
 /// How a ranking is ordered (in the OpenAPI document: the words a query
@@ -181,12 +172,43 @@ pub fn select<'t>(table: &'t Table, filter: &Filter) -> Vec<&'t ResultRow> {
 /// Page `page` (from 1) of `per_page` rows; a page past the end is empty,
 /// and a huge page number never wraps around.
 pub fn page_of<T: Copy>(rows: &[T], page: u32, per_page: u32) -> Vec<T> {
+    rows.get(page_range(rows.len(), page, per_page))
+        .map(<[T]>::to_vec)
+        .unwrap_or_default()
+}
+
+fn page_range(len: usize, page: u32, per_page: u32) -> std::ops::Range<usize> {
     let skip = u64::from(page.max(1) - 1).saturating_mul(u64::from(per_page));
-    let start = usize::try_from(skip).unwrap_or(usize::MAX).min(rows.len());
+    let start = usize::try_from(skip).unwrap_or(usize::MAX).min(len);
     let end = start
         .saturating_add(usize::try_from(per_page).unwrap_or(usize::MAX))
-        .min(rows.len());
-    rows.get(start..end).map(<[T]>::to_vec).unwrap_or_default()
+        .min(len);
+    start..end
+}
+
+/// How many rows `filter` selects, and page `page` of them. The whole
+/// ranking in rank order (the public's usual request) is cut straight from
+/// the table.
+pub fn select_page<'t>(
+    table: &'t Table,
+    filter: &Filter,
+    page: u32,
+    per_page: u32,
+) -> (usize, Vec<&'t ResultRow>) {
+    let everything = filter.district.is_none()
+        && filter.grade.is_none()
+        && filter.list.is_none()
+        && filter.text.is_none();
+    if everything && filter.sort == Sort::Rank {
+        let rows = &table.rows;
+        let range = page_range(rows.len(), page, per_page);
+        return (
+            rows.len(),
+            rows.get(range).unwrap_or_default().iter().collect(),
+        );
+    }
+    let rows = select(table, filter);
+    (rows.len(), page_of(&rows, page, per_page))
 }
 
 #[cfg(test)]
@@ -203,5 +225,55 @@ mod tests {
             assert_eq!(s.as_str().parse::<Sort>(), Ok(s));
         }
         assert!("size".parse::<Sort>().is_err());
+    }
+
+    #[test]
+    fn a_page_of_the_whole_ranking_is_the_page_of_the_selection() {
+        use crate::domain::Decision;
+        use crate::scoring::Fixed2;
+        let row = |code: &str, district: &str, rank: u32| ResultRow {
+            period: "2026Q1".parse().unwrap(),
+            company_code: code.into(),
+            company_name: format!("{code} 物业"),
+            district: district.into(),
+            communities: 1,
+            households: 100,
+            satisfaction: None,
+            complaint_rate: None,
+            timely_resolution: None,
+            fee_collection: None,
+            inspection: None,
+            base: Fixed2(0),
+            bonus: Fixed2(0),
+            penalty: Fixed2(0),
+            total: Fixed2(0),
+            grade: "A".into(),
+            list: ListPlacement::None,
+            rank,
+            district_rank: rank,
+            decision: Decision::None,
+            credit_score: Fixed2(0),
+            credit_level: "A".into(),
+            subsidy: Fixed2(0),
+        };
+        let table = Table::new(vec![row("a", "x", 1), row("b", "y", 2), row("c", "x", 3)]);
+        let codes = |rows: Vec<&ResultRow>| -> Vec<String> {
+            rows.into_iter().map(|r| r.company_code.clone()).collect()
+        };
+        for sort in [Sort::Rank, Sort::RankDescending, Sort::Name, Sort::District] {
+            for district in [None, Some("x".to_string())] {
+                let filter = Filter {
+                    district,
+                    sort,
+                    ..Filter::default()
+                };
+                for page in [1, 2, 3, u32::MAX] {
+                    let (matching, rows) = select_page(&table, &filter, page, 2);
+                    let all = select(&table, &filter);
+                    assert_eq!(matching, all.len());
+                    assert_eq!(codes(rows), codes(page_of(&all, page, 2)));
+                }
+            }
+        }
     }
 }

@@ -10,5 +10,6 @@ pub mod companies;
 pub mod demo;
 pub mod publishing;
 pub mod rating;
+pub mod read_cache;
 pub mod reports;
 pub mod scheduler;

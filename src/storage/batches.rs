@@ -76,3 +76,10 @@ pub fn recent(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Batch>> {
         .select(Batch::as_select())
         .load(conn)
 }
+
+/// How many imports have committed: batches are never deleted, so a change
+/// of this number is the sign that imported data (the company register
+/// among it) may have changed.
+pub fn committed(conn: &mut Conn) -> QueryResult<i64> {
+    import_batches::table.count().get_result(conn)
+}

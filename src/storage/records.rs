@@ -288,6 +288,11 @@ pub fn conduct_of(
         .load(conn)
 }
 
+/// The whole company register (for the server's read cache).
+pub fn companies(conn: &mut Conn) -> QueryResult<Vec<Company>> {
+    companies::table.select(Company::as_select()).load(conn)
+}
+
 pub fn company(conn: &mut Conn, code: &str) -> QueryResult<Option<Company>> {
     companies::table
         .find(code)

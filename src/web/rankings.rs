@@ -15,9 +15,10 @@ use crate::domain::{ListPlacement, Period};
 use crate::http::ratings::{filter_of, RankingQuery};
 use crate::http::ApiError;
 use crate::report::export;
-use crate::report::ranking::{self, RunCache, Sort, Table};
+use crate::report::ranking::{self, Sort, Table};
 use crate::scoring::ResultRow;
-use crate::storage::runs::{self, Run};
+use crate::service::read_cache::{ReadCache, Source};
+use crate::storage::runs::Run;
 use crate::storage::{Database, StorageError};
 
 const PER_PAGE: u32 = 50;
@@ -147,11 +148,12 @@ fn row(r: &ResultRow) -> Row {
 /// latest published one), its published run.
 fn load(
     db: &Database,
-    cache: &RunCache,
+    cache: &ReadCache,
     period: Option<&str>,
 ) -> Result<(Vec<Run>, Run, std::sync::Arc<Table>), ApiError> {
-    let mut conn = db.get()?;
-    let published = runs::published(&mut conn)?;
+    let from = Source::Database(db);
+    let mut published: Vec<Run> = cache.published(from)?.values().cloned().collect();
+    published.sort_by(|a, b| b.period.cmp(&a.period));
     let period: Period = match period {
         Some(p) => p
             .parse()
@@ -163,8 +165,9 @@ fn load(
             .parse()
             .map_err(|e: String| StorageError::Corrupt(e))?,
     };
-    let (run, table) =
-        ranking::table_of(&mut conn, cache, period, None)?.ok_or(ApiError::NotFound)?;
+    let (run, table) = cache
+        .table_of(from, period, None)?
+        .ok_or(ApiError::NotFound)?;
     Ok((published, run, table))
 }
 
@@ -173,7 +176,7 @@ pub async fn show(
     req: HttpRequest,
     query: web::Query<PageQuery>,
     db: web::Data<Database>,
-    cache: web::Data<RunCache>,
+    cache: web::Data<ReadCache>,
 ) -> Result<HttpResponse, PageError> {
     let viewer = Viewer::admit(&req, Gate::Official).await?;
     let query = query.into_inner().cleaned();
@@ -275,7 +278,7 @@ pub async fn download(
     path: web::Path<String>,
     query: web::Query<PageQuery>,
     db: web::Data<Database>,
-    cache: web::Data<RunCache>,
+    cache: web::Data<ReadCache>,
 ) -> Result<HttpResponse, PageError> {
     Viewer::admit(&req, Gate::Official).await?;
     let format = path.into_inner();

@@ -9,7 +9,6 @@ use crate::configuration::Settings;
 use crate::domain::labels;
 use crate::http::auth::{self, Caller, Credential};
 use crate::http::{app_data, csrf, ApiError};
-use crate::storage::Database;
 
 pub struct Viewer {
     pub caller: Caller,
@@ -44,14 +43,13 @@ impl Viewer {
 
     pub async fn of(req: &HttpRequest) -> Result<Viewer, ApiError> {
         let settings = app_data::<Settings>(req)?;
-        let db = app_data::<Database>(req)?;
         let clock = app_data::<Clock>(req)?;
         let credential = match auth::credential(req, &settings) {
             Ok(c) => c,
             Err(ApiError::Unauthenticated) => return Ok(Viewer::anonymous()),
             Err(e) => return Err(e),
         };
-        let caller = match auth::resolve(&db, &credential, clock.now()).await {
+        let caller = match auth::resolve(req, &credential, clock.now()).await {
             Ok(c) => c,
             Err(ApiError::Unauthenticated) => return Ok(Viewer::anonymous()),
             Err(e) => return Err(e),

@@ -23,4 +23,5 @@ mod pages_signed_in;
 mod process;
 mod properties;
 mod rating;
+mod read_cache;
 mod tallies;

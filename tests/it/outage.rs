@@ -108,9 +108,15 @@ async fn timed(request: reqwest::RequestBuilder) -> (u16, f64, String) {
     (status, started.elapsed().as_secs_f64(), body)
 }
 
-/// A read that needs the database.
-async fn read_probe(base: &str) -> (u16, f64, String) {
-    timed(reqwest::Client::new().get(format!("{base}/api/v1/periods/2025Q3/red-list"))).await
+/// A read that needs the database (the list of runs: the read cache keeps
+/// only the published ones, and answers from memory for a second at most).
+async fn read_probe(base: &str, token: &str) -> (u16, f64, String) {
+    timed(
+        reqwest::Client::new()
+            .get(format!("{base}/api/v1/runs"))
+            .bearer_auth(token),
+    )
+    .await
 }
 
 /// Down: 503 in the JSON format within the limit; back: 2xx/404 again by itself.
@@ -154,12 +160,21 @@ fn postgres_away_answers_503_fast_and_recovers() {
     let (hostport, dbname) = hostpath.split_once('/').unwrap();
     let proxy = Proxy::start(hostport.to_string());
     let url = format!("postgres://{userinfo}@127.0.0.1:{}/{dbname}", proxy.port);
+    let token = "pc_outage_inspector";
+    crate::helpers::add_user(
+        &mut t.db.get().unwrap(),
+        "ina",
+        "inspector",
+        None,
+        None,
+        token,
+    );
     let settings = Settings::load_from(None, &Overrides::default(), Vec::new()).unwrap();
     let db = Database::connect_with(&url, 4, settings.database.server_pool()).unwrap();
     actix_web::rt::System::new().block_on(async {
         let base = spawn(&url, db).await;
         outage_and_recovery(
-            async || read_probe(&base).await,
+            async || read_probe(&base, token).await,
             || proxy.down(),
             || proxy.back(),
         )
