@@ -19,16 +19,18 @@ pub(super) struct Tally {
 /// A chunk's rows in key order, each with the row stored under its key.
 pub(super) type Classified<R> = Vec<(R, Option<R>)>;
 
-/// Matches the rows with the stored ones: both lists sorted by key and merged.
+/// Matches the rows with the stored ones: both lists sorted by key and
+/// merged. Without a connection nothing is stored under any key (the table
+/// was empty at the snapshot the lookups would read).
 pub(super) fn classify<R: StoredRecord>(
-    conn: &mut Conn,
+    conn: Option<&mut Conn>,
     mut pending: Vec<R>,
 ) -> Result<Classified<R>, diesel::result::Error> {
     // Rows arrive in whatever order the file has; in key order they touch
     // each index page once per chunk instead of once per row.
     pending.sort_unstable_by(R::key_cmp);
     let mut existing: Vec<R> = Vec::with_capacity(pending.len());
-    {
+    if let Some(conn) = conn {
         // The lookup column leads the key, so the lookups are sorted too.
         let mut lookups: Vec<&str> = pending.iter().map(R::lookup).collect();
         lookups.dedup();

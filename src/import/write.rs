@@ -80,8 +80,14 @@ pub(super) fn run<R: FromRow>(
             // transaction's snapshot, when the options allow), writing on
             // this transaction's connection; bounded channels keep memory
             // to a few chunks.
-            let readers =
+            let mut readers =
                 chunks::readers(conn, options.database).map_err(|e| Abort::Failed(e.into()))?;
+            // A table that held nothing at the readers' snapshot (a first
+            // import) has no stored row to look up: the readers only sort.
+            let look_up = match readers.first_mut() {
+                Some(reader) => R::any_stored(reader)?,
+                None => true,
+            };
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<R>>(2);
             let (classified_tx, classified_rx) =
                 std::sync::mpsc::sync_channel::<Result<Classified<R>, Abort>>(2);
@@ -104,7 +110,7 @@ pub(super) fn run<R: FromRow>(
                         in_background();
                         for chunk in receiver {
                             // On an error, dropping the receiver stops the reader.
-                            let classified = chunks::classify(conn, chunk)?;
+                            let classified = chunks::classify(Some(&mut *conn), chunk)?;
                             chunks::apply(conn, classified, &mut sink)?;
                         }
                         Ok::<(), Abort>(())
@@ -125,8 +131,8 @@ pub(super) fn run<R: FromRow>(
                                 Err(_) => break,
                             };
                             let Ok(chunk) = next else { break };
-                            let classified =
-                                chunks::classify(&mut lookup, chunk).map_err(Abort::from);
+                            let stored = look_up.then_some(&mut *lookup);
+                            let classified = chunks::classify(stored, chunk).map_err(Abort::from);
                             if classified_tx.send(classified).is_err() {
                                 break;
                             }

@@ -160,6 +160,8 @@ pub trait StoredRecord: Clone + PartialEq + Serialize + Send + 'static {
     /// a chunk and the rows stored under its keys are matched by merging.
     fn key_cmp(&self, other: &Self) -> std::cmp::Ordering;
     fn fetch_existing(conn: &mut Conn, lookups: &[&str]) -> QueryResult<Vec<Self>>;
+    /// Whether the table holds any row at all.
+    fn any_stored(conn: &mut Conn) -> QueryResult<bool>;
     fn insert_all(conn: &mut Conn, rows: &[Self]) -> QueryResult<usize>;
     fn update_one(conn: &mut Conn, row: &Self) -> QueryResult<usize>;
     /// The survey count (quarter's day, community, overall) this row is part
@@ -200,6 +202,11 @@ macro_rules! stored_record {
                     .filter($table::$lookup.eq_any(lookups))
                     .select($ty::as_select())
                     .load(conn)
+            }
+
+            fn any_stored(conn: &mut Conn) -> QueryResult<bool> {
+                diesel::select(diesel::dsl::exists($table::table.select($table::$lookup)))
+                    .get_result(conn)
             }
 
             fn insert_all(conn: &mut Conn, rows: &[Self]) -> QueryResult<usize> {
