@@ -99,6 +99,20 @@ async fn spawn(url: &str, db: Database) -> String {
     base
 }
 
+/// An inspector's API token on `t`.
+fn add_inspector(t: &TestDb) -> &'static str {
+    let token = "pc_outage_inspector";
+    crate::helpers::add_user(
+        &mut t.db.get().unwrap(),
+        "ina",
+        "inspector",
+        None,
+        None,
+        token,
+    );
+    token
+}
+
 /// Status and seconds of one request.
 async fn timed(request: reqwest::RequestBuilder) -> (u16, f64, String) {
     let started = Instant::now();
@@ -160,15 +174,7 @@ fn postgres_away_answers_503_fast_and_recovers() {
     let (hostport, dbname) = hostpath.split_once('/').unwrap();
     let proxy = Proxy::start(hostport.to_string());
     let url = format!("postgres://{userinfo}@127.0.0.1:{}/{dbname}", proxy.port);
-    let token = "pc_outage_inspector";
-    crate::helpers::add_user(
-        &mut t.db.get().unwrap(),
-        "ina",
-        "inspector",
-        None,
-        None,
-        token,
-    );
+    let token = add_inspector(&t);
     let settings = Settings::load_from(None, &Overrides::default(), Vec::new()).unwrap();
     let db = Database::connect_with(&url, 4, settings.database.server_pool()).unwrap();
     actix_web::rt::System::new().block_on(async {
@@ -192,15 +198,7 @@ fn sqlite_held_by_another_process_answers_503_fast_and_recovers() {
         return;
     };
     let path = t.url.strip_prefix("sqlite://").unwrap().to_string();
-    let token = "pc_outage_inspector";
-    crate::helpers::add_user(
-        &mut t.db.get().unwrap(),
-        "ina",
-        "inspector",
-        None,
-        None,
-        token,
-    );
+    let token = add_inspector(&t);
     let settings = Settings::load_from(None, &Overrides::default(), Vec::new()).unwrap();
     let db = Database::connect_with(&t.url, 4, settings.database.server_pool()).unwrap();
     let locker: Arc<Mutex<Option<diesel::SqliteConnection>>> = Arc::default();
