@@ -112,14 +112,8 @@ pub fn compare_runs(
     let run = runs::get(conn, id)?.ok_or(CompareError::NoRun(id))?;
     let base = match against {
         Some(other) => runs::get(conn, other)?.ok_or(CompareError::NoRun(other))?,
-        None => {
-            let period: crate::domain::Period = run
-                .period
-                .parse()
-                .map_err(|e: String| crate::storage::StorageError::Corrupt(e))?;
-            runs::published_run(conn, period)?
-                .ok_or_else(|| CompareError::NothingToCompare(run.period.clone()))?
-        }
+        None => runs::published_run(conn, run.period()?)?
+            .ok_or_else(|| CompareError::NothingToCompare(run.period.clone()))?,
     };
     let d = diff(&runs::results(conn, &base)?, &runs::results(conn, &run)?);
     Ok((run, base, d))

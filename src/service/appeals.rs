@@ -178,10 +178,7 @@ fn touched_quarters(
         .into_iter()
         .filter(|r| r.status == RunStatus::Published)
     {
-        let period: Period = run.period.parse().map_err(|_| {
-            StorageError::Corrupt(format!("run {} has the period '{}'", run.id, run.period))
-        })?;
-        published.push(period);
+        published.push(run.period()?);
     }
     let mut quarters: Vec<Period> = match appeal.record_kind {
         RecordKind::Conduct => {

@@ -128,15 +128,7 @@ impl ReadCache {
         self.published.get(self.generation(), |_| {
             runs::published(&mut *from.conn()?)?
                 .into_iter()
-                .map(|run| {
-                    let period = run.period.parse::<Period>().map_err(|_| {
-                        StorageError::Corrupt(format!(
-                            "run {} has the period '{}'",
-                            run.id, run.period
-                        ))
-                    })?;
-                    Ok((period, run))
-                })
+                .map(|run| Ok((run.period()?, run)))
                 .collect::<Lookup<_>>()
                 .map(Arc::new)
         })

@@ -78,11 +78,7 @@ pub fn tick(
     let mut conn = db.get()?;
     let existing: Vec<Period> = runs::list(&mut conn, None)?
         .iter()
-        .map(|r| {
-            r.period.parse().map_err(|_| {
-                StorageError::Corrupt(format!("run {} has the period '{}'", r.id, r.period))
-            })
-        })
+        .map(runs::Run::period)
         .collect::<Result<_, _>>()?;
     let Some(period) = due_period(today, settings.grace_days, |p| existing.contains(&p)) else {
         return Ok(None);

@@ -35,6 +35,16 @@ pub struct Run {
     pub warnings: String,
 }
 
+impl Run {
+    /// The quarter the run rates; a stored period this version cannot read
+    /// is corrupt data, never a default.
+    pub fn period(&self) -> Result<Period, StorageError> {
+        self.period.parse().map_err(|_| {
+            StorageError::Corrupt(format!("run {} has the period '{}'", self.id, self.period))
+        })
+    }
+}
+
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = rating_runs, treat_none_as_default_value = false)]
 pub struct NewRun {
@@ -241,7 +251,7 @@ pub fn published(conn: &mut Conn) -> Result<Vec<Run>, StorageError> {
 
 /// The result rows of a run, sorted by rank then company code (§9).
 pub fn results(conn: &mut Conn, run: &Run) -> Result<Vec<ResultRow>, StorageError> {
-    let period: Period = run.period.parse().map_err(corrupt)?;
+    let period = run.period()?;
     let stored: Vec<StoredResult> = run_results::table
         .filter(run_results::run_id.eq(run.id))
         .order((run_results::rank.asc(), run_results::company_code.asc()))
@@ -256,7 +266,7 @@ pub fn result_of(
     run: &Run,
     company: &str,
 ) -> Result<Option<ResultRow>, StorageError> {
-    let period: Period = run.period.parse().map_err(corrupt)?;
+    let period = run.period()?;
     let stored: Option<StoredResult> = run_results::table
         .find((run.id, company))
         .select(StoredResult::as_select())

@@ -15,7 +15,7 @@ use crate::http::ApiError;
 use crate::report::diff::diff;
 use crate::service::appeals as appeal_rules;
 use crate::service::scheduler;
-use crate::storage::{appeals, runs, Database, StorageError};
+use crate::storage::{appeals, runs, Database};
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -50,10 +50,7 @@ fn facts(db: &Database) -> Result<Facts, ApiError> {
     let published = runs::published(&mut conn)?;
     let mut quarters = Vec::new();
     for run in published.iter().take(2) {
-        let p: Period = run
-            .period
-            .parse()
-            .map_err(|e: String| StorageError::Corrupt(e))?;
+        let p = run.period()?;
         quarters.push((p, runs::results(&mut conn, run)?));
     }
     let mut quarters = quarters.into_iter();

@@ -45,10 +45,7 @@ struct NoticePage {
 }
 
 fn notice(conn: &mut Conn, run: &Run) -> Result<Notice, StorageError> {
-    let period: Period = run
-        .period
-        .parse()
-        .map_err(|e: String| StorageError::Corrupt(e))?;
+    let period = run.period()?;
     let rows = runs::results(conn, run)?;
     let on = |which: ListPlacement| -> Vec<NoticeRow> {
         rows.iter()
@@ -88,10 +85,7 @@ fn notice_page(
     let published = runs::published(&mut conn)?;
     let mut quarters = Vec::new();
     for run in &published {
-        let p: Period = run
-            .period
-            .parse()
-            .map_err(|e: String| StorageError::Corrupt(e))?;
+        let p = run.period()?;
         quarters.push((p, labels::period(p)));
     }
     let run = match wanted {

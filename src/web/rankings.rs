@@ -158,12 +158,7 @@ fn load(
         Some(p) => p
             .parse()
             .map_err(|e: String| ApiError::bad_request("bad_period", e))?,
-        None => published
-            .first()
-            .ok_or(ApiError::NotFound)?
-            .period
-            .parse()
-            .map_err(|e: String| StorageError::Corrupt(e))?,
+        None => published.first().ok_or(ApiError::NotFound)?.period()?,
     };
     let (run, table) = cache
         .table_of(from, period, None)?
