@@ -1,3 +1,6 @@
+//! The `propcredit` command: every subcommand is in `cli`; this only turns
+//! the outcome into an exit code and one line on stderr.
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

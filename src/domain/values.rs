@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// A calendar quarter, written `YYYYQn`.
@@ -145,41 +145,6 @@ impl<'de> Deserialize<'de> for Period {
     }
 }
 
-/// `date` minus `months` months, keeping the day and clamping to the month's end
-/// (scoring.md §3: 2026-08-31 minus 6 months is 2026-02-28).
-pub fn months_before(date: NaiveDate, months: u32) -> NaiveDate {
-    date.checked_sub_months(Months::new(months))
-        .unwrap_or(NaiveDate::MIN)
-}
-
-/// Excel shows a date column without a date format as day numbers (45000 is
-/// 2023-03-15): say so, since the cell looks like a date in the sheet.
-fn serial_hint(s: &str) -> &'static str {
-    match s.parse::<f64>() {
-        Ok(n) if (1.0..=2_958_465.0).contains(&n) => {
-            " (this looks like an Excel day number: format the column as a date, or type the date as text)"
-        }
-        _ => "",
-    }
-}
-
-pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("not a date of the form YYYY-MM-DD{}", serial_hint(s)))
-}
-
-pub fn parse_datetime(s: &str) -> Result<NaiveDateTime, String> {
-    let s = s.trim();
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| {
-            format!(
-                "not a datetime of the form YYYY-MM-DD HH:MM:SS{}",
-                serial_hint(s)
-            )
-        })
-}
-
 pub fn parse_bool(s: &str) -> Result<bool, String> {
     match s.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "是" => Ok(true),
@@ -232,6 +197,7 @@ pub fn format_cents(cents: i64) -> String {
 mod tests {
     use super::super::codes::*;
     use super::*;
+    use crate::domain::{months_before, parse_datetime};
 
     #[test]
     fn uscc_check_characters_of_the_example_companies() {

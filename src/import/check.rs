@@ -158,7 +158,7 @@ pub(super) fn read_rows<R: FromRow>(
 #[derive(Debug, Clone, Default)]
 pub struct Known {
     pub company_codes: HashSet<String>,
-    pub community_codes: HashSet<String>,
+    pub community_codes: foldhash::HashSet<String>,
 }
 
 /// Every check of an import, with no database: the number of good rows, or

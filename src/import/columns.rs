@@ -90,7 +90,7 @@ pub fn map_header(kind: ImportKind, header: &[String]) -> Result<Vec<Option<usiz
 /// What a row may refer to, and the keys seen so far in this file.
 pub struct Context<'a> {
     pub company_codes: HashSet<String>,
-    pub community_codes: HashSet<String>,
+    pub community_codes: foldhash::HashSet<String>,
     pub rules: &'a RuleBook,
     /// The keys of the valid rows so far, checked for repeats at the end.
     pub keys: super::keys::KeyLedger,

@@ -168,13 +168,14 @@ pub(crate) struct CompanyScore {
 pub fn rate(input: &RatingInput, rules: &RuleSet) -> Result<RatingOutcome, ScoringError> {
     let period = input.period;
     let (s, e) = (period.start(), period.end());
-    let community_index: HashMap<&str, usize> = input
+    // Looked up once per survey count, complaint, fee row and inspection.
+    let community_index: foldhash::HashMap<&str, usize> = input
         .communities
         .iter()
         .enumerate()
         .map(|(i, c)| (c.code.as_str(), i))
         .collect();
-    let company_index: HashMap<&str, usize> = input
+    let company_index: foldhash::HashMap<&str, usize> = input
         .companies
         .iter()
         .enumerate()

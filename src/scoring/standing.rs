@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use super::consequences::{credit, decision, subsidies};
 use super::explain::*;
 use super::*;
@@ -180,54 +182,56 @@ pub(super) fn finish(
         })
         .collect();
 
-    // §9 rows and explanations.
-    let mut rows = Vec::with_capacity(standings.len());
-    let mut explanations = Vec::with_capacity(standings.len());
-    for (i, s) in standings.iter().enumerate() {
-        let company = &input.companies[s.score.company];
-        let (decision, decision_reason) = decision(&history, rules, s, &company.code);
-        let credit = credit(input.period, &history, rules, &company.code, s.total);
-        let subsidy_lines = subsidies.get(i).cloned().unwrap_or_default();
-        let subsidy = Fixed2::round(subsidy_lines.iter().map(|p| p.amount).sum());
-        let row = ResultRow {
-            period: input.period,
-            company_code: company.code.clone(),
-            company_name: company.name.clone(),
-            district: company.district.clone(),
-            communities: u32::try_from(s.score.communities.len()).unwrap_or(u32::MAX),
-            households: s.score.households,
-            satisfaction: s.score.dimensions[0].map(Fixed2::round),
-            complaint_rate: s.score.dimensions[1].map(Fixed2::round),
-            timely_resolution: s.score.dimensions[2].map(Fixed2::round),
-            fee_collection: s.score.dimensions[3].map(Fixed2::round),
-            inspection: s.score.dimensions[4].map(Fixed2::round),
-            base: Fixed2::round(s.score.base),
-            bonus: Fixed2::round(s.score.bonus),
-            penalty: Fixed2::round(s.score.penalty),
-            total: s.total,
-            grade: grade_name(s.grade),
-            list: s.list,
-            rank: s.rank,
-            district_rank: s.district_rank,
-            decision,
-            credit_score: credit.score,
-            credit_level: credit.level.clone(),
-            subsidy,
-        };
-        explanations.push(explain::build(ExplainParts {
-            input,
-            rules,
-            row: &row,
-            score: &s.score,
-            community_scores,
-            grade_rule: s.grade_rule.clone(),
-            list_reason: s.list_reason.clone(),
-            decision_reason,
-            subsidies: subsidy_lines,
-            credit,
-        }));
-        rows.push(row);
-    }
+    // §9 rows and explanations, on every core: each company's are its own.
+    let (rows, explanations) = standings
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let company = &input.companies[s.score.company];
+            let (decision, decision_reason) = decision(&history, rules, s, &company.code);
+            let credit = credit(input.period, &history, rules, &company.code, s.total);
+            let subsidy_lines = subsidies.get(i).cloned().unwrap_or_default();
+            let subsidy = Fixed2::round(subsidy_lines.iter().map(|p| p.amount).sum());
+            let row = ResultRow {
+                period: input.period,
+                company_code: company.code.clone(),
+                company_name: company.name.clone(),
+                district: company.district.clone(),
+                communities: u32::try_from(s.score.communities.len()).unwrap_or(u32::MAX),
+                households: s.score.households,
+                satisfaction: s.score.dimensions[0].map(Fixed2::round),
+                complaint_rate: s.score.dimensions[1].map(Fixed2::round),
+                timely_resolution: s.score.dimensions[2].map(Fixed2::round),
+                fee_collection: s.score.dimensions[3].map(Fixed2::round),
+                inspection: s.score.dimensions[4].map(Fixed2::round),
+                base: Fixed2::round(s.score.base),
+                bonus: Fixed2::round(s.score.bonus),
+                penalty: Fixed2::round(s.score.penalty),
+                total: s.total,
+                grade: grade_name(s.grade),
+                list: s.list,
+                rank: s.rank,
+                district_rank: s.district_rank,
+                decision,
+                credit_score: credit.score,
+                credit_level: credit.level.clone(),
+                subsidy,
+            };
+            let explanation = explain::build(ExplainParts {
+                input,
+                rules,
+                row: &row,
+                score: &s.score,
+                community_scores,
+                grade_rule: s.grade_rule.clone(),
+                list_reason: s.list_reason.clone(),
+                decision_reason,
+                subsidies: subsidy_lines,
+                credit,
+            });
+            (row, explanation)
+        })
+        .unzip();
     RatingOutcome {
         rows,
         explanations,

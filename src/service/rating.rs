@@ -87,15 +87,17 @@ pub type Computed = (RatingOutcome, String, Duration, Duration);
 
 /// Computes `period` with `rule_set` over the data as it stands, without
 /// storing anything. The data is read at one instant, on both cores: a
-/// second connection at the same snapshot loads half of it.
+/// second connection at the same snapshot loads part of it. Both are
+/// connections of their own that read SQLite's file through a memory map.
 pub fn compute(
     db: &Database,
     period: Period,
     rule_set: &LoadedRuleSet,
 ) -> Result<Computed, RatingError> {
-    let (input, load) = db.get()?.snapshot_transaction(|conn| {
+    let (input, load) = db.bulk_reader()?.snapshot_transaction(|conn| {
         let snapshot = conn.share_snapshot()?;
         let mut helper = db.snapshot_reader(&snapshot)?;
+        helper.read_mapped()?;
         load_input(conn, Some(&mut helper), period, rule_set)
     })?;
     score(&input, load, rule_set)

@@ -9,6 +9,8 @@ pub mod appeals;
 pub mod audit;
 pub mod batches;
 mod columns;
+mod explanation_format;
+pub mod moments;
 pub mod rating_data;
 pub mod records;
 pub mod reports;
@@ -259,6 +261,15 @@ impl Database {
 
     pub fn get(&self) -> Result<DbConn, StorageError> {
         Ok(DbConn(self.pool.get()?))
+    }
+
+    /// A connection of its own for reading much of the database once (a
+    /// rating's load): outside the pool, closed when dropped, the SQLite
+    /// file read through a memory map ([`AnyConnection::read_mapped`]).
+    pub fn bulk_reader(&self) -> Result<AnyConnection, StorageError> {
+        let mut conn = self.dedicated()?;
+        conn.read_mapped()?;
+        Ok(conn)
     }
 
     /// A connection of its own, outside the pool, set up as pooled ones

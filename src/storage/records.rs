@@ -5,6 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::moments::{Day, Moment};
 use super::schema::*;
 use super::{AnyConnection, Conn};
 
@@ -30,6 +31,7 @@ pub struct Company {
     pub company_code: String,
     pub name: String,
     pub district: String,
+    #[diesel(deserialize_as = Day)]
     pub registered_on: NaiveDate,
     #[serde(skip)]
     pub batch_id: i64,
@@ -60,6 +62,7 @@ pub struct Community {
 pub struct Contract {
     pub community_code: String,
     pub company_code: String,
+    #[diesel(deserialize_as = Day)]
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
     #[serde(skip)]
@@ -74,6 +77,7 @@ pub struct Contract {
 pub struct SurveyResponse {
     pub response_id: String,
     pub community_code: String,
+    #[diesel(deserialize_as = Day)]
     pub surveyed_on: NaiveDate,
     pub respondent: String,
     pub overall: i32,
@@ -89,6 +93,7 @@ pub struct SurveyResponse {
 pub struct Complaint {
     pub complaint_id: String,
     pub community_code: String,
+    #[diesel(deserialize_as = Moment)]
     pub received_at: NaiveDateTime,
     pub category: String,
     pub substantiated: bool,
@@ -119,6 +124,7 @@ pub struct FeeRow {
 pub struct Inspection {
     pub inspection_id: String,
     pub community_code: String,
+    #[diesel(deserialize_as = Day)]
     pub inspected_on: NaiveDate,
     pub score: f64,
     pub rectification_due: Option<NaiveDate>,
@@ -136,6 +142,7 @@ pub struct ConductRecord {
     pub record_id: String,
     pub company_code: String,
     pub code: String,
+    #[diesel(deserialize_as = Day)]
     pub occurred_on: NaiveDate,
     pub community_code: Option<String>,
     pub note: Option<String>,

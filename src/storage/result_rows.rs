@@ -1,7 +1,8 @@
 //! A run's result row as the `run_results` table stores it (numbers as
-//! hundredths, the explanation as JSON), and back. Rows are read without
-//! their explanation (~7 KB each, 135 MB for a province's run): rankings,
-//! exports and diffs never need it, and one company's is read on its own.
+//! hundredths, the explanation compact: [`super::explanation_format`]), and
+//! back. Rows are read without their explanation (~2 KB each, 43 MB for a
+//! province's run): rankings, exports and diffs never need it, and one
+//! company's is read on its own.
 
 use diesel::prelude::*;
 
@@ -27,7 +28,7 @@ macro_rules! result_row_structs {
         pub(super) struct NewResult {
             run_id: i64,
             $($field: $ty,)+
-            explanation: String,
+            explanation: Vec<u8>,
         }
     };
 }
@@ -61,7 +62,7 @@ result_row_structs! {
 const ROWS_PER_INSERT: usize = 500;
 
 /// Hands the rows of a run, as stored, to `write` a few hundred at a time.
-/// Two threads write the explanations as JSON (a province's run: ~135 MB)
+/// Two threads encode the explanations (a province's run: ~43 MB)
 /// while `write` stores the chunks they finished, so serialising and
 /// storing overlap.
 pub(super) fn in_chunks(
@@ -143,7 +144,7 @@ impl StoredResult {
             credit_score: row.credit_score.0,
             credit_level: row.credit_level.clone(),
             subsidy_cents: row.subsidy.0,
-            explanation: serde_json::to_string(explanation).map_err(|e| corrupt(e.to_string()))?,
+            explanation: super::explanation_format::encode(explanation)?,
         })
     }
 

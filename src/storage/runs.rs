@@ -89,7 +89,7 @@ pub fn store(
                         .values(chunk)
                         .execute(c)?;
                 }
-                // COPY in binary format: a province's run is ~135 MB of
+                // COPY in binary format: a province's run is ~43 MB of
                 // explanations, which an INSERT would carry as SQL text.
                 AnyConnection::Pg(c) => {
                     diesel::copy_from(run_results::table)
@@ -281,12 +281,13 @@ pub fn explanation(
     run_id: i64,
     company: &str,
 ) -> Result<Option<Explanation>, StorageError> {
-    let text: Option<String> = run_results::table
+    let stored: Option<Vec<u8>> = run_results::table
         .find((run_id, company))
         .select(run_results::explanation)
         .first(conn)
         .optional()?;
-    text.map(|t| serde_json::from_str(&t).map_err(|e| corrupt(e.to_string())))
+    stored
+        .map(|s| super::explanation_format::decode(&s))
         .transpose()
 }
 

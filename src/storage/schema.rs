@@ -195,7 +195,7 @@ diesel::table! {
         credit_score -> BigInt,
         credit_level -> Text,
         subsidy_cents -> BigInt,
-        explanation -> Text,
+        explanation -> Binary,
     }
 }
 

@@ -17,6 +17,9 @@ use super::{AnyConnection, Database, StorageError};
 /// SQLite page cache of each reader.
 const READER_CACHE_MIB: u32 = 128;
 
+/// How much of a SQLite file a bulk reader maps (SQLite's own ceiling).
+const MAPPED_BYTES: u64 = 0x7fff_0000;
+
 /// What another connection needs to read at a transaction's snapshot.
 #[derive(Debug, Clone)]
 pub struct SharedSnapshot(Option<String>);
@@ -44,6 +47,21 @@ impl AnyConnection {
                 Ok(SharedSnapshot(Some(exported.id)))
             }
         }
+    }
+}
+
+impl AnyConnection {
+    /// Reads a SQLite file through a memory map from now on (PostgreSQL:
+    /// nothing to do): a rating reads large parts of the file once, and a
+    /// mapped page is read without being copied into SQLite's cache
+    /// (a province's quarter of complaints: 0.23 s → 0.12 s). Only for
+    /// connections of their own: the mapped pages count as the process's
+    /// memory, which an import's readers could not afford.
+    pub fn read_mapped(&mut self) -> Result<(), StorageError> {
+        if let AnyConnection::Sqlite(c) = self {
+            c.batch_execute(&format!("PRAGMA mmap_size = {MAPPED_BYTES};"))?;
+        }
+        Ok(())
     }
 }
 
@@ -93,5 +111,36 @@ impl Deref for SnapshotReader {
 impl DerefMut for SnapshotReader {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        compile_options: String,
+    }
+
+    /// The bundled SQLite is built as .cargo/config.toml asks: multi-thread
+    /// mode (no mutex per call), which is sound only because a connection is
+    /// never used by two threads at once — and a build that lost the setting
+    /// would be quietly slower.
+    #[test]
+    fn sqlite_is_built_in_multi_thread_mode() {
+        let mut c = SqliteConnection::establish(":memory:").expect("opens");
+        let options: Vec<CompileOption> = diesel::sql_query("PRAGMA compile_options")
+            .load(&mut c)
+            .expect("lists");
+        assert!(
+            options.iter().any(|o| o.compile_options == "THREADSAFE=2"),
+            "{:?}",
+            options
+                .iter()
+                .map(|o| &o.compile_options)
+                .collect::<Vec<_>>()
+        );
     }
 }

@@ -25,3 +25,4 @@ mod properties;
 mod rating;
 mod read_cache;
 mod tallies;
+mod upgrade;

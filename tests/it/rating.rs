@@ -11,7 +11,7 @@ use crate::on_both_backends;
 
 const PERIODS: [&str; 4] = ["2025Q3", "2025Q4", "2026Q1", "2026Q2"];
 
-fn import_small_city(t: &TestDb) {
+pub(crate) fn import_small_city(t: &TestDb) {
     let rules = example_rules();
     let mut conn = t.db.get().unwrap();
     for (kind, path) in import::files_in_dir(&repo_path("tests/data/small-city/data")).unwrap() {
@@ -32,7 +32,7 @@ fn import_small_city(t: &TestDb) {
 }
 
 /// Rates `period` of the test database as "test", now.
-fn rate(
+pub(crate) fn rate(
     t: &TestDb,
     period: Period,
     rules: &propcredit::rules::LoadedRuleSet,
