@@ -25,8 +25,9 @@ fn serial_hint(s: &str) -> &'static str {
 }
 
 /// `%Y-%m-%d` compiled once: an import reads dates by the million, and
-/// `parse_from_str` compiles its format string anew for every value.
-const DATE: &[Item<'static>] = &[
+/// `parse_from_str` compiles its format string anew for every value. Storage
+/// reads the database's text dates and timestamps with the same items.
+pub(crate) const DATE: &[Item<'static>] = &[
     Item::Numeric(Numeric::Year, Pad::Zero),
     Item::Literal("-"),
     Item::Numeric(Numeric::Month, Pad::Zero),
@@ -35,7 +36,7 @@ const DATE: &[Item<'static>] = &[
 ];
 
 /// `%H:%M:%S`, after a date and its separator.
-const TIME: &[Item<'static>] = &[
+pub(crate) const TIME: &[Item<'static>] = &[
     Item::Numeric(Numeric::Hour, Pad::Zero),
     Item::Literal(":"),
     Item::Numeric(Numeric::Minute, Pad::Zero),
@@ -44,11 +45,14 @@ const TIME: &[Item<'static>] = &[
 ];
 
 /// `%Y-%m-%d %H:%M:%S` (a space: any run of whitespace, as strftime reads it).
-const SPACED: &[Item<'static>] = &[Item::Space(" ")];
+pub(crate) const SPACED: &[Item<'static>] = &[Item::Space(" ")];
 /// `%Y-%m-%dT%H:%M:%S`.
 const ISO: &[Item<'static>] = &[Item::Literal("T")];
 
-fn parse_items<'a>(s: &str, items: impl Iterator<Item = &'a Item<'a>>) -> Option<Parsed> {
+pub(crate) fn parse_items<'a>(
+    s: &str,
+    items: impl Iterator<Item = &'a Item<'a>>,
+) -> Option<Parsed> {
     let mut parsed = Parsed::new();
     chrono::format::parse(&mut parsed, s, items).ok()?;
     Some(parsed)

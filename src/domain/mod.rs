@@ -6,7 +6,7 @@
 //! all speak these types; nothing here reads a database or a request.
 
 mod codes;
-mod dates;
+pub(crate) mod dates;
 pub mod labels;
 mod values;
 mod vocabulary;

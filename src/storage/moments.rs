@@ -3,12 +3,12 @@
 //! re-import compares). SQLite keeps them as text, and diesel reads a SQLite
 //! timestamp by trying up to 18 strftime formats, each format string parsed
 //! anew for every value: a fifth of the time a province's quarter took to
-//! load. These read
-//! the form diesel writes (`2026-04-01 08:30:00`, a fraction when there is
-//! one) and ISO's `T` form with items compiled once, and refuse anything
-//! else, naming it. PostgreSQL sends binary values: read as diesel does.
+//! load. These read the form diesel writes (`2026-04-01 08:30:00`, a
+//! fraction when there is one) and ISO's `T` form with the items the
+//! importer compiles once (`domain::dates`), and refuse anything else,
+//! naming it. PostgreSQL sends binary values: read as diesel does.
 
-use chrono::format::{parse, Fixed, Item, Numeric, Pad, Parsed};
+use chrono::format::{Fixed, Item};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::pg::{Pg, PgValue};
@@ -16,6 +16,7 @@ use diesel::sql_types::{Date, Timestamp};
 use diesel::sqlite::{Sqlite, SqliteValue};
 
 use super::{MultiBackend, MultiRawValue};
+use crate::domain::dates;
 
 /// A date read from the database.
 #[derive(Debug, Clone, Copy, FromSqlRow)]
@@ -37,75 +38,57 @@ impl From<Moment> for NaiveDateTime {
     }
 }
 
-/// `YYYY-MM-DD HH:MM:SS[.fff]`, as diesel writes a timestamp to SQLite.
-const SPACED: &[Item<'static>] = &[
-    Item::Numeric(Numeric::Year, Pad::Zero),
-    Item::Literal("-"),
-    Item::Numeric(Numeric::Month, Pad::Zero),
-    Item::Literal("-"),
-    Item::Numeric(Numeric::Day, Pad::Zero),
-    Item::Literal(" "),
-    Item::Numeric(Numeric::Hour, Pad::Zero),
-    Item::Literal(":"),
-    Item::Numeric(Numeric::Minute, Pad::Zero),
-    Item::Literal(":"),
-    Item::Numeric(Numeric::Second, Pad::Zero),
-    Item::Fixed(Fixed::Nanosecond),
-];
+/// The fraction of a second diesel writes after the seconds, when there is one.
+const FRACTION: &[Item<'static>] = &[Item::Fixed(Fixed::Nanosecond)];
 
 fn unreadable(what: &str, text: &str) -> Box<dyn std::error::Error + Send + Sync> {
     format!("the database holds the {what} {text:?}, which is not one").into()
 }
 
 fn timestamp(text: &str) -> deserialize::Result<NaiveDateTime> {
-    let mut parsed = Parsed::new();
-    let spaced = parse(&mut parsed, text, SPACED.iter())
-        .and_then(|()| parsed.to_naive_datetime_with_offset(0));
-    // ISO's `2026-04-01T08:30:00`, which chrono reads on its own.
-    spaced
-        .or_else(|_| text.parse())
-        .map_err(|_| unreadable("timestamp", text))
+    // `YYYY-MM-DD HH:MM:SS[.fff]`, as diesel writes a timestamp to SQLite.
+    let spaced = dates::DATE
+        .iter()
+        .chain(dates::SPACED)
+        .chain(dates::TIME)
+        .chain(FRACTION);
+    dates::parse_items(text, spaced)
+        .and_then(|p| p.to_naive_datetime_with_offset(0).ok())
+        // ISO's `2026-04-01T08:30:00`, which chrono reads on its own.
+        .or_else(|| text.parse().ok())
+        .ok_or_else(|| unreadable("timestamp", text))
 }
 
 fn date(text: &str) -> deserialize::Result<NaiveDate> {
-    text.parse().map_err(|_| unreadable("date", text))
+    crate::domain::parse_date(text).map_err(|_| unreadable("date", text))
 }
 
-impl FromSql<Timestamp, Sqlite> for Moment {
-    fn from_sql(mut value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        timestamp(value.read_text()).map(Moment)
-    }
+/// A type read by `$read` from SQLite's text and as diesel reads `$inner`
+/// from PostgreSQL's binary value, on either backend of the pool.
+macro_rules! read_quickly {
+    ($t:ident($inner:ty) as $sql:ty, $read:ident) => {
+        impl FromSql<$sql, Sqlite> for $t {
+            fn from_sql(mut value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+                $read(value.read_text()).map($t)
+            }
+        }
+
+        impl FromSql<$sql, Pg> for $t {
+            fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+                <$inner as FromSql<$sql, Pg>>::from_sql(value).map($t)
+            }
+        }
+
+        impl FromSql<$sql, MultiBackend> for $t {
+            fn from_sql(value: MultiRawValue<'_>) -> deserialize::Result<Self> {
+                value.from_sql::<Self, $sql>()
+            }
+        }
+    };
 }
 
-impl FromSql<Timestamp, Pg> for Moment {
-    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
-        <NaiveDateTime as FromSql<Timestamp, Pg>>::from_sql(value).map(Moment)
-    }
-}
-
-impl FromSql<Timestamp, MultiBackend> for Moment {
-    fn from_sql(value: MultiRawValue<'_>) -> deserialize::Result<Self> {
-        value.from_sql::<Self, Timestamp>()
-    }
-}
-
-impl FromSql<Date, Sqlite> for Day {
-    fn from_sql(mut value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        date(value.read_text()).map(Day)
-    }
-}
-
-impl FromSql<Date, Pg> for Day {
-    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
-        <NaiveDate as FromSql<Date, Pg>>::from_sql(value).map(Day)
-    }
-}
-
-impl FromSql<Date, MultiBackend> for Day {
-    fn from_sql(value: MultiRawValue<'_>) -> deserialize::Result<Self> {
-        value.from_sql::<Self, Date>()
-    }
-}
+read_quickly!(Moment(NaiveDateTime) as Timestamp, timestamp);
+read_quickly!(Day(NaiveDate) as Date, date);
 
 #[cfg(test)]
 mod tests {

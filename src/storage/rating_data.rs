@@ -50,7 +50,9 @@ pub fn load(
                 (load_register(conn, period, history), events.join())
             });
             let events = events.map_err(|_| {
-                StorageError::Corrupt("the thread loading the quarter's complaints failed".into())
+                StorageError::Corrupt(
+                    "the thread loading the quarter's complaints and inspections failed".into(),
+                )
             })?;
             (register?, events?)
         }
