@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use super::table::Cell;
 use super::RowError;
 use crate::domain::{self, CompanyCode, ImportKind};
 use crate::rules::RuleBook;
@@ -99,7 +100,7 @@ pub struct Context<'a> {
 /// The cells of one row, addressed by the kind's columns; collects the row's errors.
 pub struct Cells<'r> {
     pub row: u64,
-    cells: &'r [String],
+    cells: &'r [Cell],
     positions: &'r [Option<usize>],
     columns: &'static [Column],
     pub errors: Vec<RowError>,
@@ -109,7 +110,7 @@ impl<'r> Cells<'r> {
     pub fn new(
         columns: &'static [Column],
         row: u64,
-        cells: &'r [String],
+        cells: &'r [Cell],
         positions: &'r [Option<usize>],
     ) -> Self {
         Self {
@@ -130,10 +131,10 @@ impl<'r> Cells<'r> {
             .iter()
             .position(|c| std::ptr::eq(c.name, name) || c.name == name);
         debug_assert!(i.is_some(), "{name} is not a column of this kind");
-        let cells: &'r [String] = self.cells;
+        let cells: &'r [Cell] = self.cells;
         i.and_then(|i| self.positions.get(i).copied().flatten())
             .and_then(|p| cells.get(p))
-            .map_or("", String::as_str)
+            .map_or("", Cell::as_str)
     }
 
     pub fn error(&mut self, column: &'static str, reason: impl Into<String>) {
@@ -172,13 +173,11 @@ impl<'r> Cells<'r> {
         parse: impl FnOnce(&str) -> Result<T, String>,
         required: bool,
     ) -> Option<T> {
-        let v = self.raw(column);
-        if v.is_empty() {
-            if required {
-                self.error(column, "is required and empty");
-            }
-            return None;
-        }
+        let v = if required {
+            self.present(column)?
+        } else {
+            Some(self.raw(column)).filter(|v| !v.is_empty())?
+        };
         match parse(v) {
             Ok(t) => Some(t),
             Err(reason) => {
@@ -188,8 +187,20 @@ impl<'r> Cells<'r> {
         }
     }
 
-    pub fn text(&mut self, column: &'static str) -> Option<String> {
-        self.required(column, |s| Ok(s.to_string()))
+    /// A required cell's text as it is: a `String`, or a [`Cell`] where
+    /// millions of rows are kept (survey responses).
+    pub fn text<T: From<&'r str>>(&mut self, column: &'static str) -> Option<T> {
+        self.present(column).map(T::from)
+    }
+
+    /// A required cell, or None with the error for an empty one.
+    fn present(&mut self, column: &'static str) -> Option<&'r str> {
+        let v = self.raw(column);
+        if v.is_empty() {
+            self.error(column, "is required and empty");
+            return None;
+        }
+        Some(v)
     }
 
     pub fn date(&mut self, column: &'static str) -> Option<chrono::NaiveDate> {
@@ -211,9 +222,18 @@ impl<'r> Cells<'r> {
         }
     }
 
-    pub fn community(&mut self, column: &'static str, ctx: &Context<'_>) -> Option<String> {
-        let code = self.text(column)?;
-        self.known_community(column, code, ctx)
+    /// A required community code that exists.
+    pub fn community<T: From<&'r str>>(
+        &mut self,
+        column: &'static str,
+        ctx: &Context<'_>,
+    ) -> Option<T> {
+        let code = self.present(column)?;
+        if ctx.community_codes.contains(code) {
+            return Some(T::from(code));
+        }
+        self.unknown_community(column);
+        None
     }
 
     pub fn known_community(
@@ -225,11 +245,15 @@ impl<'r> Cells<'r> {
         if ctx.community_codes.contains(&code) {
             Some(code)
         } else {
-            self.error(
-                column,
-                "no community with this code exists (import communities first)",
-            );
+            self.unknown_community(column);
             None
         }
+    }
+
+    fn unknown_community(&mut self, column: &'static str) {
+        self.error(
+            column,
+            "no community with this code exists (import communities first)",
+        );
     }
 }

@@ -12,7 +12,8 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::table::{
-    clean_cell, limits, spawn_producer, HashHandle, HashingReader, Produced, RawRow, Source, Table,
+    clean_cell, limits, spawn_producer, Cell, HashHandle, HashingReader, Produced, RawRow, Source,
+    Table,
 };
 
 pub(crate) fn open<R: Source>(source: R) -> Result<Table, String> {
@@ -127,7 +128,7 @@ impl<'de> Visitor<'de> for Pass<'_> {
 }
 
 /// One element's cells in header order.
-fn cells(header: &[String], item: Value) -> Result<Vec<String>, String> {
+fn cells(header: &[String], item: Value) -> Result<Vec<Cell>, String> {
     let Value::Object(map) = item else {
         let mut shown = item.to_string();
         if shown.len() > 60 {
@@ -139,24 +140,25 @@ fn cells(header: &[String], item: Value) -> Result<Vec<String>, String> {
         .iter()
         .map(|h| match map.iter().find(|(k, _)| k.trim() == h) {
             Some((_, v)) => json_text(v),
-            None => Ok(String::new()),
+            None => Ok(Cell::default()),
         })
         .collect()
 }
 
-fn json_text(v: &Value) -> Result<String, String> {
+fn json_text(v: &Value) -> Result<Cell, String> {
     match v {
-        Value::Null => Ok(String::new()),
-        Value::String(s) => clean_cell(s),
+        Value::Null => Ok(Cell::default()),
+        Value::String(s) => clean_cell(s).map(Cell::from),
         Value::Array(_) | Value::Object(_) => Err(
             "has a nested array or object as a value; values are text, numbers or booleans".into(),
         ),
-        other => Ok(other.to_string()),
+        other => Ok(Cell::from(other.to_string())),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::import::table::Cell;
     use crate::import::{Format, Table};
 
     #[test]
@@ -170,11 +172,11 @@ mod tests {
         let rows: Vec<_> = t.collect();
         assert_eq!(
             rows[0].cells,
-            Ok(vec!["1".into(), "x".into(), String::new()])
+            Ok(vec!["1".into(), "x".into(), Cell::default()])
         );
         assert_eq!(
             rows[1].cells,
-            Ok(vec![String::new(), "y".into(), "true".into()])
+            Ok(vec![Cell::default(), "y".into(), "true".into()])
         );
         assert_eq!(rows[2].number, 4);
         assert!(rows[2]

@@ -11,7 +11,7 @@ use std::hash::BuildHasher;
 /// The keys of one file's valid rows, in the order they were read.
 #[derive(Default)]
 pub struct KeyLedger {
-    hasher: std::collections::hash_map::RandomState,
+    hasher: foldhash::fast::RandomState,
     arena: Vec<u8>,
     entries: Vec<Entry>,
 }

@@ -12,8 +12,8 @@ use calamine::{DataRef, Reader, Xlsx};
 use sha2::Digest;
 
 use super::table::{
-    check_header_width, clean_cell, limits, spawn_producer, HashHandle, Produced, RawRow, Source,
-    Table,
+    check_header_width, clean_cell, limits, spawn_producer, Cell, HashHandle, Produced, RawRow,
+    Source, Table,
 };
 
 /// Opens the first sheet of a workbook and starts streaming its rows.
@@ -147,13 +147,13 @@ fn check_package<R: Read + Seek>(source: &mut R) -> Result<(), String> {
 }
 
 /// A cell as the text an official would have typed.
-fn cell_text(cell: &DataRef<'_>) -> Result<String, String> {
+fn cell_text(cell: &DataRef<'_>) -> Result<Cell, String> {
     let text = match cell {
         DataRef::Empty => String::new(),
         DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
-            return clean_cell(s)
+            return clean_cell(s).map(Cell::from)
         }
-        DataRef::SharedString(s) => return clean_cell(s),
+        DataRef::SharedString(s) => return clean_cell(s).map(Cell::from),
         DataRef::Int(i) => i.to_string(),
         DataRef::Float(f) => format!("{f}"),
         DataRef::Bool(b) => b.to_string(),
@@ -164,7 +164,7 @@ fn cell_text(cell: &DataRef<'_>) -> Result<String, String> {
         },
         DataRef::Error(e) => format!("#{e:?}"),
     };
-    Ok(text)
+    Ok(Cell::from(text))
 }
 
 /// Groups cells (in sheet order) into the header and data rows.
@@ -172,7 +172,7 @@ fn cell_text(cell: &DataRef<'_>) -> Result<String, String> {
 struct RowBuilder {
     header: Option<Vec<String>>,
     /// The row being filled: its 0-based index and its cells.
-    current: Option<(u32, Result<Vec<String>, String>)>,
+    current: Option<(u32, Result<Vec<Cell>, String>)>,
 }
 
 impl RowBuilder {
@@ -183,10 +183,10 @@ impl RowBuilder {
     /// Starts row `row`: as wide as the header, or empty for the header itself.
     fn start(&mut self, row: u32) {
         let width = self.header.as_ref().map_or(0, Vec::len);
-        self.current = Some((row, Ok(vec![String::new(); width])));
+        self.current = Some((row, Ok(vec![Cell::default(); width])));
     }
 
-    fn put(&mut self, col: u32, text: Result<String, String>) -> Result<(), String> {
+    fn put(&mut self, col: u32, text: Result<Cell, String>) -> Result<(), String> {
         let header_width = self.header.as_ref().map(Vec::len);
         let Some((row, cells)) = &mut self.current else {
             return Ok(());
@@ -212,7 +212,7 @@ impl RowBuilder {
                     ));
                 }
                 if list.len() <= index {
-                    list.resize(index + 1, String::new());
+                    list.resize(index + 1, Cell::default());
                 }
             }
             Some(width) if index >= width => {
@@ -231,7 +231,7 @@ impl RowBuilder {
         Ok(())
     }
 
-    fn finish(&mut self) -> Option<(u32, Result<Vec<String>, String>)> {
+    fn finish(&mut self) -> Option<(u32, Result<Vec<Cell>, String>)> {
         self.current.take()
     }
 
@@ -240,11 +240,15 @@ impl RowBuilder {
     fn send(
         &mut self,
         tx: &std::sync::mpsc::SyncSender<Produced>,
-        (row, cells): (u32, Result<Vec<String>, String>),
+        (row, cells): (u32, Result<Vec<Cell>, String>),
     ) -> Result<bool, String> {
         let number = u64::from(row) + 1;
         if self.header.is_none() {
-            let header = cells.map_err(|reason| format!("header row {number}: {reason}"))?;
+            let header: Vec<String> = cells
+                .map_err(|reason| format!("header row {number}: {reason}"))?
+                .into_iter()
+                .map(Cell::into_string)
+                .collect();
             check_header_width(header.len())?;
             self.header = Some(header.clone());
             return Ok(tx.send(Produced::Header(header)).is_ok());

@@ -1,13 +1,18 @@
 //! The eight kinds of imported data (data.md) as stored rows, with the few
 //! operations the importer needs: look up existing rows, insert, update.
 
+use std::borrow::Cow;
+
 use chrono::{NaiveDate, NaiveDateTime};
+use compact_str::CompactString;
+use diesel::deserialize::{self, FromSql};
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 use serde::Serialize;
 
 use super::moments::{Day, Moment};
 use super::schema::*;
-use super::{AnyConnection, Conn};
+use super::{AnyConnection, Conn, MultiBackend, MultiRawValue};
 
 /// SQLite binds at most 32,766 parameters per statement; 1,000 rows of at most
 /// eight columns stays well below that while keeping statements few.
@@ -75,11 +80,11 @@ pub struct Contract {
 #[diesel(table_name = survey_responses, primary_key(response_id))]
 #[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct SurveyResponse {
-    pub response_id: String,
-    pub community_code: String,
+    pub response_id: CompactString,
+    pub community_code: CompactString,
     #[diesel(deserialize_as = Day)]
     pub surveyed_on: NaiveDate,
-    pub respondent: String,
+    pub respondent: CompactString,
     pub overall: i32,
     #[serde(skip)]
     pub batch_id: i64,
@@ -156,8 +161,8 @@ pub trait StoredRecord: Clone + PartialEq + Serialize + Send + 'static {
     const ENTITY: &'static str;
     /// The columns that make up the key, in order.
     const KEY_COLUMNS: &'static [&'static str];
-    /// The key's values, joined by " / ".
-    fn key(&self) -> String;
+    /// The key's values, joined by " / " (a one-column key as it is).
+    fn key(&self) -> Cow<'_, str>;
     /// The first key column: existing rows are looked up by it.
     fn lookup(&self) -> &str;
     fn set_batch(&mut self, batch_id: i64);
@@ -184,8 +189,8 @@ macro_rules! stored_record {
             const ENTITY: &'static str = stringify!($table);
             const KEY_COLUMNS: &'static [&'static str] = &[$(stringify!($k)),+];
 
-            fn key(&self) -> String {
-                [$(self.$k.to_string()),+].join(" / ")
+            fn key(&self) -> Cow<'_, str> {
+                joined_key([$(KeyPart::part(&self.$k)),+])
             }
 
             fn lookup(&self) -> &str {
@@ -251,7 +256,53 @@ stored_record!(Inspection, inspections, lookup: inspection_id, key: [inspection_
 stored_record!(ConductRecord, conduct_records, lookup: record_id, key: [record_id]);
 
 fn survey_tally(r: &SurveyResponse) -> (NaiveDate, &str, i32) {
-    (r.surveyed_on, &r.community_code, r.overall)
+    (r.surveyed_on, r.community_code.as_str(), r.overall)
+}
+
+/// Survey responses are read back by the million: their short codes stay
+/// inline. The pool's backend reads them as the backend it wraps does.
+impl FromSql<Text, MultiBackend> for CompactString {
+    fn from_sql(value: MultiRawValue<'_>) -> deserialize::Result<Self> {
+        value.from_sql::<Self, Text>()
+    }
+}
+
+/// One column of a key as text: borrowed where it already is text (every
+/// surveys row's key is looked at, millions a file).
+trait KeyPart {
+    fn part(&self) -> Cow<'_, str>;
+}
+
+impl KeyPart for String {
+    fn part(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl KeyPart for CompactString {
+    fn part(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl KeyPart for NaiveDate {
+    fn part(&self) -> Cow<'_, str> {
+        Cow::Owned(self.to_string())
+    }
+}
+
+fn joined_key<const N: usize>(parts: [Cow<'_, str>; N]) -> Cow<'_, str> {
+    let mut parts = parts.into_iter();
+    match (parts.next(), parts.len()) {
+        (Some(only), 0) => only,
+        (first, _) => Cow::Owned(
+            first
+                .into_iter()
+                .chain(parts)
+                .collect::<Vec<_>>()
+                .join(" / "),
+        ),
+    }
 }
 
 /// Every company code in the database.

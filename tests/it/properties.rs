@@ -64,7 +64,9 @@ proptest! {
         }
         let table = Table::from_bytes(w.into_inner().unwrap(), Format::Csv).unwrap();
         prop_assert_eq!(&table.header, &header);
-        let read: Vec<Vec<String>> = table.map(|r| r.cells.unwrap()).collect();
+        let read: Vec<Vec<String>> = table
+            .map(|r| r.cells.unwrap().into_iter().map(String::from).collect())
+            .collect();
         prop_assert_eq!(read, rows);
     }
 
@@ -81,7 +83,9 @@ proptest! {
         }
         let table = Table::from_bytes(book.save_to_buffer().unwrap(), Format::Xlsx).unwrap();
         prop_assert_eq!(&table.header, &header);
-        let read: Vec<Vec<String>> = table.map(|r| r.cells.unwrap()).collect();
+        let read: Vec<Vec<String>> = table
+            .map(|r| r.cells.unwrap().into_iter().map(String::from).collect())
+            .collect();
         prop_assert_eq!(read, rows);
     }
 
