@@ -42,6 +42,8 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+# Interrupted (Ctrl-C, a time limit), it still removes its 2 GB of databases.
+trap 'exit 130' INT TERM
 
 cargo build --release --locked -q
 BIN=$PWD/target/release/propcredit

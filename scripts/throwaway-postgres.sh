@@ -56,7 +56,11 @@ start_throwaway_postgres() {
         -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c max_connections=300 $settings" \
         >/dev/null || { cat "$PG_TMP/server.log" >&2; return 1; }
     PG_STOP=("${run[@]}" "$bindir/pg_ctl" -D "$PG_TMP/data" -m immediate stop)
-    trap stop_throwaway_postgres EXIT
+    # A caller with a cleanup of its own (the benchmarks) stops the server in
+    # it; replacing that trap would leave the caller's files behind.
+    if [ -z "$(trap -p EXIT)" ]; then
+        trap stop_throwaway_postgres EXIT
+    fi
     export PROPCREDIT_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
     echo "== PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (throwaway, $PG_TMP)" >&2
 }
