@@ -223,37 +223,29 @@ impl<'r> Cells<'r> {
     }
 
     /// A required community code that exists.
-    pub fn community<T: From<&'r str>>(
+    pub fn community<T: for<'a> From<&'a str>>(
         &mut self,
         column: &'static str,
         ctx: &Context<'_>,
     ) -> Option<T> {
         let code = self.present(column)?;
+        self.known_community(column, code, ctx)
+    }
+
+    /// `code` when a community has it, else None with the row's error.
+    pub fn known_community<T: for<'a> From<&'a str>>(
+        &mut self,
+        column: &'static str,
+        code: &str,
+        ctx: &Context<'_>,
+    ) -> Option<T> {
         if ctx.community_codes.contains(code) {
             return Some(T::from(code));
         }
-        self.unknown_community(column);
-        None
-    }
-
-    pub fn known_community(
-        &mut self,
-        column: &'static str,
-        code: String,
-        ctx: &Context<'_>,
-    ) -> Option<String> {
-        if ctx.community_codes.contains(&code) {
-            Some(code)
-        } else {
-            self.unknown_community(column);
-            None
-        }
-    }
-
-    fn unknown_community(&mut self, column: &'static str) {
         self.error(
             column,
             "no community with this code exists (import communities first)",
         );
+        None
     }
 }

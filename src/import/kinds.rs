@@ -340,7 +340,7 @@ impl FromRow for ConductRecord {
         let on = c.date("occurred_on");
         let community = c
             .optional("community_code", |s| Ok(s.to_string()))
-            .and_then(|s| c.known_community("community_code", s, ctx));
+            .and_then(|s: String| c.known_community("community_code", &s, ctx));
         let note = c.optional("note", |s| Ok(s.to_string()));
         let (record_id, company_code, code, occurred_on) = all!(id, company, code, on)?;
         c.errors.is_empty().then_some(ConductRecord {
