@@ -4,6 +4,7 @@
 //! inserts the new rows, updates the changed ones with an audit entry each,
 //! and changes the survey counts (on the import's own connection).
 
+use super::digests::{Digester, Known};
 use super::*;
 use crate::storage::snapshot::SnapshotReader;
 use crate::storage::Database;
@@ -16,16 +17,28 @@ pub(super) struct Tally {
     pub(super) unchanged: u64,
 }
 
-/// A chunk's rows in key order, each with the row stored under its key.
-pub(super) type Classified<R> = Vec<(R, Option<R>)>;
+/// A chunk's rows in key order, each with the row stored under its key,
+/// and how many more rows were recognised as stored exactly so.
+pub(super) struct Classified<R> {
+    pub(super) rows: Vec<(R, Option<R>)>,
+    pub(super) unchanged: u64,
+}
 
-/// Matches the rows with the stored ones: both lists sorted by key and
-/// merged. Without a connection nothing is stored under any key (the table
-/// was empty at the snapshot the lookups would read).
+/// Matches the rows with the stored ones. A row whose digest is `known` is
+/// stored exactly so and only counted; every other row is looked up: the
+/// rows and the stored ones are sorted by key and merged. Without a connection
+/// nothing is stored under any key (the table was empty at the snapshot the
+/// lookups would read).
 pub(super) fn classify<R: StoredRecord>(
     conn: Option<&mut Conn>,
+    known: Option<(&Known, &mut Digester)>,
     mut pending: Vec<R>,
 ) -> Result<Classified<R>, diesel::result::Error> {
+    let arrived = pending.len();
+    if let Some((known, digester)) = known {
+        pending.retain(|row| !digester.digest(row).is_some_and(|d| known.holds_row(d)));
+    }
+    let unchanged = u64::try_from(arrived - pending.len()).unwrap_or(u64::MAX);
     // Rows arrive in whatever order the file has; in key order they touch
     // each index page once per chunk instead of once per row.
     pending.sort_unstable_by(R::key_cmp);
@@ -41,7 +54,7 @@ pub(super) fn classify<R: StoredRecord>(
     }
     existing.sort_unstable_by(R::key_cmp);
     let mut stored = existing.into_iter().peekable();
-    Ok(pending
+    let rows = pending
         .into_iter()
         .map(|row| {
             while stored
@@ -51,7 +64,15 @@ pub(super) fn classify<R: StoredRecord>(
             let old = stored.next_if(|old| old.key_cmp(&row) == std::cmp::Ordering::Equal);
             (row, old)
         })
-        .collect())
+        .collect();
+    Ok(Classified { rows, unchanged })
+}
+
+/// Whether most rows of a chunk looked up by key are stored under their
+/// keys already: a file that re-sends stored rows, not a new quarter's.
+pub(super) fn mostly_stored<R>(chunk: &Classified<R>) -> bool {
+    let new = chunk.rows.iter().filter(|(_, old)| old.is_none()).count();
+    new * 2 <= chunk.rows.len()
 }
 
 /// Where a chunk's outcome goes: the row tally, the survey counts, and what
@@ -72,7 +93,8 @@ pub(super) fn apply<R: StoredRecord>(
 ) -> Result<(), diesel::result::Error> {
     let mut new_rows = Vec::new();
     let mut audit_entries = Vec::new();
-    for (mut row, old) in chunk {
+    sink.tally.unchanged += chunk.unchanged;
+    for (mut row, old) in chunk.rows {
         let Some(old) = old else {
             sink.counts.count(&row, 1);
             new_rows.push(row);

@@ -5,10 +5,13 @@
 mod check;
 mod chunks;
 pub mod columns;
+mod digest_set;
+mod digests;
 mod guards;
 mod json;
 mod keys;
 pub mod kinds;
+pub mod limits;
 pub mod table;
 mod write;
 pub mod xlsx;
@@ -101,6 +104,11 @@ pub struct ImportReport {
     pub batch_id: Option<i64>,
     #[serde(skip)]
     pub duration: Duration,
+    /// How the rows were matched with the stored ones: `Some(n)` when all
+    /// `n` stored rows were read in bulk (a file large next to its table),
+    /// None when each row was looked up by its key.
+    #[serde(skip)]
+    pub read_in_bulk: Option<u64>,
 }
 
 impl ImportReport {
@@ -202,6 +210,7 @@ pub fn import_table(
         added = tracing::field::Empty,
         updated = tracing::field::Empty,
         unchanged = tracing::field::Empty,
+        read_in_bulk = tracing::field::Empty,
         ms = tracing::field::Empty
     );
     let _entered = span.enter();
@@ -233,6 +242,9 @@ pub fn import_table(
             span.record("added", report.rows_added);
             span.record("updated", report.rows_updated);
             span.record("unchanged", report.rows_unchanged);
+            if let Some(stored) = report.read_in_bulk {
+                span.record("read_in_bulk", stored);
+            }
             span.record("ms", u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
             tracing::info!(rows = report.rows(), "imported");
             Ok(report)

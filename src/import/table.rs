@@ -18,26 +18,7 @@ use sha2::{Digest, Sha256};
 pub(crate) use super::guards::HashingReader;
 use super::guards::{LineGuard, MixedEncodingGuard};
 
-/// What any one file may ask of the reader. A file past a limit is refused
-/// with a message naming the limit.
-pub mod limits {
-    /// Excel's own limit for one cell; nothing an official types is longer.
-    pub const MAX_CELL_CHARS: usize = 32_767;
-    /// A CSV line (one record, quotes included) longer than this is not data.
-    pub const MAX_LINE_BYTES: usize = 1024 * 1024;
-    /// The header may have at most this many columns (a kind has at most 7).
-    pub const MAX_HEADER_COLUMNS: usize = 64;
-    /// Excel's last row: a sheet cannot have more.
-    pub const MAX_XLSX_ROWS: u64 = 1_048_576;
-    /// The unpacked size of every part of an XLSX package together.
-    pub const MAX_XLSX_UNPACKED_BYTES: u64 = 512 * 1024 * 1024;
-    /// Parts of an XLSX package: a workbook has a few dozen.
-    pub const MAX_XLSX_ENTRIES: usize = 10_000;
-    /// A JSON document; larger data belongs in CSV, which streams.
-    pub const MAX_JSON_BYTES: u64 = 512 * 1024 * 1024;
-    /// Distinct field names over all objects of a JSON array.
-    pub const MAX_JSON_FIELDS: usize = MAX_HEADER_COLUMNS;
-}
+pub use super::limits;
 
 /// How many bytes are looked at to tell UTF-8 from GB18030.
 const SNIFF_BYTES: usize = 256 * 1024;
@@ -81,6 +62,9 @@ pub struct Table {
     pub header: Vec<String>,
     rows: Rows,
     hasher: HashHandle,
+    /// The size of the source in bytes, where known (0 where not): how
+    /// large the file is, before its rows are counted.
+    source_bytes: u64,
 }
 
 enum Rows {
@@ -112,14 +96,14 @@ impl<T: Read + std::io::Seek + Send + 'static> Source for T {}
 impl Table {
     pub fn open(path: &Path, format: Format) -> Result<Self, String> {
         let file = File::open(path).map_err(|e| format!("cannot be opened: {e}"))?;
-        match format {
+        let size = file
+            .metadata()
+            .map_err(|e| format!("cannot be read: {e}"))?
+            .len();
+        let table = match format {
             Format::Csv => Self::csv(Box::new(file)),
             Format::Xlsx => super::xlsx::open(BufReader::new(file)),
             Format::Json => {
-                let size = file
-                    .metadata()
-                    .map_err(|e| format!("cannot be read: {e}"))?
-                    .len();
                 if size > limits::MAX_JSON_BYTES {
                     return Err(format!(
                         "is a JSON document of {} MiB; the limit is {} MiB (send large data as CSV)",
@@ -129,16 +113,31 @@ impl Table {
                 }
                 super::json::open(file)
             }
-        }
+        };
+        table.map(|t| t.sized(size))
     }
 
     /// A whole source held in memory (tests, fuzzing, small requests).
     pub fn from_bytes(bytes: Vec<u8>, format: Format) -> Result<Self, String> {
-        match format {
+        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        let table = match format {
             Format::Csv => Self::csv(Box::new(Cursor::new(bytes))),
             Format::Xlsx => super::xlsx::open(Cursor::new(bytes)),
             Format::Json => super::json::open(Cursor::new(bytes)),
+        };
+        table.map(|t| t.sized(size))
+    }
+
+    fn sized(self, source_bytes: u64) -> Self {
+        Self {
+            source_bytes,
+            ..self
         }
+    }
+
+    /// The size of the source in bytes (0 where it is not known).
+    pub fn source_bytes(&self) -> u64 {
+        self.source_bytes
     }
 
     fn csv(source: Box<dyn Read + Send>) -> Result<Self, String> {
@@ -196,6 +195,7 @@ impl Table {
                 broken: false,
             },
             hasher,
+            source_bytes: 0,
         })
     }
 
@@ -215,6 +215,7 @@ impl Table {
             header,
             rows: Rows::Channel(receiver),
             hasher,
+            source_bytes: 0,
         })
     }
 

@@ -3,6 +3,7 @@
 //! turns out to be rejected or to change nothing.
 
 use super::chunks::{self, Classified, Sink, Tally};
+use super::digests;
 use super::*;
 
 /// SQLite's page cache while a file is written: enough for the key index of
@@ -15,7 +16,7 @@ const IMPORT_NICENESS: i32 = 10;
 /// Lowers the calling thread's scheduling priority (Linux: nice is per
 /// thread): an import is batch work, and a bureau's officials reading pages
 /// while it runs should not wait for it. The threads end with the import.
-fn in_background() {
+pub(super) fn in_background() {
     if let Err(e) = rustix::process::setpriority_process(None, IMPORT_NICENESS) {
         tracing::debug!(error = %e, "the import runs at normal priority");
     }
@@ -25,7 +26,7 @@ fn in_background() {
 enum Abort {
     Rejected(Problems),
     /// The file changed nothing: roll back, so not even a batch is recorded.
-    Nothing(ImportReport),
+    Nothing(Box<ImportReport>),
     Failed(ImportError),
 }
 
@@ -33,6 +34,18 @@ impl From<diesel::result::Error> for Abort {
     fn from(e: diesel::result::Error) -> Self {
         Abort::Failed(e.into())
     }
+}
+
+/// Why reading the stored rows in bulk failed: the database's error, or
+/// (None) a reading thread's failure.
+fn bulk_read_failed(file: &str, e: Option<crate::storage::StorageError>) -> ImportError {
+    e.map_or_else(
+        || ImportError::File {
+            file: file.to_string(),
+            message: "could not be compared with the stored rows: a reading thread failed".into(),
+        },
+        ImportError::from,
+    )
 }
 
 pub(super) fn run<R: FromRow>(
@@ -88,6 +101,8 @@ pub(super) fn run<R: FromRow>(
                 Some(reader) => R::any_stored(reader)?,
                 None => true,
             };
+            let file_bytes = table.source_bytes();
+            let keys = digests::Keys::fresh();
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<R>>(2);
             let (classified_tx, classified_rx) =
                 std::sync::mpsc::sync_channel::<Result<Classified<R>, Abort>>(2);
@@ -98,7 +113,12 @@ pub(super) fn run<R: FromRow>(
                 now,
                 batch_id,
             };
+            // The stored rows' digests, when they are read: they outlive the
+            // threads that share them.
+            let mut known_store = None;
+            let known_slot = &mut known_store;
             let (read, written) = std::thread::scope(|scope| {
+                let known_slot = known_slot;
                 let reader = scope.spawn(|| {
                     in_background();
                     read_rows::<R>(table, ctx, &positions, batch_id, sender, options.progress)
@@ -110,12 +130,37 @@ pub(super) fn run<R: FromRow>(
                         in_background();
                         for chunk in receiver {
                             // On an error, dropping the receiver stops the reader.
-                            let classified = chunks::classify(Some(&mut *conn), chunk)?;
+                            let classified = chunks::classify(Some(&mut *conn), None, chunk)?;
                             chunks::apply(conn, classified, &mut sink)?;
                         }
                         Ok::<(), Abort>(())
                     });
                     return (reader.join(), writer.join());
+                }
+                // A file that re-sends stored rows (most of its first chunk,
+                // looked up by key, is stored) and is large next to its
+                // table: the stored rows are read in bulk (import::digests)
+                // while the file's next chunks are read.
+                let mut known = None;
+                if look_up {
+                    if let (Some(first_reader), Ok(first)) = (readers.first_mut(), receiver.recv())
+                    {
+                        let first = chunks::classify(Some(first_reader), None, first);
+                        let resent = first.as_ref().is_ok_and(chunks::mostly_stored);
+                        // The writer is not there yet: the channel holds the chunk.
+                        let sent = classified_tx.send(first.map_err(Abort::from)).is_ok();
+                        if resent && sent {
+                            match digests::read_if_large::<R>(&mut readers, file_bytes, keys) {
+                                Ok(read) => known = read.map(|k| &*known_slot.insert(k)),
+                                Err(e) => {
+                                    // Dropping the receiver stops the reader.
+                                    drop(receiver);
+                                    let failed = Abort::Failed(bulk_read_failed(file, e));
+                                    return (reader.join(), Ok(Err(failed)));
+                                }
+                            }
+                        }
+                    }
                 }
                 // When every classifier is gone, so is the receiver: the
                 // reader's next send fails and it stops sending.
@@ -125,6 +170,7 @@ pub(super) fn run<R: FromRow>(
                     let classified_tx = classified_tx.clone();
                     scope.spawn(move || {
                         in_background();
+                        let mut digester = digests::Digester::new(keys);
                         loop {
                             let next = match receiver.lock() {
                                 Ok(r) => r.recv(),
@@ -132,7 +178,9 @@ pub(super) fn run<R: FromRow>(
                             };
                             let Ok(chunk) = next else { break };
                             let stored = look_up.then_some(&mut *lookup);
-                            let classified = chunks::classify(stored, chunk).map_err(Abort::from);
+                            let recognise = known.map(|k| (k, &mut digester));
+                            let classified =
+                                chunks::classify(stored, recognise, chunk).map_err(Abort::from);
                             if classified_tx.send(classified).is_err() {
                                 break;
                             }
@@ -177,13 +225,17 @@ pub(super) fn run<R: FromRow>(
                 rows_unchanged: tally.unchanged,
                 batch_id: Some(batch_id),
                 duration: Duration::ZERO,
+                read_in_bulk: known_store.as_ref().map(digests::Known::rows),
             };
+            // The digests are done with: their memory is not held while the
+            // transaction finishes.
+            drop(known_store);
             if tally.added == 0 && tally.updated == 0 {
                 // Re-importing changes nothing, not even the batch log.
-                return Err(Abort::Nothing(ImportReport {
+                return Err(Abort::Nothing(Box::new(ImportReport {
                     batch_id: None,
                     ..report
-                }));
+                })));
             }
             tallies::apply(conn, counts).map_err(|e| Abort::Failed(e.into()))?;
             let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
@@ -200,7 +252,7 @@ pub(super) fn run<R: FromRow>(
     })?;
     match outcome {
         Ok(report) => Ok(report),
-        Err(Abort::Nothing(report)) => Ok(report),
+        Err(Abort::Nothing(report)) => Ok(*report),
         Err(Abort::Rejected(problems)) => Err(ImportError::Rejected {
             file: file.to_string(),
             errors: problems.listed,

@@ -11,6 +11,7 @@ use diesel::sql_types::Text;
 use serde::Serialize;
 
 use super::moments::{Day, Moment};
+use super::record_keys::{joined_key, KeyPart};
 use super::schema::*;
 use super::{AnyConnection, Conn, MultiBackend, MultiRawValue};
 
@@ -174,6 +175,16 @@ pub trait StoredRecord: Clone + PartialEq + Serialize + Send + 'static {
     fn fetch_existing(conn: &mut Conn, lookups: &[&str]) -> QueryResult<Vec<Self>>;
     /// Whether the table holds any row at all.
     fn any_stored(conn: &mut Conn) -> QueryResult<bool>;
+    /// How many rows the table holds, counting no further than `limit`.
+    fn count_up_to(conn: &mut Conn, limit: u64) -> QueryResult<u64>;
+    /// Part `part` of `parts` of the table's rows in stored order
+    /// (storage::scan), each handed to `each`.
+    fn scan_part(
+        conn: &mut Conn,
+        part: usize,
+        parts: usize,
+        each: &mut dyn FnMut(Self),
+    ) -> QueryResult<()>;
     fn insert_all(conn: &mut Conn, rows: &[Self]) -> QueryResult<usize>;
     fn update_one(conn: &mut Conn, row: &Self) -> QueryResult<usize>;
     /// The survey count (quarter's day, community, overall) this row is part
@@ -221,6 +232,22 @@ macro_rules! stored_record {
                     .get_result(conn)
             }
 
+            fn count_up_to(conn: &mut Conn, limit: u64) -> QueryResult<u64> {
+                super::scan::count_up_to(conn, stringify!($table), limit)
+            }
+
+            fn scan_part(conn: &mut Conn, part: usize, parts: usize, each: &mut dyn FnMut(Self)) -> QueryResult<()> {
+                let condition = super::scan::part_condition(conn, stringify!($table), part, parts)?;
+                let rows = $table::table
+                    .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&condition))
+                    .select($ty::as_select())
+                    .load_iter::<Self, diesel::connection::DefaultLoadingMode>(conn)?;
+                for row in rows {
+                    each(row?);
+                }
+                Ok(())
+            }
+
             fn insert_all(conn: &mut Conn, rows: &[Self]) -> QueryResult<usize> {
                 match conn {
                     AnyConnection::Sqlite(c) => {
@@ -264,44 +291,6 @@ fn survey_tally(r: &SurveyResponse) -> (NaiveDate, &str, i32) {
 impl FromSql<Text, MultiBackend> for CompactString {
     fn from_sql(value: MultiRawValue<'_>) -> deserialize::Result<Self> {
         value.from_sql::<Self, Text>()
-    }
-}
-
-/// One column of a key as text: borrowed where it already is text (every
-/// surveys row's key is looked at, millions a file).
-trait KeyPart {
-    fn part(&self) -> Cow<'_, str>;
-}
-
-impl KeyPart for String {
-    fn part(&self) -> Cow<'_, str> {
-        Cow::Borrowed(self)
-    }
-}
-
-impl KeyPart for CompactString {
-    fn part(&self) -> Cow<'_, str> {
-        Cow::Borrowed(self)
-    }
-}
-
-impl KeyPart for NaiveDate {
-    fn part(&self) -> Cow<'_, str> {
-        Cow::Owned(self.to_string())
-    }
-}
-
-fn joined_key<const N: usize>(parts: [Cow<'_, str>; N]) -> Cow<'_, str> {
-    let mut parts = parts.into_iter();
-    match (parts.next(), parts.len()) {
-        (Some(only), 0) => only,
-        (first, _) => Cow::Owned(
-            first
-                .into_iter()
-                .chain(parts)
-                .collect::<Vec<_>>()
-                .join(" / "),
-        ),
     }
 }
 

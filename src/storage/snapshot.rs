@@ -17,6 +17,10 @@ use super::{AnyConnection, Database, StorageError};
 /// SQLite page cache of each reader.
 const READER_CACHE_MIB: u32 = 128;
 
+/// SQLite page cache of a reader that reads a table through once
+/// ([`SnapshotReader::reading_through`]): each page is read once.
+const READ_THROUGH_CACHE_MIB: u32 = 8;
+
 /// How much of a SQLite file a bulk reader maps (SQLite's own ceiling).
 const MAPPED_BYTES: u64 = 0x7fff_0000;
 
@@ -98,6 +102,21 @@ impl Database {
             }
         }
         Ok(SnapshotReader(conn))
+    }
+}
+
+impl SnapshotReader {
+    /// This reader reads whole tables through, each page once, and looks
+    /// up few rows: a cache of a few pages will do (SQLite; PostgreSQL
+    /// caches in the server).
+    pub fn reading_through(&mut self) -> Result<(), StorageError> {
+        if let AnyConnection::Sqlite(c) = &mut self.0 {
+            c.batch_execute(&format!(
+                "PRAGMA cache_size = -{};",
+                READ_THROUGH_CACHE_MIB * 1024
+            ))?;
+        }
+        Ok(())
     }
 }
 

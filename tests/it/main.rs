@@ -24,5 +24,6 @@ mod process;
 mod properties;
 mod rating;
 mod read_cache;
+mod reimport;
 mod tallies;
 mod upgrade;
