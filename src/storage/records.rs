@@ -237,13 +237,14 @@ macro_rules! stored_record {
             }
 
             fn scan_part(conn: &mut Conn, part: usize, parts: usize, each: &mut dyn FnMut(Self)) -> QueryResult<()> {
-                let condition = super::scan::part_condition(conn, stringify!($table), part, parts)?;
-                let rows = $table::table
-                    .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&condition))
-                    .select($ty::as_select())
-                    .load_iter::<Self, diesel::connection::DefaultLoadingMode>(conn)?;
-                for row in rows {
-                    each(row?);
+                for condition in super::scan::part_conditions(conn, stringify!($table), part, parts)? {
+                    let rows = $table::table
+                        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&condition))
+                        .select($ty::as_select())
+                        .load_iter::<Self, diesel::connection::DefaultLoadingMode>(conn)?;
+                    for row in rows {
+                        each(row?);
+                    }
                 }
                 Ok(())
             }
