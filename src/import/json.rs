@@ -148,7 +148,7 @@ fn cells(header: &[String], item: Value) -> Result<Vec<Cell>, String> {
 fn json_text(v: &Value) -> Result<Cell, String> {
     match v {
         Value::Null => Ok(Cell::default()),
-        Value::String(s) => clean_cell(s).map(Cell::from),
+        Value::String(s) => clean_cell(s),
         Value::Array(_) | Value::Object(_) => Err(
             "has a nested array or object as a value; values are text, numbers or booleans".into(),
         ),

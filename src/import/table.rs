@@ -325,14 +325,13 @@ fn record_cells(record: &csv::ByteRecord) -> Result<Vec<Cell>, String> {
             std::str::from_utf8(field)
                 .map_err(|_| "is not valid UTF-8 text (save the file as UTF-8 or GBK)".to_string())
                 .and_then(clean_cell)
-                .map(Cell::from)
         })
         .collect()
 }
 
 /// A cell's text as stored: trimmed, no longer than Excel allows, and free of
 /// control characters (a NUL cannot be stored in PostgreSQL and is never data).
-pub(crate) fn clean_cell(text: &str) -> Result<&str, String> {
+pub(crate) fn clean_cell(text: &str) -> Result<Cell, String> {
     let text = text.trim();
     if text.chars().count() > limits::MAX_CELL_CHARS {
         return Err(format!(
@@ -355,7 +354,7 @@ pub(crate) fn clean_cell(text: &str) -> Result<&str, String> {
             u32::from(c)
         ));
     }
-    Ok(text)
+    Ok(Cell::from(text))
 }
 
 #[cfg(test)]

@@ -151,9 +151,9 @@ fn cell_text(cell: &DataRef<'_>) -> Result<Cell, String> {
     let text = match cell {
         DataRef::Empty => String::new(),
         DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
-            return clean_cell(s).map(Cell::from)
+            return clean_cell(s)
         }
-        DataRef::SharedString(s) => return clean_cell(s).map(Cell::from),
+        DataRef::SharedString(s) => return clean_cell(s),
         DataRef::Int(i) => i.to_string(),
         DataRef::Float(f) => format!("{f}"),
         DataRef::Bool(b) => b.to_string(),
