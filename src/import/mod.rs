@@ -109,6 +109,10 @@ pub struct ImportReport {
     /// None when each row was looked up by its key.
     #[serde(skip)]
     pub read_in_bulk: Option<u64>,
+    /// How many of the table's indexes were built again after the rows were
+    /// written (a first import into the empty table; storage::indexes).
+    #[serde(skip)]
+    pub indexes_rebuilt: usize,
 }
 
 impl ImportReport {
@@ -211,6 +215,7 @@ pub fn import_table(
         updated = tracing::field::Empty,
         unchanged = tracing::field::Empty,
         read_in_bulk = tracing::field::Empty,
+        indexes_rebuilt = tracing::field::Empty,
         ms = tracing::field::Empty
     );
     let _entered = span.enter();
@@ -244,6 +249,9 @@ pub fn import_table(
             span.record("unchanged", report.rows_unchanged);
             if let Some(stored) = report.read_in_bulk {
                 span.record("read_in_bulk", stored);
+            }
+            if report.indexes_rebuilt > 0 {
+                span.record("indexes_rebuilt", report.indexes_rebuilt);
             }
             span.record("ms", u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
             tracing::info!(rows = report.rows(), "imported");

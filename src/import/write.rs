@@ -5,6 +5,8 @@
 use super::chunks::{self, Classified, Sink, Tally};
 use super::digests;
 use super::*;
+use crate::storage::indexes;
+use crate::storage::snapshot::SnapshotReader;
 
 /// SQLite's page cache while a file is written: enough for the key index of
 /// ~10 million rows, so random-order keys do not re-read pages from the file.
@@ -101,6 +103,18 @@ pub(super) fn run<R: FromRow>(
                 Some(reader) => R::any_stored(reader)?,
                 None => true,
             };
+            let classifiers = readers.len();
+            // A first import into the empty table writes without the
+            // table's indexes and builds them once the rows are in
+            // (storage::indexes). The readers have nothing to look up: their
+            // transactions end first (on PostgreSQL the lookup above holds a
+            // lock that dropping an index waits for).
+            let set_aside = if look_up {
+                None
+            } else {
+                readers.clear();
+                Some(indexes::set_aside(conn, R::ENTITY)?)
+            };
             let file_bytes = table.source_bytes();
             let keys = digests::Keys::fresh();
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<R>>(2);
@@ -123,7 +137,7 @@ pub(super) fn run<R: FromRow>(
                     in_background();
                     read_rows::<R>(table, ctx, &positions, batch_id, sender, options.progress)
                 });
-                if readers.is_empty() {
+                if classifiers == 0 {
                     // Nobody else classifies: the writer does, chunk by chunk.
                     drop(classified_tx);
                     let writer = scope.spawn(|| {
@@ -165,7 +179,10 @@ pub(super) fn run<R: FromRow>(
                 // When every classifier is gone, so is the receiver: the
                 // reader's next send fails and it stops sending.
                 let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
-                for mut lookup in readers {
+                let mut lookups: Vec<Option<SnapshotReader>> =
+                    readers.into_iter().map(Some).collect();
+                lookups.resize_with(classifiers, || None);
+                for mut lookup in lookups {
                     let receiver = std::sync::Arc::clone(&receiver);
                     let classified_tx = classified_tx.clone();
                     scope.spawn(move || {
@@ -177,7 +194,7 @@ pub(super) fn run<R: FromRow>(
                                 Err(_) => break,
                             };
                             let Ok(chunk) = next else { break };
-                            let stored = look_up.then_some(&mut *lookup);
+                            let stored = lookup.as_deref_mut();
                             let recognise = known.map(|k| (k, &mut digester));
                             let classified =
                                 chunks::classify(stored, recognise, chunk).map_err(Abort::from);
@@ -215,6 +232,10 @@ pub(super) fn run<R: FromRow>(
                 return Err(Abort::Rejected(read.errors));
             }
             written?;
+            let indexes_rebuilt = set_aside.as_ref().map_or(0, indexes::SetAside::len);
+            if let Some(set_aside) = set_aside {
+                indexes::rebuild(conn, set_aside)?;
+            }
             let Sink { tally, counts, .. } = sink;
             let report = ImportReport {
                 kind,
@@ -226,6 +247,7 @@ pub(super) fn run<R: FromRow>(
                 batch_id: Some(batch_id),
                 duration: Duration::ZERO,
                 read_in_bulk: known_store.as_ref().map(digests::Known::rows),
+                indexes_rebuilt,
             };
             // The digests are done with: their memory is not held while the
             // transaction finishes.

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod batches;
 mod columns;
 mod explanation_format;
+pub mod indexes;
 pub mod moments;
 pub mod rating_data;
 mod record_keys;

@@ -11,6 +11,7 @@ mod app;
 mod bad_input;
 mod browser;
 mod cli;
+mod first_import;
 mod hardening;
 mod http;
 mod import;
