@@ -3,7 +3,7 @@
 
 use super::{
     AppealStatus, CommunityType, Decision, ImportKind, ListPlacement, Period, RecordKind, RoleName,
-    RunStatus,
+    RunStatus, Severity,
 };
 
 pub fn list(l: ListPlacement) -> &'static str {
@@ -20,6 +20,14 @@ pub fn decision(d: Decision) -> &'static str {
         Decision::Warning => "警示",
         Decision::Priority => "优先推荐",
         Decision::None => "—",
+    }
+}
+
+pub fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Minor => "轻微",
+        Severity::General => "一般",
+        Severity::Serious => "严重",
     }
 }
 
@@ -97,6 +105,9 @@ mod tests {
         }
         for s in RunStatus::iter() {
             assert!(!run_status(s).is_ascii(), "{s}");
+        }
+        for s in Severity::iter() {
+            assert!(!severity(s).is_ascii(), "{s}");
         }
         for s in AppealStatus::iter() {
             assert!(!appeal_status(s).is_ascii(), "{s}");

@@ -60,6 +60,12 @@ word!(
 );
 
 word!(
+    /// How grave a bad conduct record is (失信信息: 轻微 / 一般 / 严重),
+    /// which the law ties to how long it is published.
+    Severity { Minor, General, Serious }
+);
+
+word!(
     /// The market decision of a result (准入退出).
     Decision { Exit, Warning, Priority, None }
 );

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use crate::domain::Severity;
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSet {
@@ -195,6 +197,14 @@ pub struct ConductRule {
     pub veto: bool,
     #[serde(default)]
     pub description: Option<String>,
+    /// Bad records only: how grave (轻微 / 一般 / 严重).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// Bad records only: a company may apply for credit repair (信用修复)
+    /// of such a record this many months after it occurred; absent, it
+    /// cannot be repaired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repairable_after_months: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

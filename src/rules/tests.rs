@@ -132,6 +132,53 @@ fn conduct_catalogue_checks() {
     );
 }
 
+/// Severity and credit repair (信用修复) are for bad records only, and a
+/// record must become repairable before it expires.
+#[test]
+fn severity_and_repair_checks() {
+    let bad = "validity_months = 24\ndescription = \"未按规定公示收费项目和标准\"";
+    let repairable = edited(
+        bad,
+        "validity_months = 24\nseverity = \"general\"\nrepairable_after_months = 6",
+    );
+    let set = parse("t.toml", &repairable).unwrap();
+    let fee = set
+        .conduct
+        .iter()
+        .find(|c| c.code == "BAD-FEE-OPAQUE")
+        .unwrap();
+    assert_eq!(fee.severity, Some(Severity::General));
+    assert_eq!(fee.repairable_after_months, Some(6));
+    // Without them a record has no severity and cannot be repaired.
+    let plain = parse("t.toml", EXAMPLE).unwrap();
+    assert!(plain
+        .conduct
+        .iter()
+        .all(|c| c.severity.is_none() && c.repairable_after_months.is_none()));
+
+    assert_rejected(
+        &edited(bad, "validity_months = 24\nrepairable_after_months = 25"),
+        "conduct[4].repairable_after_months",
+        "more than validity_months",
+    );
+    assert_rejected(
+        &edited(bad, "validity_months = 24\nseverity = \"grave\""),
+        "conduct[4].severity",
+        "unknown variant `grave`",
+    );
+    let good = "validity_months = 24\ndescription = \"省级及以上表彰\"";
+    assert_rejected(
+        &edited(good, "validity_months = 24\nseverity = \"minor\""),
+        "conduct[1].severity",
+        "only bad records",
+    );
+    assert_rejected(
+        &edited(good, "validity_months = 24\nrepairable_after_months = 3"),
+        "conduct[1].repairable_after_months",
+        "only bad records",
+    );
+}
+
 #[test]
 fn threshold_grades_must_decrease_to_zero() {
     assert_rejected(

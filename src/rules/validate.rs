@@ -103,6 +103,35 @@ pub(super) fn check(r: &RuleSet) -> Problems {
                 format!("'{}' is a good record; only bad records can veto", c.code),
             );
         }
+        if c.severity.is_some() && c.kind != ConductKind::Bad {
+            add(
+                format!("{key}.severity"),
+                format!(
+                    "'{}' is a good record; only bad records have a severity",
+                    c.code
+                ),
+            );
+        }
+        if let Some(months) = c.repairable_after_months {
+            if c.kind != ConductKind::Bad {
+                add(
+                    format!("{key}.repairable_after_months"),
+                    format!(
+                        "'{}' is a good record; only bad records can be repaired",
+                        c.code
+                    ),
+                );
+            }
+            if months > c.validity_months {
+                add(
+                    format!("{key}.repairable_after_months"),
+                    format!(
+                        "{months} is more than validity_months ({}): the record would expire before it could be repaired",
+                        c.validity_months
+                    ),
+                );
+            }
+        }
     }
 
     let mut grade_names = BTreeSet::new();

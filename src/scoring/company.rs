@@ -25,7 +25,8 @@ pub fn active_through(occurred: NaiveDate, months: u32) -> NaiveDate {
     day
 }
 
-/// The company's conduct records active at E (§3), in record order.
+/// The company's conduct records active at E (§3), in record order: in
+/// their validity and not repaired with effect on or before E.
 pub(super) fn active_conduct(
     records: &[&ConductIn],
     e: NaiveDate,
@@ -35,7 +36,8 @@ pub(super) fn active_conduct(
         .iter()
         .filter_map(|r| {
             let entry = rules.conduct.iter().find(|c| c.code == r.code)?;
-            let active = conduct_active_at(r.occurred_on, e, entry.validity_months);
+            let repaired = r.repaired_from.is_some_and(|d| d <= e);
+            let active = !repaired && conduct_active_at(r.occurred_on, e, entry.validity_months);
             active.then(|| CountedConduct {
                 record_id: r.record_id.clone(),
                 code: r.code.clone(),

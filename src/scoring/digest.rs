@@ -96,7 +96,13 @@ pub fn input_digest(input: &RatingInput) -> String {
         f.text(&r.record_id);
         f.text(&r.company_code);
         f.text(&r.code);
-        f.show(r.occurred_on);
+        match r.repaired_from {
+            None => f.show(r.occurred_on),
+            // A date never contains '~': a repaired record's field differs
+            // from every unrepaired one's, and digests of data without
+            // repairs stay as they were.
+            Some(repaired) => f.show(format_args!("{}~{repaired}", r.occurred_on)),
+        }
     }
     f.table("history", input.history.len());
     for q in &input.history {

@@ -74,6 +74,9 @@ pub struct ConductIn {
     pub company_code: String,
     pub code: String,
     pub occurred_on: NaiveDate,
+    /// The day from which an approved credit repair (信用修复) takes effect:
+    /// the record is not active at any E on or after it (§3).
+    pub repaired_from: Option<NaiveDate>,
 }
 
 /// One company's result in an earlier quarter's published run.

@@ -124,7 +124,7 @@ fn load_register(conn: &mut Conn, period: Period, history: u32) -> Result<Regist
             fee_rows::collected_cents,
         ))
         .load(conn)?;
-    let conduct: Vec<(String, String, String, Day)> = conduct_records::table
+    let conduct: Vec<(String, String, String, Day, Option<Day>)> = conduct_records::table
         .filter(conduct_records::revoked_at.is_null())
         .filter(conduct_records::occurred_on.le(e))
         .select((
@@ -132,6 +132,7 @@ fn load_register(conn: &mut Conn, period: Period, history: u32) -> Result<Regist
             conduct_records::company_code,
             conduct_records::code,
             conduct_records::occurred_on,
+            conduct_records::repaired_from,
         ))
         .load(conn)?;
     let mut quarters = Vec::new();
@@ -195,12 +196,15 @@ fn load_register(conn: &mut Conn, period: Period, history: u32) -> Result<Regist
     fees.sort_unstable_by(|a, b| a.community_code.cmp(&b.community_code));
     let mut conduct: Vec<ConductIn> = conduct
         .into_iter()
-        .map(|(record_id, company_code, code, occurred_on)| ConductIn {
-            record_id,
-            company_code,
-            code,
-            occurred_on: occurred_on.0,
-        })
+        .map(
+            |(record_id, company_code, code, occurred_on, repaired_from)| ConductIn {
+                record_id,
+                company_code,
+                code,
+                occurred_on: occurred_on.0,
+                repaired_from: repaired_from.map(|d| d.0),
+            },
+        )
         .collect();
     conduct.sort_unstable_by(|a, b| a.record_id.cmp(&b.record_id));
     Ok(Register {

@@ -89,6 +89,7 @@ diesel::table! {
         note -> Nullable<Text>,
         batch_id -> BigInt,
         revoked_at -> Nullable<Timestamp>,
+        repaired_from -> Nullable<Date>,
     }
 }
 

@@ -69,6 +69,10 @@ pub struct ConductRow {
     pub points: String,
     pub months: u32,
     pub veto: bool,
+    /// 轻微 / 一般 / 严重, or empty.
+    pub severity: &'static str,
+    /// When a company may apply for credit repair, or that it may not.
+    pub repair: String,
 }
 
 pub struct GradeRow {
@@ -215,6 +219,13 @@ pub fn method_page(set: &LoadedRuleSet, period: Period, viewer: Viewer) -> Metho
                 points: num(c.points),
                 months: c.validity_months,
                 veto: c.veto,
+                severity: c.severity.map_or("", crate::domain::labels::severity),
+                repair: match (c.kind, c.repairable_after_months) {
+                    (ConductKind::Good, _) => String::new(),
+                    (ConductKind::Bad, None) => "不可修复".into(),
+                    (ConductKind::Bad, Some(0)) => "发生后即可申请".into(),
+                    (ConductKind::Bad, Some(m)) => format!("发生满 {m} 个月后可申请"),
+                },
             })
             .collect(),
         quantile: r.grading.method == GradingMethod::Quantile,
@@ -268,4 +279,30 @@ pub async fn methodology(
     let set = book.for_period(period).ok_or(ApiError::NotFound)?;
     let viewer = Viewer::of(&req).await?;
     page(&method_page(set, period, viewer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default catalogue's bad records show their severity and when
+    /// credit repair may be applied for, in Chinese.
+    #[test]
+    fn bad_records_show_severity_and_repair() {
+        let text = include_str!("../../scoring-rules/default.toml");
+        let set = LoadedRuleSet::from_text("default.toml", text).expect("valid");
+        let period: Period = "2026Q2".parse().expect("a quarter");
+        let page = method_page(&set, period, Viewer::anonymous());
+        let row = |code: &str| {
+            page.conduct
+                .iter()
+                .find(|c| c.code == code)
+                .map(|c| (c.severity, c.repair.as_str()))
+                .expect(code)
+        };
+        assert_eq!(row("BAD-MAINT-FUND"), ("严重", "发生满 12 个月后可申请"));
+        assert_eq!(row("BAD-12345-LATE"), ("轻微", "发生后即可申请"));
+        assert_eq!(row("BAD-DATA-FRAUD"), ("严重", "不可修复"));
+        assert_eq!(row("GOOD-VOLUNTEER"), ("", ""));
+    }
 }

@@ -26,5 +26,6 @@ mod properties;
 mod rating;
 mod read_cache;
 mod reimport;
+mod repair;
 mod tallies;
 mod upgrade;

@@ -21,6 +21,7 @@ fn an_exit_streak_needs_every_quarter_before_published_black() {
             company_code: k.into(),
             code: "BAD-NO-DRILL".into(),
             occurred_on: d("2026-05-01"),
+            repaired_from: None,
         });
     }
     for x in &mut input.inspections {
@@ -75,6 +76,7 @@ fn unknown_conduct_codes_are_ignored_with_a_warning() {
         company_code: "K1".into(),
         code: "GOOD-ELSEWHERE".into(),
         occurred_on: d("2026-05-01"),
+        repaired_from: None,
     });
     let o = rate(&input, &rules()).unwrap();
     assert_eq!(o.warnings.len(), 1);
@@ -96,6 +98,7 @@ fn an_explanation_a_manager_can_follow() {
         company_code: "K1".into(),
         code: "GOOD-HONOR-CITY".into(),
         occurred_on: d("2025-12-01"),
+        repaired_from: None,
     });
     input.inspections.push(InspectionIn {
         inspection_id: "I9".into(),

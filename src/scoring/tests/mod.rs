@@ -165,12 +165,14 @@ fn validity_ends_on_a_clamped_month_end() {
         company_code: "K1".into(),
         code: "GOOD-VOLUNTEER".into(),
         occurred_on: d("2026-02-28"),
+        repaired_from: None,
     });
     input.conduct.push(ConductIn {
         record_id: "R2".into(),
         company_code: "K2".into(),
         code: "GOOD-VOLUNTEER".into(),
         occurred_on: d("2026-03-01"),
+        repaired_from: None,
     });
     for c in &mut input.inspections {
         c.inspected_on = d("2026-02-01");
@@ -192,6 +194,29 @@ fn validity_ends_on_a_clamped_month_end() {
     // A record of the future (after E) is not active either.
     input.conduct[1].occurred_on = d("2026-04-01");
     assert_eq!(row(&rate(&input, &r).unwrap(), "K2").bonus, Fixed2(0));
+}
+
+#[test]
+fn a_repaired_record_stops_counting_from_its_repair_date() {
+    let mut input = city(1);
+    let e = input.period.end();
+    input.conduct.push(ConductIn {
+        record_id: "R1".into(),
+        company_code: "K1".into(),
+        code: "BAD-NO-DRILL".into(),
+        occurred_on: d("2026-05-01"),
+        repaired_from: None,
+    });
+    let penalty = |input: &RatingInput| row(&rate(input, &rules()).unwrap(), "K1").penalty;
+    assert_eq!(penalty(&input), Fixed2(1000), "not repaired: it counts");
+    let unrepaired_digest = digest::input_digest(&input);
+    // Repaired with effect from E: not active at E.
+    input.conduct[0].repaired_from = Some(e);
+    assert_eq!(penalty(&input), Fixed2(0), "repaired from E");
+    assert_ne!(digest::input_digest(&input), unrepaired_digest);
+    // Repaired with effect from the day after E: this quarter keeps it.
+    input.conduct[0].repaired_from = e.succ_opt();
+    assert_eq!(penalty(&input), Fixed2(1000), "repaired after E");
 }
 
 #[test]
@@ -237,6 +262,7 @@ fn quantile_cutoffs_use_the_decimals_as_written_and_veto_keeps_its_rank() {
         company_code: "K1".into(),
         code: "BAD-ABANDON".into(),
         occurred_on: d("2026-05-01"),
+        repaired_from: None,
     });
     let o = rate(&input, &r).unwrap();
     let grades: Vec<&str> = o.rows.iter().map(|r| r.grade.as_str()).collect();

@@ -1,0 +1,1 @@
+ALTER TABLE conduct_records DROP COLUMN repaired_from;
