@@ -17,6 +17,7 @@ pub struct Settings {
     pub scheduler: crate::service::scheduler::SchedulerSettings,
     pub runs: RunSettings,
     pub appeals: crate::service::appeals::AppealSettings,
+    pub repair: crate::service::repairs::RepairSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -169,6 +170,12 @@ impl Settings {
             .set_default("appeals.window_days", 10)
             .map_err(err)?
             .set_default("appeals.review_working_days", 5)
+            .map_err(err)?
+            .set_default("repair.review_working_days", 10)
+            .map_err(err)?
+            .set_default("repair.evidence_max_mib", 10)
+            .map_err(err)?
+            .set_default("repair.evidence_max_files", 10)
             .map_err(err)?;
         match config_file {
             Some(path) => {

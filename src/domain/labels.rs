@@ -2,8 +2,8 @@
 //! Codes such as `red` or `priority` never reach a page untranslated.
 
 use super::{
-    AppealStatus, CommunityType, Decision, ImportKind, ListPlacement, Period, RecordKind, RoleName,
-    RunStatus, Severity,
+    AppealStatus, CommunityType, Decision, ImportKind, ListPlacement, Period, RecordKind,
+    RepairStatus, RoleName, RunStatus, Severity,
 };
 
 pub fn list(l: ListPlacement) -> &'static str {
@@ -56,6 +56,14 @@ pub fn appeal_status(s: AppealStatus) -> &'static str {
     }
 }
 
+pub fn repair_status(s: RepairStatus) -> &'static str {
+    match s {
+        RepairStatus::Pending => "修复中",
+        RepairStatus::Approved => "已修复",
+        RepairStatus::Rejected => "未获批准",
+    }
+}
+
 pub fn role(r: RoleName) -> &'static str {
     match r {
         RoleName::Admin => "住建局管理员",
@@ -105,6 +113,9 @@ mod tests {
         }
         for s in RunStatus::iter() {
             assert!(!run_status(s).is_ascii(), "{s}");
+        }
+        for s in RepairStatus::iter() {
+            assert!(!repair_status(s).is_ascii(), "{s}");
         }
         for s in Severity::iter() {
             assert!(!severity(s).is_ascii(), "{s}");

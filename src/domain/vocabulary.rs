@@ -55,6 +55,11 @@ word!(
 );
 
 word!(
+    /// Where a credit repair application (信用修复申请) is in its life.
+    RepairStatus { Pending, Approved, Rejected }
+);
+
+word!(
     /// The records a company may appeal against.
     RecordKind { Complaint, Inspection, Conduct }
 );

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
-use super::{appeals, audit, companies, imports, ratings, rule_sets, runs, session};
+use super::{appeals, audit, companies, imports, ratings, repairs, rule_sets, runs, session};
 
 /// Who may call an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -62,6 +62,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { method: "get", path: "/appeals", summary: "Appeals (a company: its own)", access: Access::SignedIn, route: || web::get().to(appeals::list) },
     Endpoint { method: "post", path: "/appeals", summary: "Appeal against one of your company's records (异议申诉)", access: Access::Company, route: || web::post().to(appeals::file) },
     Endpoint { method: "post", path: "/appeals/{id}/decision", summary: "Uphold or reject an appeal; upheld revokes the record and re-runs the quarters it touched", access: Access::Admin, route: || web::post().to(appeals::decide) },
+    Endpoint { method: "get", path: "/repairs", summary: "Credit repair applications (信用修复; a company: its own)", access: Access::SignedIn, route: || web::get().to(repairs::list) },
+    Endpoint { method: "post", path: "/repairs", summary: "Apply for credit repair of one of your company's bad records, with a credit commitment (信用承诺); 422 says from when it may be repaired", access: Access::Company, route: || web::post().to(repairs::apply) },
+    Endpoint { method: "get", path: "/repairs/by-code/{code}", summary: "Follow a repair application by its query code", access: Access::Public, route: || web::get().to(repairs::by_code) },
+    Endpoint { method: "post", path: "/repairs/{id}/evidence", summary: "Add an evidence file (PDF, PNG or JPEG, size-limited) to your pending application", access: Access::Company, route: || web::post().to(repairs::upload_evidence) },
+    Endpoint { method: "get", path: "/repairs/{id}/evidence", summary: "An application's evidence files (officials; a company: its own)", access: Access::SignedIn, route: || web::get().to(repairs::list_evidence) },
+    Endpoint { method: "get", path: "/repairs/{id}/evidence/{file}", summary: "One evidence file as uploaded", access: Access::SignedIn, route: || web::get().to(repairs::evidence_file) },
+    Endpoint { method: "post", path: "/repairs/{id}/decision", summary: "Approve (the record is repaired from a confirmed day; published quarters that counted it are re-run as drafts) or reject a repair application", access: Access::Admin, route: || web::post().to(repairs::decide) },
     Endpoint { method: "get", path: "/audit", summary: "The audit log", access: Access::Admin, route: || web::get().to(audit::list) },
     Endpoint { method: "post", path: "/session", summary: "Sign in with name and password: sets an HttpOnly session cookie; five failures lock the name for 15 minutes (429)", access: Access::SignIn, route: || web::post().to(session::sign_in) },
     Endpoint { method: "delete", path: "/session", summary: "Sign out: ends the session of the cookie", access: Access::SignedIn, route: || web::delete().to(session::sign_out) },
@@ -121,6 +128,8 @@ async fn openapi_json() -> web::Json<Value> {
         runs::list, runs::start, runs::publish, runs::diff,
         rule_sets::list, rule_sets::validate, rule_sets::get, rule_sets::what_if,
         appeals::list, appeals::file, appeals::decide,
+        repairs::list, repairs::apply, repairs::by_code, repairs::upload_evidence,
+        repairs::list_evidence, repairs::evidence_file, repairs::decide,
         audit::list,
         session::sign_in, session::sign_out,
         openapi_json,

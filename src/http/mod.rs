@@ -16,6 +16,7 @@ pub mod imports;
 mod params;
 pub mod passwords;
 pub mod ratings;
+mod repairs;
 mod rule_sets;
 mod runs;
 pub mod session;

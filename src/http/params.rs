@@ -42,6 +42,38 @@ pub struct AppealPath {
     id: i64,
 }
 
+/// `{id}`: a credit repair application's number.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct RepairPath {
+    #[param(minimum = 1)]
+    id: i64,
+}
+
+/// `{id}` and `{file}`: a repair application and one of its evidence files.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct EvidencePath {
+    #[param(minimum = 1)]
+    id: i64,
+    #[param(minimum = 1)]
+    file: i64,
+}
+
+/// `{code}`: a repair application's query code.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct QueryCodePath {
+    #[param(
+        pattern = "^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$",
+        example = "7KQ2-MX4P-9TRB"
+    )]
+    code: String,
+}
+
 /// `{sha}`: a rule set's SHA-256, in lowercase hex.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Path)]

@@ -252,36 +252,7 @@ pub fn decide(
             _ => Vec::new(),
         };
         appeals::decide(conn, id, uphold, reason, actor, now)?;
-        let mut reruns = Vec::new();
-        for period in quarters {
-            let Some(published) = runs::published_run(conn, period)? else {
-                continue;
-            };
-            let set = match book.sets.iter().find(|s| s.sha256 == published.rule_sha256) {
-                Some(set) => set.clone(),
-                None => rating::rules_for(book, period, None)?,
-            };
-            let summary = rating::rate_on(
-                conn,
-                clock,
-                rating::RunRequest {
-                    period,
-                    rule_set: &set,
-                    actor,
-                    publish: false,
-                },
-            )?;
-            let before = runs::results(conn, &published)?;
-            let after_run = runs::get(conn, summary.run_id)?
-                .ok_or(StorageError::Query(diesel::result::Error::NotFound))?;
-            let after = runs::results(conn, &after_run)?;
-            reruns.push(Rerun {
-                period,
-                run_id: summary.run_id,
-                against_run: published.id,
-                diff: diff::diff(&before, &after),
-            });
-        }
+        let reruns = rerun_published(conn, clock, book, &quarters, actor)?;
         if !reruns.is_empty() {
             let ids: Vec<i64> = reruns.iter().map(|r| r.run_id).collect();
             appeals::set_reruns(conn, id, &ids)?;
@@ -289,6 +260,50 @@ pub fn decide(
         let decided = appeals::get(conn, id)?.ok_or(AppealError::NotFound(id))?;
         Ok((decided, reruns))
     })
+}
+
+/// A draft re-run of each of `quarters` that has a published run, with the
+/// rule set that run used (else the one in force) and its diff against it:
+/// what an upheld appeal or an approved credit repair leaves for an admin
+/// to publish. Runs on `conn`, inside the caller's transaction.
+pub(crate) fn rerun_published(
+    conn: &mut Conn,
+    clock: &Clock,
+    book: &RuleBook,
+    quarters: &[Period],
+    actor: &str,
+) -> Result<Vec<Rerun>, rating::RatingError> {
+    let mut reruns = Vec::new();
+    for &period in quarters {
+        let Some(published) = runs::published_run(conn, period)? else {
+            continue;
+        };
+        let set = match book.sets.iter().find(|s| s.sha256 == published.rule_sha256) {
+            Some(set) => set.clone(),
+            None => rating::rules_for(book, period, None)?,
+        };
+        let summary = rating::rate_on(
+            conn,
+            clock,
+            rating::RunRequest {
+                period,
+                rule_set: &set,
+                actor,
+                publish: false,
+            },
+        )?;
+        let before = runs::results(conn, &published)?;
+        let after_run = runs::get(conn, summary.run_id)?
+            .ok_or(StorageError::Query(diesel::result::Error::NotFound))?;
+        let after = runs::results(conn, &after_run)?;
+        reruns.push(Rerun {
+            period,
+            run_id: summary.run_id,
+            against_run: published.id,
+            diff: diff::diff(&before, &after),
+        });
+    }
+    Ok(reruns)
 }
 
 /// An admin's ruling on one appeal.

@@ -11,5 +11,6 @@ pub mod demo;
 pub mod publishing;
 pub mod rating;
 pub mod read_cache;
+pub mod repairs;
 pub mod reports;
 pub mod scheduler;

@@ -17,9 +17,11 @@ use crate::storage::{records, runs, Conn, StorageError};
 /// paper is typed right.
 const ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
-/// A fresh verification code: 16 characters (80 random bits), in groups of four.
-fn new_code() -> Result<String, StorageError> {
-    let mut bytes = [0u8; 16];
+/// A fresh code of `length` characters from [`ALPHABET`] (5 random bits
+/// each), in groups of four: a report's verification code (16 characters,
+/// 80 bits) or a repair application's query code (12).
+pub(crate) fn new_code(length: usize) -> Result<String, StorageError> {
+    let mut bytes = vec![0u8; length];
     getrandom::fill(&mut bytes)
         .map_err(|e| StorageError::Corrupt(format!("no randomness: {e}")))?;
     let chars: Vec<char> = bytes
@@ -105,7 +107,7 @@ pub fn issue(
         let report = match reports::of_run(conn, company, run_id)? {
             Some(r) => r,
             None => {
-                let code = new_code()?;
+                let code = new_code(16)?;
                 reports::insert(conn, &code, company, run_id, clock.now(), actor)?
             }
         };
@@ -154,13 +156,13 @@ mod tests {
 
     #[test]
     fn codes_are_grouped_unambiguous_and_read_back_however_typed() {
-        let code = new_code().unwrap();
+        let code = new_code(16).unwrap();
         assert_eq!(code.len(), 19, "{code}");
         assert!(code
             .chars()
             .all(|c| c == '-' || u8::try_from(c).is_ok_and(|b| ALPHABET.contains(&b))));
         assert!(!code.contains(['0', 'O', '1', 'I', 'L']));
         assert_eq!(normalise(&code.to_lowercase().replace('-', " ")), code);
-        assert_ne!(new_code().unwrap(), code);
+        assert_ne!(new_code(16).unwrap(), code);
     }
 }

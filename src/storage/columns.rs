@@ -9,7 +9,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::{
-    AppealStatus, Decision, ImportKind, ListPlacement, RecordKind, RoleName, RunStatus,
+    AppealStatus, Decision, ImportKind, ListPlacement, RecordKind, RepairStatus, RoleName,
+    RunStatus,
 };
 
 macro_rules! text_codec {
@@ -43,6 +44,7 @@ text_codec!(
     RoleName,
     RunStatus,
     AppealStatus,
+    RepairStatus,
     RecordKind,
     Decision,
     ListPlacement,

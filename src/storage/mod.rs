@@ -15,6 +15,7 @@ pub mod moments;
 pub mod rating_data;
 mod record_keys;
 pub mod records;
+pub mod repairs;
 pub mod reports;
 mod result_rows;
 pub mod runs;

@@ -30,6 +30,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    repair_applications (id) {
+        id -> BigInt,
+        query_code -> Text,
+        record_id -> Text,
+        company_code -> Text,
+        commitment -> Text,
+        status -> Text,
+        filed_by -> Text,
+        filed_at -> Timestamp,
+        review_due -> Date,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_reason -> Nullable<Text>,
+        repaired_from -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    repair_evidence (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        file_name -> Text,
+        content_type -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        content -> Binary,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> BigInt,
         actor -> Text,
@@ -237,6 +268,7 @@ diesel::joinable!(communities -> import_batches (batch_id));
 diesel::joinable!(companies -> import_batches (batch_id));
 diesel::joinable!(complaints -> communities (community_code));
 diesel::joinable!(conduct_records -> companies (company_code));
+diesel::joinable!(repair_evidence -> repair_applications (application_id));
 diesel::joinable!(contracts -> communities (community_code));
 diesel::joinable!(contracts -> companies (company_code));
 diesel::joinable!(fee_rows -> communities (community_code));
@@ -271,6 +303,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_batches,
     inspections,
     rating_runs,
+    repair_applications,
+    repair_evidence,
     run_results,
     sessions,
     survey_responses,

@@ -4,9 +4,10 @@
 use reqwest::Method;
 use serde_json::Value;
 
+use crate::api_repairs::import_conduct;
 use crate::app::{
-    attempt, json_body, run_async, setup, what_if_body, ADMIN, COMPANY, EXAMPLE_RULES, INSPECTOR,
-    OTHER, PASSWORD,
+    attempt, json_body, rules_with_repair, run_async, setup, setup_with_rules, what_if_body, ADMIN,
+    COMPANY, EXAMPLE_RULES, INSPECTOR, OTHER, PASSWORD,
 };
 use crate::helpers::TestDb;
 use crate::on_both_backends;
@@ -33,7 +34,40 @@ fn expected_for(access: &str, path: &str) -> [u16; 4] {
 
 fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
     run_async(async {
-        let api = setup(&t, |_| {}).await;
+        let (_rules_dir, book) = rules_with_repair();
+        let api = setup_with_rules(&t, book, |_| {}).await;
+        // Three repairable records of the company's: one to apply for in
+        // the table, one whose application an admin decides, one whose
+        // application carries evidence.
+        import_conduct(
+            &api,
+            "R9100001,913346UW3LKQ70JX54,BAD-NO-DRILL,2025-08-15,,\n\
+             R9100002,913346UW3LKQ70JX54,BAD-NO-DRILL,2025-08-16,,\n\
+             R9100003,913346UW3LKQ70JX54,BAD-NO-DRILL,2025-08-17,,\n",
+        )
+        .await;
+        let repair = |record: &str| {
+            json_body(serde_json::json!({ "record_id": record, "commitment": "已整改" }))
+        };
+        let (_, decided) = api
+            .call(Method::POST, "/repairs", Some(COMPANY), repair("R9100002"))
+            .await;
+        let decided_id = decided["id"].as_i64().unwrap();
+        let (_, evidenced) = api
+            .call(Method::POST, "/repairs", Some(COMPANY), repair("R9100003"))
+            .await;
+        let evidenced_id = evidenced["id"].as_i64().unwrap();
+        let query_code = evidenced["query_code"].as_str().unwrap().to_string();
+        let pdf = b"%PDF-1.4\n%%EOF\n".to_vec();
+        let (_, file) = api
+            .call(
+                Method::POST,
+                &format!("/repairs/{evidenced_id}/evidence?file_name=a.pdf"),
+                Some(COMPANY),
+                Some(("application/pdf", pdf.clone())),
+            )
+            .await;
+        let file_id = file["id"].as_i64().unwrap();
         // An appeal to decide, filed before the table runs.
         let own_record = serde_json::json!({ "record_kind": "complaint", "record_id": "T000000715", "reason": "重复受理" });
         let (_, pending) = api
@@ -56,6 +90,16 @@ fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
                 operations += 1;
                 let access = op["x-access"].as_str().unwrap();
                 let concrete = path
+                    .replace(
+                        "/repairs/by-code/{code}",
+                        &format!("/repairs/by-code/{query_code}"),
+                    )
+                    .replace(
+                        "/repairs/{id}/decision",
+                        &format!("/repairs/{decided_id}/decision"),
+                    )
+                    .replace("/repairs/{id}", &format!("/repairs/{evidenced_id}"))
+                    .replace("{file}", &file_id.to_string())
                     .replace("{period}", "2025Q3")
                     .replace("{code}", OTHER)
                     .replace("{kind}", "surveys")
@@ -65,6 +109,8 @@ fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
                 // The draft's quarter has no published run: name the one to compare with.
                 let concrete = if path.ends_with("/diff") {
                     format!("{concrete}?against=1")
+                } else if path.ends_with("/evidence") {
+                    format!("{concrete}?file_name=e.pdf")
                 } else {
                     concrete
                 };
@@ -76,6 +122,9 @@ fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
                     ("post", "/appeals") => json_body(serde_json::json!({ "record_kind": "complaint", "record_id": "T000000716", "reason": "重复受理" })),
                     ("post", "/appeals/{id}/decision") => json_body(serde_json::json!({ "uphold": false, "reason": "证据不足" })),
                     ("post", "/runs/{id}/publish") => None,
+                    ("post", "/repairs") => repair("R9100001"),
+                    ("post", "/repairs/{id}/decision") => json_body(serde_json::json!({ "approve": true, "reason": "已整改" })),
+                    ("post", "/repairs/{id}/evidence") => Some(("application/pdf", pdf.clone())),
                     ("post", "/session") => json_body(serde_json::json!({ "name": "pat", "password": PASSWORD })),
                     ("post", other) => panic!("no test body for POST {other}: add one"),
                     _ => None,

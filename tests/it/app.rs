@@ -37,11 +37,37 @@ pub const ADMIN2: &str = "pc_admin2";
 pub const INSPECTOR: &str = "pc_inspector";
 pub const COMPANY: &str = "pc_company";
 
+/// The example rules with BAD-NO-DRILL (10 points, 12 months) repairable
+/// three months after it occurred (信用修复); the other bad codes are not
+/// repairable. The directory must outlive the book's use.
+pub fn rules_with_repair() -> (tempfile::TempDir, propcredit::rules::RuleBook) {
+    let from = "validity_months = 12\ndescription = \"未按规定开展消防应急演练\"";
+    assert!(EXAMPLE_RULES.contains(from));
+    let text = EXAMPLE_RULES.replacen(
+        from,
+        &format!("{from}\nseverity = \"minor\"\nrepairable_after_months = 3"),
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.toml"), text).unwrap();
+    let book = propcredit::rules::RuleBook::load_dir(dir.path()).unwrap();
+    (dir, book)
+}
+
 /// The small city, 2025Q3–Q4 published and a 2026Q1 draft, four users, the app running.
 pub async fn setup(t: &TestDb, configure: impl FnOnce(&mut Settings)) -> Api {
+    setup_with_rules(t, example_rules(), configure).await
+}
+
+/// As [`setup`], rated and served with the rule sets of `book`.
+pub async fn setup_with_rules(
+    t: &TestDb,
+    book: propcredit::rules::RuleBook,
+    configure: impl FnOnce(&mut Settings),
+) -> Api {
     let db = t.db.clone();
+    let served = book.clone();
     let draft_run = tokio::task::spawn_blocking(move || {
-        let book = example_rules();
         let mut conn = db.get().unwrap();
         for (kind, path) in
             propcredit::import::files_in_dir(&repo_path("tests/data/small-city/data")).unwrap()
@@ -117,7 +143,7 @@ pub async fn setup(t: &TestDb, configure: impl FnOnce(&mut Settings)) -> Api {
         let days = ahead.load(std::sync::atomic::Ordering::SeqCst);
         crate::helpers::SYSTEM.now() + chrono::Duration::days(days)
     });
-    let app = Application::build_with(&settings, t.db.clone(), example_rules(), clock).unwrap();
+    let app = Application::build_with(&settings, t.db.clone(), served, clock).unwrap();
     let base = format!("http://127.0.0.1:{}/api/v1", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     Api {

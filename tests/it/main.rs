@@ -7,6 +7,7 @@ mod helpers;
 mod api;
 mod api_access;
 mod api_appeals;
+mod api_repairs;
 mod app;
 mod bad_input;
 mod browser;

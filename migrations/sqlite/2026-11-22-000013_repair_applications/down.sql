@@ -1,0 +1,2 @@
+DROP TABLE repair_evidence;
+DROP TABLE repair_applications;
