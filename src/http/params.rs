@@ -68,7 +68,7 @@ pub struct EvidencePath {
 #[allow(dead_code)]
 pub struct QueryCodePath {
     #[param(
-        pattern = "^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$",
+        pattern = "^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$",
         example = "7KQ2-MX4P-9TRB"
     )]
     code: String,
