@@ -6,11 +6,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::Period;
+use crate::domain::{AppealStatus, Period, RecordKind, RepairStatus, Severity};
 use crate::rules::{ConductKind, RuleBook};
 use crate::scoring::{active_through, conduct_active_at, Explanation, Fixed2, ResultRow};
 use crate::storage::records::{self, Company};
-use crate::storage::{runs, Conn, StorageError};
+use crate::storage::{appeals, repairs, runs, Conn, StorageError};
 
 /// A company and its published results, oldest quarter first; None when
 /// there is no such company.
@@ -57,6 +57,8 @@ pub enum RecordStatus {
     Expired,
     /// Revoked after an upheld appeal.
     Revoked,
+    /// Repaired (信用修复) with effect on or before the quarter's end.
+    Repaired,
     /// It occurred after the quarter's end.
     Future,
     /// The rule set in force does not know its code.
@@ -78,6 +80,26 @@ pub struct FileRecord {
     pub note: Option<String>,
     pub status: RecordStatus,
     pub expires_on: Option<NaiveDate>,
+    /// Bad records: how grave, as the rule set in force says.
+    #[schema(value_type = Option<String>)]
+    pub severity: Option<Severity>,
+    /// Bad records the rule set lets be repaired: from when the company may
+    /// apply for credit repair.
+    pub repairable_from: Option<NaiveDate>,
+    /// The day an approved repair took effect.
+    pub repaired_from: Option<NaiveDate>,
+    /// Not settled: under appeal (异议中) or under repair (修复中).
+    pub contested: Option<Contest>,
+}
+
+/// Why a record is not settled: a report never presents it as if it were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Contest {
+    /// A pending appeal (异议中).
+    UnderAppeal,
+    /// A pending credit repair application (修复中).
+    UnderRepair,
 }
 
 /// A company's credit file (信用档案).
@@ -108,15 +130,31 @@ pub fn credit_file(
     let quarter = Period::containing(today);
     let rules = book.for_period(quarter).map(|s| &s.rules);
     let e = quarter.end();
+    let under_appeal: Vec<String> = appeals::list(conn, Some(code), Some(AppealStatus::Pending))?
+        .into_iter()
+        .filter(|a| a.record_kind == RecordKind::Conduct)
+        .map(|a| a.record_id)
+        .collect();
+    let under_repair = repairs::records_in(conn, code, RepairStatus::Pending)?;
     let records = conduct
         .into_iter()
-        .map(|(r, revoked_at)| {
+        .map(|(r, revoked_at, repaired_from)| {
             let entry = rules.and_then(|rs| rs.conduct.iter().find(|c| c.code == r.code));
             let expires_on = entry
                 .map(|c| active_through(r.occurred_on, c.validity_months))
                 .and_then(|last| last.succ_opt());
+            let repairability = super::repairs::repairability(book, today, &r.code, r.occurred_on);
+            let contested = if under_appeal.contains(&r.record_id) {
+                Some(Contest::UnderAppeal)
+            } else if under_repair.contains(&r.record_id) {
+                Some(Contest::UnderRepair)
+            } else {
+                None
+            };
+            let repaired = repaired_from.is_some_and(|d| d <= e);
             let status = match (revoked_at, entry) {
                 (Some(_), _) => RecordStatus::Revoked,
+                (None, _) if repaired => RecordStatus::Repaired,
                 (None, None) => RecordStatus::UnknownCode,
                 (None, Some(c)) if conduct_active_at(r.occurred_on, e, c.validity_months) => {
                     RecordStatus::Active
@@ -135,6 +173,10 @@ pub fn credit_file(
                 note: r.note,
                 status,
                 expires_on,
+                severity: repairability.severity,
+                repairable_from: repairability.eligible_from,
+                repaired_from,
+                contested,
             }
         })
         .collect();

@@ -328,19 +328,33 @@ pub fn table_counts(conn: &mut Conn) -> QueryResult<Vec<(&'static str, i64)>> {
     ])
 }
 
-/// A company's conduct records, revoked ones included, oldest first.
-pub fn conduct_of(
-    conn: &mut Conn,
-    company: &str,
-) -> QueryResult<Vec<(ConductRecord, Option<chrono::NaiveDateTime>)>> {
-    conduct_records::table
-        .filter(conduct_records::company_code.eq(company))
-        .order((
-            conduct_records::occurred_on.asc(),
-            conduct_records::record_id.asc(),
-        ))
-        .select((ConductRecord::as_select(), conduct_records::revoked_at))
-        .load(conn)
+/// A conduct record with when it was revoked on appeal and from when it is
+/// repaired (信用修复), if it was.
+pub type ConductStanding = (
+    ConductRecord,
+    Option<chrono::NaiveDateTime>,
+    Option<NaiveDate>,
+);
+
+/// A company's conduct records, revoked and repaired ones included, oldest first.
+pub fn conduct_of(conn: &mut Conn, company: &str) -> QueryResult<Vec<ConductStanding>> {
+    let rows: Vec<(ConductRecord, Option<chrono::NaiveDateTime>, Option<Day>)> =
+        conduct_records::table
+            .filter(conduct_records::company_code.eq(company))
+            .order((
+                conduct_records::occurred_on.asc(),
+                conduct_records::record_id.asc(),
+            ))
+            .select((
+                ConductRecord::as_select(),
+                conduct_records::revoked_at,
+                conduct_records::repaired_from,
+            ))
+            .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(r, revoked, repaired)| (r, revoked, repaired.map(NaiveDate::from)))
+        .collect())
 }
 
 /// The whole company register (for the server's read cache).

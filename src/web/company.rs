@@ -16,7 +16,7 @@ use crate::domain::{CommunityType, ListPlacement};
 use crate::http::ApiError;
 use crate::rules::{ConductKind, Indicator, RuleBook};
 use crate::scoring::{normalised, Explanation, ResultRow};
-use crate::service::companies::{self, CreditFile, RecordStatus};
+use crate::service::companies::{self, Contest, CreditFile, RecordStatus};
 use crate::storage::Database;
 
 pub struct ScoreCard {
@@ -49,6 +49,10 @@ pub struct FileRow {
     pub occurred_on: String,
     pub status: &'static str,
     pub expires_on: String,
+    /// 异议中 / 修复中, or empty.
+    pub contested: &'static str,
+    /// When credit repair may be applied for, or empty.
+    pub repair: String,
 }
 
 pub struct ResultLine {
@@ -83,6 +87,7 @@ fn status_label(s: RecordStatus) -> &'static str {
         RecordStatus::Active => "有效",
         RecordStatus::Expired => "已过期",
         RecordStatus::Revoked => "已撤销（申诉成立）",
+        RecordStatus::Repaired => "已修复（信用修复）",
         RecordStatus::Future => "尚未生效",
         RecordStatus::UnknownCode => "现行规则未收录",
     }
@@ -186,6 +191,16 @@ fn file_rows(file: &CreditFile) -> Vec<FileRow> {
             occurred_on: r.occurred_on.to_string(),
             status: status_label(r.status),
             expires_on: r.expires_on.map(|d| d.to_string()).unwrap_or_default(),
+            contested: match r.contested {
+                Some(Contest::UnderAppeal) => "异议中",
+                Some(Contest::UnderRepair) => "修复中",
+                None => "",
+            },
+            repair: match (r.repaired_from, r.repairable_from, r.status) {
+                (Some(d), _, _) => format!("{d} 起已修复"),
+                (None, Some(d), RecordStatus::Active) => format!("{d} 起可申请信用修复"),
+                _ => String::new(),
+            },
         })
         .collect()
 }

@@ -189,6 +189,50 @@ fn a_company_repairs_a_record_and_the_published_quarter_is_rerun(t: TestDb) {
             "one pending application per record: {body}"
         );
 
+        // The credit file and the company's page never show it as settled.
+        let record = |file: &Value, id: &str| {
+            file["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["record_id"] == id)
+                .cloned()
+                .unwrap()
+        };
+        let credit_file = format!("/companies/{OWN}/credit-file");
+        let (_, file) = api.get(&credit_file, Some(COMPANY)).await;
+        assert_eq!(
+            record(&file, "R9000001")["contested"],
+            "under_repair",
+            "{file}"
+        );
+        assert_eq!(record(&file, "R9000001")["severity"], "minor");
+        assert_eq!(record(&file, "R9000001")["repairable_from"], "2025-11-15");
+        assert_eq!(record(&file, "R9000002")["contested"], Value::Null);
+        let appeal =
+            json!({ "record_kind": "conduct", "record_id": "R9000004", "reason": "不属实" });
+        let (status, body) = api
+            .call(Method::POST, "/appeals", Some(COMPANY), json_body(appeal))
+            .await;
+        assert_eq!(status.as_u16(), 201, "{body}");
+        let (_, file) = api.get(&credit_file, Some(COMPANY)).await;
+        assert_eq!(record(&file, "R9000004")["contested"], "under_appeal");
+        assert_eq!(
+            record(&file, "R9000002")["repairable_from"],
+            eligible.as_str()
+        );
+        let page = api
+            .visit(&format!("/companies/{OWN}"), Some(COMPANY))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("修复中"),
+            "the page marks the record under repair"
+        );
+        assert!(page.contains("异议中"), "and the record under appeal");
+
         // Evidence: a PDF is kept; other types and large files are refused.
         let evidence = |name: &str, bytes: Vec<u8>, token: &'static str| {
             let path = format!("/repairs/{id}/evidence?file_name={name}");
@@ -297,6 +341,18 @@ fn a_company_repairs_a_record_and_the_published_quarter_is_rerun(t: TestDb) {
             )
             .await;
         assert_eq!(status.as_u16(), 409, "repaired already: {body}");
+
+        let (_, file) = api.get(&credit_file, Some(COMPANY)).await;
+        let repaired = record(&file, "R9000001");
+        assert_eq!(
+            (
+                &repaired["status"],
+                &repaired["repaired_from"],
+                &repaired["contested"]
+            ),
+            (&json!("repaired"), &json!("2025-10-01"), &Value::Null),
+            "{repaired}"
+        );
 
         // Published, the re-run no longer counts the repaired record.
         let (status, body) = api

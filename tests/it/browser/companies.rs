@@ -101,3 +101,44 @@ fn a_company_appeals_and_an_admin_upholds_it(t: TestDb) {
         b.close().await;
     });
 }
+
+on_both_backends! {
+    a_record_under_appeal_is_marked_in_the_credit_file => super::a_record_under_appeal_is_marked_in_the_credit_file;
+}
+
+/// A conduct record under appeal is never shown as settled: the company's
+/// credit file marks it 异议中 until the appeal is decided.
+fn a_record_under_appeal_is_marked_in_the_credit_file(t: TestDb) {
+    use crate::app::OWN;
+    run_async(async {
+        let Some((b, root)) = open(&t).await else {
+            return;
+        };
+        sign_in(&b, &root, "kim").await;
+        b.click(Locator::LinkText("异议申诉")).await;
+        b.choose(Locator::Css("select#record_kind"), "conduct")
+            .await;
+        b.type_into(Locator::Id("record_id"), "R0000018").await;
+        b.type_into(Locator::Id("reason"), "已按规定公示收费项目")
+            .await;
+        b.click(Locator::Css(r#"form[action="/appeals"] button"#))
+            .await;
+        let message = b.text(".alert").await;
+        assert!(message.starts_with("申诉已提交"), "{message}");
+        b.client
+            .goto(&format!("{root}/companies/{OWN}"))
+            .await
+            .unwrap();
+        let mark = b.text(".contested").await;
+        assert_eq!(mark, "异议中");
+        b.client
+            .execute(
+                "document.querySelector('.contested').scrollIntoView({block: 'center'})",
+                vec![],
+            )
+            .await
+            .unwrap();
+        b.screenshot("credit-file-contested").await;
+        b.close().await;
+    });
+}
