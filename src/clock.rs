@@ -16,6 +16,17 @@ impl Clock {
         Clock(Arc::new(|| chrono::Local::now().naive_local()))
     }
 
+    /// The wall-clock time in `zone` (None: the machine's local zone), so a
+    /// server whose own zone is UTC still keeps the bureau's time.
+    pub fn system_in(zone: Option<chrono_tz::Tz>) -> Self {
+        match zone {
+            Some(zone) => Clock(Arc::new(move || {
+                chrono::Utc::now().with_timezone(&zone).naive_local()
+            })),
+            None => Self::system(),
+        }
+    }
+
     /// Always `at`.
     pub fn fixed(at: NaiveDateTime) -> Self {
         Clock(Arc::new(move || at))

@@ -18,6 +18,38 @@ pub struct Settings {
     pub runs: RunSettings,
     pub appeals: crate::service::appeals::AppealSettings,
     pub repair: crate::service::repairs::RepairSettings,
+    pub clock: ClockSettings,
+}
+
+/// Whose time the service keeps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSettings {
+    /// The bureau's time zone (IANA name, e.g. Asia/Shanghai): audit stamps,
+    /// windows, review periods and the scheduler's cron expression are in
+    /// its wall-clock time, whatever the server's own zone. "local": the
+    /// server's zone.
+    pub timezone: String,
+}
+
+impl ClockSettings {
+    /// The zone, or None for the server's own.
+    pub fn zone(&self) -> Result<Option<chrono_tz::Tz>, SettingsError> {
+        if self.timezone == "local" {
+            return Ok(None);
+        }
+        self.timezone.parse().map(Some).map_err(|_| {
+            SettingsError(format!(
+                "clock.timezone '{}' is not a time zone name such as Asia/Shanghai (or \"local\")",
+                self.timezone
+            ))
+        })
+    }
+
+    /// The service's clock in that zone.
+    pub fn clock(&self) -> Result<crate::clock::Clock, SettingsError> {
+        Ok(crate::clock::Clock::system_in(self.zone()?))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -159,11 +191,13 @@ impl Settings {
             .map_err(err)?
             .set_default("scheduler.enabled", true)
             .map_err(err)?
-            .set_default("scheduler.grace_days", 10)
+            .set_default("scheduler.cron", crate::service::scheduler::DEFAULT_CRON)
+            .map_err(err)?
+            .set_default("scheduler.catch_up_quarters", 4)
             .map_err(err)?
             .set_default("scheduler.publish", false)
             .map_err(err)?
-            .set_default("scheduler.check_interval_minutes", 60)
+            .set_default("clock.timezone", "Asia/Shanghai")
             .map_err(err)?
             .set_default("runs.four_eyes", false)
             .map_err(err)?
@@ -251,6 +285,9 @@ impl Settings {
                 "database.pool_size must be at least 1".into(),
             ));
         }
+        self.clock.zone()?;
+        crate::service::scheduler::Schedule::parse(&self.scheduler.cron)
+            .map_err(|e| SettingsError(format!("scheduler.cron: {e}")))?;
         Ok(())
     }
 }
@@ -346,10 +383,10 @@ mod tests {
         assert_eq!(
             (
                 s.appeals.window_days,
-                s.scheduler.grace_days,
+                s.scheduler.catch_up_quarters,
                 s.runs.four_eyes
             ),
-            (10, 10, false)
+            (10, 4, false)
         );
     }
 

@@ -21,6 +21,8 @@ pub enum StartupError {
     #[error(transparent)]
     Storage(#[from] crate::storage::StorageError),
     #[error(transparent)]
+    Settings(#[from] crate::configuration::SettingsError),
+    #[error(transparent)]
     Rules(#[from] crate::rules::RuleErrors),
     #[error("cannot start the password-check thread: {0}")]
     Thread(std::io::Error),
@@ -41,7 +43,8 @@ impl Application {
             settings.database.server_pool(),
         )?;
         let rules = RuleBook::load_dir(&settings.rules.dir)?;
-        Self::build_with(settings, db, rules, Clock::system())
+        let clock = settings.clock.clock()?;
+        Self::build_with(settings, db, rules, clock)
     }
 
     /// As [`Application::build`] with a database, rules and clock of the

@@ -22,12 +22,12 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(settings: Settings) -> Self {
-        Context {
+    pub fn new(settings: Settings) -> anyhow::Result<Self> {
+        Ok(Context {
+            clock: settings.clock.clock()?,
             settings,
-            clock: Clock::system(),
             db: OnceCell::new(),
-        }
+        })
     }
 
     /// The database, connected (and migrated) on first use.

@@ -93,7 +93,7 @@ pub fn run() -> anyhow::Result<()> {
     };
     let settings = Settings::load(cli.global.config.as_deref(), &overrides)?;
     crate::telemetry::init(&settings.telemetry);
-    let ctx = Context::new(settings);
+    let ctx = Context::new(settings)?;
     let result = match cli.command {
         Command::Import(args) => data::import(&ctx, args),
         Command::Rules { command } => data::rules(&ctx, command),

@@ -1,60 +1,108 @@
-//! The quarterly scheduler: once a quarter has ended and its data had
-//! `grace_days` to arrive, it is rated without anyone at a keyboard — as a
-//! draft for officials to review, or published when so configured.
+//! The quarterly scheduler: each ended quarter is rated without anyone at a
+//! keyboard, at the first time after its end that a cron expression in the
+//! bureau's local time matches (default 02:00 on the 5th day after the
+//! quarter ends), as a draft for officials to review or published when so
+//! configured. Exactly once across replicas: the run is stored in the same
+//! transaction as a claim row only one replica can insert. Quarters missed
+//! while the service was down are caught up at the next tick.
 
+use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 
 use crate::clock::Clock;
 use crate::domain::Period;
 use crate::rules::RuleBook;
 use crate::service::rating::{self, RunSummary};
-use crate::storage::{rating_data, runs, Database, StorageError};
+use crate::storage::audit::{self, NewAuditEntry};
+use crate::storage::{rating_data, runs, schedule, Database, StorageError};
+
+/// 02:00 on the 5th of January, April, July and October: the 5th day after
+/// each quarter ends, late data having had time to arrive.
+pub const DEFAULT_CRON: &str = "0 2 5 1,4,7,10 *";
+
+/// The longest the scheduler sleeps between ticks, so that a changed clock
+/// (or a suspended machine) is noticed within the hour.
+const MAX_SLEEP: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SchedulerSettings {
+    /// This replica schedules. Replicas that must not (say, read-only API
+    /// replicas) set false; those that do may be several: each quarter is
+    /// still rated once.
     pub enabled: bool,
-    /// Days after a quarter's end before it is rated (late data has time to arrive).
-    pub grace_days: u32,
+    /// When a quarter is rated: minute hour day-of-month month day-of-week,
+    /// in the bureau's local time (`clock.timezone`).
+    pub cron: String,
+    /// How many ended quarters back a tick looks for runs missed while the
+    /// service was down.
+    pub catch_up_quarters: u32,
     /// Publish the scheduled run at once instead of leaving a draft.
     pub publish: bool,
-    pub check_interval_minutes: u64,
 }
 
-/// The next quarter the scheduler will rate and the day from which it is
-/// due: the last ended quarter if it has no run yet, else the current one
-/// (due `grace_days` after its end).
-pub fn next_due(
-    today: NaiveDate,
-    grace_days: u32,
-    has_run: impl Fn(Period) -> bool,
-) -> Option<(Period, NaiveDate)> {
-    let last_ended = Period::containing(today).prev();
-    let quarter = if has_run(last_ended) {
-        last_ended.next()
-    } else {
-        last_ended
-    };
-    let due = quarter
-        .end()
-        .checked_add_days(chrono::Days::new(u64::from(grace_days)))?;
-    Some((quarter, due))
+/// A parsed cron expression, evaluated on local wall-clock time.
+#[derive(Debug, Clone)]
+pub struct Schedule(croner::Cron);
+
+impl Schedule {
+    pub fn parse(expression: &str) -> Result<Self, String> {
+        croner::Cron::from_str(expression)
+            .map(Schedule)
+            .map_err(|e| format!("'{expression}' is not a cron expression: {e}"))
+    }
+
+    /// The first time strictly after `after` that the expression matches.
+    /// The clock's time is already the bureau's wall-clock time, so it is
+    /// matched as it stands (read as UTC only to name no other zone).
+    pub fn next_after(&self, after: NaiveDateTime) -> Option<NaiveDateTime> {
+        self.0
+            .find_next_occurrence(&after.and_utc(), false)
+            .ok()
+            .map(|at| at.naive_utc())
+    }
+
+    /// When `quarter` is due: the first match after its last day has ended.
+    pub fn due_at(&self, quarter: Period) -> Option<NaiveDateTime> {
+        let last_second = quarter.end().and_time(NaiveTime::from_hms_opt(23, 59, 59)?);
+        self.next_after(last_second)
+    }
 }
 
-/// The quarter due for a scheduled run on `today`, if any: the last ended
-/// quarter, once its grace period is over, unless it already has a run.
-pub fn due_period(
-    today: NaiveDate,
-    grace_days: u32,
+/// The quarters due at `now`, oldest first: ended quarters at most
+/// `catch_up` back whose due time has come.
+pub fn due_quarters(schedule: &Schedule, now: NaiveDateTime, catch_up: u32) -> Vec<Period> {
+    let mut quarters = Vec::new();
+    let mut quarter = Period::containing(now.date());
+    for _ in 0..catch_up.max(1) {
+        quarter = quarter.prev();
+        if schedule.due_at(quarter).is_some_and(|due| due <= now) {
+            quarters.push(quarter);
+        }
+    }
+    quarters.reverse();
+    quarters
+}
+
+/// The next quarter the scheduler will rate and when: the oldest due
+/// quarter without a run (its time has come), else the last ended quarter
+/// if it waits for its time, else the current quarter.
+pub fn next_scheduled(
+    schedule: &Schedule,
+    now: NaiveDateTime,
+    catch_up: u32,
     has_run: impl Fn(Period) -> bool,
-) -> Option<Period> {
-    let last_ended = Period::containing(today).prev();
-    next_due(today, grace_days, has_run)
-        .filter(|(quarter, due)| *quarter == last_ended && today >= *due)
-        .map(|(quarter, _)| quarter)
+) -> Option<(Period, NaiveDateTime)> {
+    let current = Period::containing(now.date());
+    let quarter = due_quarters(schedule, now, catch_up)
+        .into_iter()
+        .chain([current.prev(), current])
+        .find(|q| !has_run(*q))
+        .unwrap_or(current);
+    Some((quarter, schedule.due_at(quarter)?))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,47 +113,103 @@ pub enum TickError {
     Rules(#[from] crate::rules::RuleErrors),
     #[error(transparent)]
     Rating(#[from] rating::RatingError),
+    #[error("scheduler.cron: {0}")]
+    Cron(String),
 }
 
-/// One check: rates the due quarter, if there is one. Blocking (database).
+impl From<diesel::result::Error> for TickError {
+    fn from(e: diesel::result::Error) -> Self {
+        TickError::Storage(e.into())
+    }
+}
+
+/// This process, as a claim names it.
+fn replica_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "replica".into());
+    format!("{host}:{}", std::process::id())
+}
+
+/// One check: rates every due quarter that has data and no run yet, each
+/// in one transaction with its claim, and audits it. Blocking (database).
 pub fn tick(
     db: &Database,
     clock: &Clock,
     rules_dir: &std::path::Path,
     settings: &SchedulerSettings,
-) -> Result<Option<RunSummary>, TickError> {
-    let today = clock.today();
-    let mut conn = db.get()?;
-    let existing: Vec<Period> = runs::list(&mut conn, None)?
-        .iter()
-        .map(runs::Run::period)
-        .collect::<Result<_, _>>()?;
-    let Some(period) = due_period(today, settings.grace_days, |p| existing.contains(&p)) else {
-        return Ok(None);
-    };
-    // A quarter without any imported data would be rated on nothing but
-    // "no complaints": wait for the data instead, and say so.
-    if !rating_data::has_data(&mut conn, period)? {
-        tracing::warn!(%period, "the quarter is due for rating but none of its data has been imported yet");
-        return Ok(None);
+) -> Result<Vec<RunSummary>, TickError> {
+    let schedule = Schedule::parse(&settings.cron).map_err(TickError::Cron)?;
+    let now = clock.now();
+    let due = due_quarters(&schedule, now, settings.catch_up_quarters);
+    if due.is_empty() {
+        return Ok(Vec::new());
     }
-    drop(conn);
-    // Reloaded each time: officials may have added a rule file since.
-    let book = RuleBook::load_dir(rules_dir)?;
-    let rule_set = rating::rules_for(&book, period, None)?;
-    Ok(Some(rating::rate_period(
-        db,
-        clock,
-        rating::RunRequest {
-            period,
-            rule_set: &rule_set,
-            actor: "scheduler",
-            publish: settings.publish,
-        },
-    )?))
+    let replica = replica_name();
+    let mut done = Vec::new();
+    for period in due {
+        let mut conn = db.get()?;
+        let rated: Vec<Period> = runs::list(&mut conn, None)?
+            .iter()
+            .map(runs::Run::period)
+            .collect::<Result<_, _>>()?;
+        let claimed = schedule::claimed(&mut conn)?;
+        if rated.contains(&period) || claimed.contains(&period.to_string()) {
+            continue;
+        }
+        // A quarter without any imported data would be rated on nothing but
+        // "no complaints": wait for the data instead, and say so.
+        if !rating_data::has_data(&mut conn, period)? {
+            tracing::warn!(%period, "the quarter is due for rating but none of its data has been imported yet");
+            continue;
+        }
+        // Reloaded each time: officials may have added a rule file since.
+        let book = RuleBook::load_dir(rules_dir)?;
+        let rule_set = rating::rules_for(&book, period, None)?;
+        let summary = conn.transaction(|conn| {
+            if !schedule::claim(conn, &period.to_string(), &replica, now)? {
+                return Ok::<_, TickError>(None);
+            }
+            let summary = rating::rate_on(
+                conn,
+                clock,
+                rating::RunRequest {
+                    period,
+                    rule_set: &rule_set,
+                    actor: "scheduler",
+                    publish: settings.publish,
+                },
+            )?;
+            schedule::attach_run(conn, &period.to_string(), summary.run_id)?;
+            audit::record(
+                conn,
+                NewAuditEntry::new(
+                    "scheduler",
+                    now,
+                    "scheduled_runs",
+                    period.to_string(),
+                    "scheduled_run",
+                )
+                .values(
+                    None,
+                    Some(
+                        serde_json::json!({
+                            "run_id": summary.run_id,
+                            "status": summary.status,
+                            "replica": replica,
+                            "due_at": schedule.due_at(period),
+                        })
+                        .to_string(),
+                    ),
+                ),
+            )?;
+            Ok(Some(summary))
+        })?;
+        done.extend(summary);
+    }
+    Ok(done)
 }
 
-/// Runs forever on the actix runtime, checking every `check_interval_minutes`.
+/// Runs forever on the actix runtime: a tick at once (catching up what was
+/// missed while down), then at each time the cron expression matches.
 pub async fn run(
     db: Database,
     clock: Clock,
@@ -113,10 +217,16 @@ pub async fn run(
     settings: SchedulerSettings,
 ) {
     if !settings.enabled {
-        tracing::info!("the quarterly scheduler is disabled");
+        tracing::info!("the quarterly scheduler is disabled on this replica");
         return;
     }
-    let interval = Duration::from_secs(settings.check_interval_minutes.max(1) * 60);
+    let schedule = match Schedule::parse(&settings.cron) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "the quarterly scheduler cannot start");
+            return;
+        }
+    };
     loop {
         let (db2, clock2, dir, s) = (
             db.clone(),
@@ -125,14 +235,21 @@ pub async fn run(
             settings.clone(),
         );
         match actix_web::rt::task::spawn_blocking(move || tick(&db2, &clock2, &dir, &s)).await {
-            Ok(Ok(Some(summary))) => {
-                tracing::info!(run_id = summary.run_id, period = %summary.period, status = summary.status.as_str(), "scheduled rating done")
+            Ok(Ok(done)) if done.is_empty() => tracing::debug!("no quarter is due for rating"),
+            Ok(Ok(done)) => {
+                for summary in done {
+                    tracing::info!(run_id = summary.run_id, period = %summary.period, status = summary.status.as_str(), "scheduled rating done");
+                }
             }
-            Ok(Ok(None)) => tracing::debug!("no quarter is due for rating"),
             Ok(Err(e)) => tracing::error!(error = %e, "scheduled rating failed; will retry"),
             Err(e) => tracing::error!(error = %e, "scheduled rating task failed; will retry"),
         }
-        actix_web::rt::time::sleep(interval).await;
+        let now = clock.now();
+        let wait = schedule
+            .next_after(now)
+            .and_then(|next| (next - now).to_std().ok())
+            .map_or(MAX_SLEEP, |d| d.min(MAX_SLEEP));
+        actix_web::rt::time::sleep(wait.max(Duration::from_secs(1))).await;
     }
 }
 
@@ -140,35 +257,54 @@ pub async fn run(
 mod tests {
     use super::*;
 
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    fn q(s: &str) -> Period {
+        s.parse().unwrap()
     }
 
     #[test]
-    fn a_quarter_is_due_after_its_grace_days_and_only_once() {
-        let none = |_: Period| false;
+    fn a_quarter_is_due_at_two_on_the_fifth_day_after_it_ends() {
+        let s = Schedule::parse(DEFAULT_CRON).unwrap();
+        assert_eq!(s.due_at(q("2026Q3")), Some(at("2026-10-05 02:00")));
+        assert_eq!(s.due_at(q("2026Q4")), Some(at("2027-01-05 02:00")));
+        assert_eq!(due_quarters(&s, at("2026-10-05 01:59"), 1), vec![]);
         assert_eq!(
-            due_period(d("2026-10-09"), 10, none),
-            None,
-            "2026Q3 ended 09-30; due from 10-10"
+            due_quarters(&s, at("2026-10-05 02:00"), 1),
+            vec![q("2026Q3")]
+        );
+        // Down since the summer: the quarters missed are caught up, oldest first.
+        assert_eq!(
+            due_quarters(&s, at("2026-10-06 09:00"), 4),
+            vec![q("2025Q4"), q("2026Q1"), q("2026Q2"), q("2026Q3")]
+        );
+        let rated = |p: Period| p <= q("2026Q2");
+        assert_eq!(
+            next_scheduled(&s, at("2026-10-01 00:00"), 4, rated),
+            Some((q("2026Q3"), at("2026-10-05 02:00"))),
+            "ended, waiting for its time"
         );
         assert_eq!(
-            due_period(d("2026-10-10"), 10, none),
-            Some("2026Q3".parse().unwrap())
+            next_scheduled(&s, at("2026-10-06 00:00"), 4, |p| p <= q("2026Q3")),
+            Some((q("2026Q4"), at("2027-01-05 02:00")))
         );
         assert_eq!(
-            due_period(d("2026-12-31"), 10, none),
-            Some("2026Q3".parse().unwrap())
+            next_scheduled(&s, at("2026-10-06 00:00"), 4, rated),
+            Some((q("2026Q3"), at("2026-10-05 02:00"))),
+            "due, not rated yet"
         );
+    }
+
+    #[test]
+    fn a_bad_expression_is_named() {
+        let e = Schedule::parse("at two").unwrap_err();
+        assert!(e.contains("'at two'"), "{e}");
+        let hourly = Schedule::parse("0 * * * *").unwrap();
         assert_eq!(
-            due_period(d("2027-01-05"), 0, none),
-            Some("2026Q4".parse().unwrap())
-        );
-        let q3: Period = "2026Q3".parse().unwrap();
-        assert_eq!(
-            due_period(d("2026-10-10"), 10, |p| p == q3),
-            None,
-            "already rated"
+            hourly.next_after(at("2026-10-05 02:00")),
+            Some(at("2026-10-05 03:00"))
         );
     }
 }

@@ -20,6 +20,7 @@ pub mod reports;
 mod result_rows;
 pub mod runs;
 pub mod scan;
+pub mod schedule;
 pub mod schema;
 pub mod snapshot;
 pub mod tallies;

@@ -61,6 +61,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    scheduled_runs (period) {
+        period -> Text,
+        claimed_by -> Text,
+        claimed_at -> Timestamp,
+        run_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> BigInt,
         actor -> Text,
@@ -306,6 +315,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     repair_applications,
     repair_evidence,
     run_results,
+    scheduled_runs,
     sessions,
     survey_responses,
     survey_tallies,

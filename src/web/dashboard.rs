@@ -132,15 +132,23 @@ pub async fn show(
     let next_scheduled = if !settings.scheduler.enabled {
         "自动运行未开启".to_string()
     } else {
-        let next = scheduler::next_due(today, settings.scheduler.grace_days, |p| {
-            f.all_runs.iter().any(|r| r.period == p.to_string())
-        });
+        let schedule = scheduler::Schedule::parse(&settings.scheduler.cron)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let now = clock.now();
+        let next =
+            scheduler::next_scheduled(&schedule, now, settings.scheduler.catch_up_quarters, |p| {
+                f.all_runs.iter().any(|r| r.period == p.to_string())
+            });
         match next {
-            Some((quarter, due)) if due <= today => format!(
+            Some((quarter, due)) if due <= now => format!(
                 "{}：已到期，数据导入后的下一次检查时计算",
                 labels::period(quarter)
             ),
-            Some((quarter, due)) => format!("{}：{due} 起", labels::period(quarter)),
+            Some((quarter, due)) => format!(
+                "{}：{} 起",
+                labels::period(quarter),
+                due.format("%Y-%m-%d %H:%M")
+            ),
             None => String::new(),
         }
     };

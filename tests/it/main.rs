@@ -28,5 +28,6 @@ mod rating;
 mod read_cache;
 mod reimport;
 mod repair;
+mod scheduler;
 mod tallies;
 mod upgrade;

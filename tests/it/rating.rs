@@ -272,62 +272,7 @@ fn two_runs_of_one_period_at_once_leave_one_published(t: TestDb) {
 }
 
 on_both_backends! {
-    the_scheduler_rates_an_ended_quarter_once => super::the_scheduler_rates_an_ended_quarter_once;
     the_xlsx_notice_has_title_chinese_headers_and_no_formulas => super::the_xlsx_notice_has_title_chinese_headers_and_no_formulas;
-}
-
-fn the_scheduler_rates_an_ended_quarter_once(t: TestDb) {
-    use propcredit::service::scheduler::{tick, SchedulerSettings};
-    import_small_city(&t);
-    let settings = SchedulerSettings {
-        enabled: true,
-        grace_days: 10,
-        publish: false,
-        check_interval_minutes: 60,
-    };
-    let dir = repo_path("tests/data/small-city");
-    let day = |s: &str| {
-        let date = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        propcredit::clock::Clock::fixed(date.and_hms_opt(3, 0, 0).unwrap())
-    };
-    assert!(
-        tick(&t.db, &day("2025-10-09"), &dir, &settings)
-            .unwrap()
-            .is_none(),
-        "still in the grace period"
-    );
-    let summary = tick(&t.db, &day("2025-10-10"), &dir, &settings)
-        .unwrap()
-        .expect("2025Q3 is due");
-    assert_eq!(
-        (
-            summary.period.to_string().as_str(),
-            summary.status,
-            summary.rated
-        ),
-        ("2025Q3", RunStatus::Draft, 30)
-    );
-    assert!(
-        tick(&t.db, &day("2025-11-01"), &dir, &settings)
-            .unwrap()
-            .is_none(),
-        "rated already"
-    );
-    // 2026Q3 is due from 2026-10-10, but the example has no data for it: no run.
-    assert!(
-        tick(&t.db, &day("2026-10-10"), &dir, &settings)
-            .unwrap()
-            .is_none(),
-        "no data, no run"
-    );
-    let mut conn = t.db.get().unwrap();
-    assert_eq!(
-        runs::get(&mut conn, summary.run_id)
-            .unwrap()
-            .unwrap()
-            .started_by,
-        "scheduler"
-    );
 }
 
 fn the_xlsx_notice_has_title_chinese_headers_and_no_formulas(t: TestDb) {
