@@ -156,17 +156,12 @@ pub struct UploadQuery {
     file_name: String,
 }
 
-/// What a file's first bytes say it is: the evidence types accepted.
-fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(b"\xFF\xD8\xFF") {
-        Some("image/jpeg")
-    } else {
-        None
-    }
+/// Why an evidence file is not stored.
+enum Refused {
+    /// The application was decided.
+    Decided,
+    /// It carries the most files allowed.
+    Full(u32),
 }
 
 #[utoipa::path(post, path = "/repairs/{id}/evidence", params(RepairPath, UploadQuery),
@@ -213,7 +208,7 @@ pub async fn upload_evidence(
         }
         content.extend_from_slice(&chunk);
     }
-    let content_type = sniff(&content).ok_or_else(|| {
+    let content_type = service::evidence_type(&content).ok_or_else(|| {
         ApiError::UnsupportedMediaType(
             "evidence must be a PDF, PNG or JPEG file (read from its content)".into(),
         )
@@ -224,9 +219,15 @@ pub async fn upload_evidence(
     let stored = web::block(move || {
         let mut conn = db.get()?;
         conn.transaction(|conn| {
+            // Decided meanwhile: its evidence is closed.
+            let still_pending = repairs::get_locked(conn, id)?
+                .is_some_and(|a| a.status == RepairStatus::Pending);
+            if !still_pending {
+                return Ok(Err(Refused::Decided));
+            }
             let held = repairs::evidence_of(conn, id)?;
             if held.len() >= usize::try_from(max_files).unwrap_or(usize::MAX) {
-                return Ok(Err(max_files));
+                return Ok(Err(Refused::Full(max_files)));
             }
             let sha256 = crate::rules::sha256_hex(&content);
             repairs::add_evidence(
@@ -244,10 +245,13 @@ pub async fn upload_evidence(
         })
     })
     .await??
-    .map_err(|max| {
-        ApiError::Conflict(format!(
+    .map_err(|refused| match refused {
+        Refused::Decided => ApiError::Conflict(format!(
+            "repair application {id} was decided already: evidence can only be added while it is pending"
+        )),
+        Refused::Full(max) => ApiError::Conflict(format!(
             "an application carries at most {max} evidence files"
-        ))
+        )),
     })?;
     Ok(HttpResponse::Created().json(stored))
 }
@@ -366,19 +370,4 @@ pub async fn decide(
         DecideError::Rating(r) => ApiError::Internal(r.to_string()),
     })?;
     Ok(HttpResponse::Ok().json(RepairDecided { repair, reruns }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sniff;
-
-    #[test]
-    fn evidence_types_are_read_from_the_content() {
-        assert_eq!(sniff(b"%PDF-1.7\n..."), Some("application/pdf"));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
-        assert_eq!(sniff(b"\xFF\xD8\xFF\xE0...."), Some("image/jpeg"));
-        assert_eq!(sniff(b"<html>%PDF-"), None);
-        assert_eq!(sniff(b"MZ\x90\x00"), None);
-        assert_eq!(sniff(b""), None);
-    }
 }

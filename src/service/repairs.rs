@@ -75,6 +75,19 @@ pub fn working_days_after(from: NaiveDate, n: u32) -> NaiveDate {
     day
 }
 
+/// What a file's first bytes say it is: the evidence types accepted.
+pub fn evidence_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"\xFF\xD8\xFF") {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
 /// An application as it is shown: with whether its review is overdue.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RepairView {
@@ -327,6 +340,16 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date")
+    }
+
+    #[test]
+    fn evidence_types_are_read_from_the_content() {
+        assert_eq!(evidence_type(b"%PDF-1.7\n..."), Some("application/pdf"));
+        assert_eq!(evidence_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(evidence_type(b"\xFF\xD8\xFF\xE0...."), Some("image/jpeg"));
+        assert_eq!(evidence_type(b"<html>%PDF-"), None);
+        assert_eq!(evidence_type(b"MZ\x90\x00"), None);
+        assert_eq!(evidence_type(b""), None);
     }
 
     #[test]

@@ -54,7 +54,11 @@ async fn own_penalty(api: &Api) -> f64 {
 fn a_company_repairs_a_record_and_the_published_quarter_is_rerun(t: TestDb) {
     run_async(async {
         let (_dir, book) = rules_with_repair();
-        let api = setup_with_rules(&t, book, |s| s.repair.evidence_max_mib = 1).await;
+        let api = setup_with_rules(&t, book, |s| {
+            s.repair.evidence_max_mib = 1;
+            s.repair.evidence_max_files = 2;
+        })
+        .await;
         // OWN's fire-drill lapse of August 2025, counted when 2025Q4 is
         // rated and published again; a fresh one of this month; and one of
         // another company.
@@ -259,11 +263,19 @@ fn a_company_repairs_a_record_and_the_published_quarter_is_rerun(t: TestDb) {
         assert_eq!(status.as_u16(), 413);
         let (status, _) = evidence("drill.pdf", pdf.clone(), INSPECTOR).await;
         assert_eq!(status.as_u16(), 403);
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        let (status, stored) = evidence("photo.png", png.clone(), COMPANY).await;
+        assert_eq!(
+            (status.as_u16(), stored["content_type"].as_str()),
+            (201, Some("image/png"))
+        );
+        let (status, body) = evidence("third.png", png.clone(), COMPANY).await;
+        assert_eq!(status.as_u16(), 409, "at most two files here: {body}");
         let (status, files) = api
             .get(&format!("/repairs/{id}/evidence"), Some(ADMIN))
             .await;
         assert_eq!(status.as_u16(), 200);
-        assert_eq!(files["files"].as_array().unwrap().len(), 1, "{files}");
+        assert_eq!(files["files"].as_array().unwrap().len(), 2, "{files}");
         let file = files["files"][0]["id"].as_i64().unwrap();
         let res = api
             .client
@@ -332,6 +344,8 @@ fn a_company_repairs_a_record_and_the_published_quarter_is_rerun(t: TestDb) {
         );
         let (status, _) = decide(json!({ "approve": false, "reason": "again" }), ADMIN).await;
         assert_eq!(status.as_u16(), 409, "decided already");
+        let (status, _) = evidence("late.pdf", pdf.clone(), COMPANY).await;
+        assert_eq!(status.as_u16(), 409, "no evidence after the decision");
         let (status, body) = api
             .call(
                 Method::POST,
