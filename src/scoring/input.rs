@@ -80,7 +80,7 @@ pub struct ConductIn {
 }
 
 /// One company's result in an earlier quarter's published run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PastResult {
     pub company_code: String,
     pub total: Fixed2,

@@ -262,10 +262,14 @@ pub fn decide(
     })
 }
 
-/// A draft re-run of each of `quarters` that has a published run, with the
-/// rule set that run used (else the one in force) and its diff against it:
-/// what an upheld appeal or an approved credit repair leaves for an admin
-/// to publish. Runs on `conn`, inside the caller's transaction.
+/// The cascade an upheld appeal or an approved credit repair leaves for an
+/// admin to publish: a draft re-run of each of `quarters` that has a
+/// published run, and of every later published quarter whose history
+/// (exit streaks, credit scores) reaches back to a re-run whose results
+/// changed — each reading the chain's earlier drafts as its history, with
+/// the rule set its published run used (else the one in force), and its
+/// diff against that run. The drafts are one chain: published together or
+/// not at all. Runs on `conn`, inside the caller's transaction.
 pub(crate) fn rerun_published(
     conn: &mut Conn,
     clock: &Clock,
@@ -273,8 +277,19 @@ pub(crate) fn rerun_published(
     quarters: &[Period],
     actor: &str,
 ) -> Result<Vec<Rerun>, rating::RatingError> {
+    let Some(&first) = quarters.iter().min() else {
+        return Ok(Vec::new());
+    };
+    let mut later: Vec<Period> = runs::published(conn)?
+        .iter()
+        .map(runs::Run::period)
+        .collect::<Result<_, _>>()?;
+    later.retain(|p| *p >= first);
+    later.sort();
     let mut reruns = Vec::new();
-    for &period in quarters {
+    let mut drafts: Vec<(Period, i64)> = Vec::new();
+    let mut changed: Vec<Period> = Vec::new();
+    for period in later {
         let Some(published) = runs::published_run(conn, period)? else {
             continue;
         };
@@ -282,7 +297,17 @@ pub(crate) fn rerun_published(
             Some(set) => set.clone(),
             None => rating::rules_for(book, period, None)?,
         };
-        let summary = rating::rate_on(
+        let rules = &set.rules;
+        let reach = rules
+            .credit_file
+            .history_quarters
+            .max(rules.decisions.exit_after_consecutive_black)
+            .saturating_sub(1);
+        let depends = changed.iter().any(|c| within(*c, period, reach));
+        if !quarters.contains(&period) && !depends {
+            continue;
+        }
+        let summary = rating::rate_on_history(
             conn,
             clock,
             rating::RunRequest {
@@ -291,7 +316,12 @@ pub(crate) fn rerun_published(
                 actor,
                 publish: false,
             },
+            &drafts,
         )?;
+        if runs::past_results(conn, summary.run_id)? != runs::past_results(conn, published.id)? {
+            changed.push(period);
+        }
+        drafts.push((period, summary.run_id));
         let before = runs::results(conn, &published)?;
         let after_run = runs::get(conn, summary.run_id)?
             .ok_or(StorageError::Query(diesel::result::Error::NotFound))?;
@@ -303,7 +333,24 @@ pub(crate) fn rerun_published(
             diff: diff::diff(&before, &after),
         });
     }
+    if reruns.len() > 1 {
+        let ids: Vec<i64> = reruns.iter().map(|r| r.run_id).collect();
+        crate::storage::chains::link(conn, &ids)?;
+    }
     Ok(reruns)
+}
+
+/// Whether `later` reads `earlier` as history: it comes after it, at most
+/// `reach` quarters later.
+fn within(earlier: Period, later: Period, reach: u32) -> bool {
+    let mut q = earlier;
+    for _ in 0..reach {
+        q = q.next();
+        if q == later {
+            return true;
+        }
+    }
+    false
 }
 
 /// An admin's ruling on one appeal.

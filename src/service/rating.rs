@@ -98,18 +98,21 @@ pub fn compute(
         let snapshot = conn.share_snapshot()?;
         let mut helper = db.snapshot_reader(&snapshot)?;
         helper.read_mapped()?;
-        load_input(conn, Some(&mut helper), period, rule_set)
+        load_input(conn, Some(&mut helper), period, rule_set, &[])
     })?;
     score(&input, load, rule_set)
 }
 
-/// As [`compute`], on `conn` (inside a transaction, it sees that transaction's writes).
+/// As [`compute`], on `conn` (inside a transaction, it sees that
+/// transaction's writes), reading the runs `history_from` names as those
+/// quarters' history instead of their published runs.
 pub fn compute_on(
     conn: &mut Conn,
     period: Period,
     rule_set: &LoadedRuleSet,
+    history_from: &[(Period, i64)],
 ) -> Result<Computed, RatingError> {
-    let (input, load) = load_input(conn, None, period, rule_set)?;
+    let (input, load) = load_input(conn, None, period, rule_set, history_from)?;
     score(&input, load, rule_set)
 }
 
@@ -118,6 +121,7 @@ fn load_input(
     helper: Option<&mut Conn>,
     period: Period,
     rule_set: &LoadedRuleSet,
+    history_from: &[(Period, i64)],
 ) -> Result<(RatingInput, Duration), RatingError> {
     let started = Instant::now();
     let rules = &rule_set.rules;
@@ -126,7 +130,7 @@ fn load_input(
         .history_quarters
         .max(rules.decisions.exit_after_consecutive_black)
         .saturating_sub(1);
-    let input = rating_data::load(conn, helper, period, history)?;
+    let input = rating_data::load(conn, helper, period, history, history_from)?;
     Ok((input, started.elapsed()))
 }
 
@@ -185,9 +189,20 @@ pub fn rate_on(
     clock: &Clock,
     request: RunRequest<'_>,
 ) -> Result<RunSummary, RatingError> {
+    rate_on_history(conn, clock, request, &[])
+}
+
+/// As [`rate_on`], reading the runs `history_from` names as those quarters'
+/// history (a cascade's earlier drafts) instead of their published runs.
+pub fn rate_on_history(
+    conn: &mut Conn,
+    clock: &Clock,
+    request: RunRequest<'_>,
+    history_from: &[(Period, i64)],
+) -> Result<RunSummary, RatingError> {
     let _entered = request.span().entered();
     let started_at = clock.now();
-    let computed = compute_on(conn, request.period, request.rule_set)?;
+    let computed = compute_on(conn, request.period, request.rule_set, history_from)?;
     store_run(conn, clock, request, started_at, computed)
 }
 
@@ -291,7 +306,7 @@ pub fn what_if(
     period: Period,
     draft: &LoadedRuleSet,
 ) -> Result<WhatIf, RatingError> {
-    let (outcome, _, _, _) = compute_on(conn, period, draft)?;
+    let (outcome, _, _, _) = compute_on(conn, period, draft, &[])?;
     let published = runs::published_run(conn, period)?;
     let before = match &published {
         Some(run) => runs::results(conn, run)?,

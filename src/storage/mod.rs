@@ -8,6 +8,7 @@
 pub mod appeals;
 pub mod audit;
 pub mod batches;
+pub mod chains;
 mod columns;
 mod explanation_format;
 pub mod indexes;

@@ -33,21 +33,31 @@ fn bounds(period: Period) -> (NaiveDate, NaiveDate, NaiveDateTime, NaiveDateTime
 /// from a different page (0.12 s for a province's communities instead of
 /// 0.01 s), and a sort in Rust orders text the same way on both databases,
 /// whatever PostgreSQL's collation.
+///
+/// `history_from` names, for some earlier quarters, the run to read as
+/// their history instead of the published one: a cascade's drafts.
 pub fn load(
     conn: &mut Conn,
     helper: Option<&mut Conn>,
     period: Period,
     history: u32,
+    history_from: &[(Period, i64)],
 ) -> Result<RatingInput, StorageError> {
     let events = |c: &mut Conn| -> Result<_, StorageError> {
         Ok((load_complaints(c, period)?, load_inspections(c, period)?))
     };
     let (register, (complaints, inspections)) = match helper {
-        None => (load_register(conn, period, history)?, events(conn)?),
+        None => (
+            load_register(conn, period, history, history_from)?,
+            events(conn)?,
+        ),
         Some(helper) => {
             let (register, events) = std::thread::scope(|scope| {
                 let events = scope.spawn(|| events(helper));
-                (load_register(conn, period, history), events.join())
+                (
+                    load_register(conn, period, history, history_from),
+                    events.join(),
+                )
             });
             let events = events.map_err(|_| {
                 StorageError::Corrupt(
@@ -88,7 +98,12 @@ fn bad(what: String) -> StorageError {
     StorageError::Query(diesel::result::Error::DeserializationError(what.into()))
 }
 
-fn load_register(conn: &mut Conn, period: Period, history: u32) -> Result<Register, StorageError> {
+fn load_register(
+    conn: &mut Conn,
+    period: Period,
+    history: u32,
+    history_from: &[(Period, i64)],
+) -> Result<Register, StorageError> {
     let (s, e, _, _) = bounds(period);
     let companies: Vec<(String, String, String)> = companies::table
         .select((
@@ -139,7 +154,10 @@ fn load_register(conn: &mut Conn, period: Period, history: u32) -> Result<Regist
     let mut q = period;
     for _ in 0..history {
         q = q.prev();
-        let results = runs::published_results(conn, q)?;
+        let results = match history_from.iter().find(|(p, _)| *p == q) {
+            Some(&(_, run)) => Some(runs::past_results(conn, run)?),
+            None => runs::published_results(conn, q)?,
+        };
         quarters.push(PublishedQuarter { period: q, results });
     }
     let mut companies: Vec<CompanyIn> = companies

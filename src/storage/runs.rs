@@ -33,6 +33,9 @@ pub struct Run {
     pub published_at: Option<NaiveDateTime>,
     pub published_by: Option<String>,
     pub warnings: String,
+    /// A cascade's drafts name the chain's first run: they are published
+    /// together or not at all.
+    pub chain_of: Option<i64>,
 }
 
 impl Run {
@@ -138,13 +141,22 @@ pub fn publish(
 ) -> Result<Run, PublishError> {
     conn.transaction(|conn| {
         let run = get(conn, id)?.ok_or(PublishError::NotFound(id))?;
-        if run.status != RunStatus::Draft {
-            return Err(PublishError::NotDraft {
-                id,
-                status: run.status,
-            });
+        // A cascade's drafts go out together, in quarter order.
+        let members = match run.chain_of {
+            Some(head) => super::chains::members(conn, head)?,
+            None => vec![run],
+        };
+        for member in &members {
+            if member.status != RunStatus::Draft {
+                return Err(PublishError::NotDraft {
+                    id: member.id,
+                    status: member.status,
+                });
+            }
         }
-        mark_published(conn, id, &run.period, actor, at)?;
+        for member in &members {
+            mark_published(conn, member.id, &member.period, actor, at)?;
+        }
         get(conn, id)?.ok_or(PublishError::NotFound(id))
     })
 }
@@ -299,8 +311,13 @@ pub fn published_results(
     let Some(run) = published_run(conn, period)? else {
         return Ok(None);
     };
+    past_results(conn, run.id).map(Some)
+}
+
+/// A run's results as a later quarter's history reads them, by company.
+pub fn past_results(conn: &mut Conn, run_id: i64) -> Result<Vec<PastResult>, StorageError> {
     let rows: Vec<(String, i64, ListPlacement)> = run_results::table
-        .filter(run_results::run_id.eq(run.id))
+        .filter(run_results::run_id.eq(run_id))
         .select((
             run_results::company_code,
             run_results::total,
@@ -308,15 +325,14 @@ pub fn published_results(
         ))
         .order(run_results::company_code)
         .load(conn)?;
-    Ok(Some(
-        rows.into_iter()
-            .map(|(company_code, total, list)| PastResult {
-                company_code,
-                total: Fixed2(total),
-                list,
-            })
-            .collect(),
-    ))
+    Ok(rows
+        .into_iter()
+        .map(|(company_code, total, list)| PastResult {
+            company_code,
+            total: Fixed2(total),
+            list,
+        })
+        .collect())
 }
 
 /// Every published result of one company, oldest period first.

@@ -208,6 +208,7 @@ diesel::table! {
         published_at -> Nullable<Timestamp>,
         published_by -> Nullable<Text>,
         warnings -> Text,
+        chain_of -> Nullable<BigInt>,
     }
 }
 

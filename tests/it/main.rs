@@ -11,6 +11,7 @@ mod api_repairs;
 mod app;
 mod bad_input;
 mod browser;
+mod cascade;
 mod cli;
 mod first_import;
 mod hardening;

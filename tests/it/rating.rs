@@ -119,7 +119,7 @@ fn loading_on_two_connections_reads_what_one_reads(t: TestDb) {
         let rules = rating::rules_for(&book, period, None).unwrap();
         let (two, two_digest, _, _) = rating::compute(&t.db, period, &rules).unwrap();
         let mut conn = t.db.get().unwrap();
-        let (one, one_digest, _, _) = rating::compute_on(&mut conn, period, &rules).unwrap();
+        let (one, one_digest, _, _) = rating::compute_on(&mut conn, period, &rules, &[]).unwrap();
         assert_eq!(two_digest, one_digest, "{p}");
         assert!(!one.rows.is_empty(), "{p}");
         assert_eq!(two.rows, one.rows, "{p}");

@@ -1,0 +1,1 @@
+ALTER TABLE rating_runs DROP COLUMN chain_of;
