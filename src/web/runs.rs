@@ -29,6 +29,8 @@ pub struct RunRow {
     pub rules: String,
     pub started: String,
     pub published: String,
+    /// A cascade's draft: the chain it is published with, or empty.
+    pub chain: String,
 }
 
 fn run_row(r: &Run) -> RunRow {
@@ -49,6 +51,9 @@ fn run_row(r: &Run) -> RunRow {
             (Some(at), Some(by)) => format!("{} · {by}", at.format("%Y-%m-%d %H:%M")),
             _ => String::new(),
         },
+        chain: r.chain_of.map_or_else(String::new, |head| {
+            format!("级联重算链（首个运行 {head}）：链中各草稿一并发布，或都不发布")
+        }),
     }
 }
 
@@ -344,4 +349,42 @@ pub async fn publish(
         }
     };
     run_page(viewer, &db, &settings, id, message, status).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cascade's draft says that it is published with its chain.
+    #[test]
+    fn a_chained_draft_names_its_chain() {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 5)
+            .and_then(|d| d.and_hms_opt(2, 0, 0))
+            .expect("a time");
+        let mut run = Run {
+            id: 12,
+            period: "2025Q4".into(),
+            status: crate::domain::RunStatus::Draft,
+            rule_name: "example".into(),
+            rule_version: "1".into(),
+            rule_sha256: String::new(),
+            rule_text: String::new(),
+            input_digest: String::new(),
+            started_at: at,
+            finished_at: at,
+            duration_ms: 0,
+            started_by: "pat".into(),
+            published_at: None,
+            published_by: None,
+            warnings: "[]".into(),
+            chain_of: None,
+        };
+        assert_eq!(run_row(&run).chain, "");
+        run.chain_of = Some(11);
+        let chain = run_row(&run).chain;
+        assert!(
+            chain.contains("运行 11") && chain.contains("一并发布"),
+            "{chain}"
+        );
+    }
 }
