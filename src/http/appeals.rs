@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::params::AppealPath;
-use super::ApiError;
+use super::{decision_reason, ApiError};
 use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::domain::{AppealStatus, RecordKind};
@@ -134,12 +134,7 @@ pub async fn decide(
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    if body.reason.trim().is_empty() {
-        return Err(ApiError::bad_request(
-            "no_reason",
-            "give a reason for the decision",
-        ));
-    }
+    decision_reason(&body.reason)?;
     let id = path.into_inner();
     let actor = caller.actor();
     let db = db.get_ref().clone();

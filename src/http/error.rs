@@ -192,3 +192,16 @@ pub mod extractors {
         }
     }
 }
+
+/// A decision's reason (an appeal's or a repair application's), trimmed;
+/// an official must give one.
+pub fn decision_reason(reason: &str) -> Result<&str, ApiError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ApiError::bad_request(
+            "no_reason",
+            "give a reason for the decision",
+        ));
+    }
+    Ok(reason)
+}

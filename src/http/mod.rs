@@ -25,7 +25,7 @@ pub mod throttle;
 use crate::service::read_cache::{Lookup, Miss, Source};
 use actix_web::web;
 
-pub use error::ApiError;
+pub use error::{decision_reason, ApiError};
 
 /// A piece of shared application state; missing is a programming error,
 /// answered as 500.
