@@ -34,6 +34,17 @@ pub struct RuleSet {
     pub subsidies: Vec<Subsidy>,
 }
 
+impl RuleSet {
+    /// How many earlier quarters a rating reads as history: its exit streak
+    /// and its credit score look back this far.
+    pub fn history_reach(&self) -> u32 {
+        self.credit_file
+            .history_quarters
+            .max(self.decisions.exit_after_consecutive_black)
+            .saturating_sub(1)
+    }
+}
+
 /// Accepts `"2026-01-01"` and the bare TOML date `2026-01-01`.
 fn date_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
     let v = toml::Value::deserialize(d)?;

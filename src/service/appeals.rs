@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::domain::Period;
-use crate::domain::{AppealStatus, RecordKind, RunStatus};
+use crate::domain::{AppealStatus, RecordKind};
 use crate::report::diff::{self, RunDiff};
 use crate::rules::RuleBook;
 use crate::scoring::{conduct_active_at, ownership};
@@ -173,13 +173,7 @@ fn touched_quarters(
     appeal: &Appeal,
     facts: &appeals::RecordFacts,
 ) -> Result<Vec<Period>, StorageError> {
-    let mut published = Vec::new();
-    for run in runs::list(conn, None)?
-        .into_iter()
-        .filter(|r| r.status == RunStatus::Published)
-    {
-        published.push(run.period()?);
-    }
+    let published = runs::published_quarters(conn)?;
     let mut quarters: Vec<Period> = match appeal.record_kind {
         RecordKind::Conduct => {
             let Some(&day) = facts.days.first() else {
@@ -193,22 +187,7 @@ fn touched_quarters(
                     ))
                 },
             )?;
-            // Active at E of P under P's rule set: occurred_on <= E and > E − validity.
-            published
-                .iter()
-                .copied()
-                .filter(|p| {
-                    book.for_period(*p)
-                        .and_then(|set| {
-                            set.rules
-                                .conduct
-                                .iter()
-                                .find(|c| c.code == code)
-                                .map(|c| c.validity_months)
-                        })
-                        .is_some_and(|m| conduct_active_at(day, p.end(), m))
-                })
-                .collect()
+            quarters_counting(book, &published, &code, day)
         }
         RecordKind::Complaint | RecordKind::Inspection => facts
             .days
@@ -220,6 +199,26 @@ fn touched_quarters(
     quarters.sort();
     quarters.dedup();
     Ok(quarters)
+}
+
+/// The quarters of `published` whose evaluation counted a conduct record
+/// with `code` that occurred on `occurred_on`: active at the quarter's end
+/// under the quarter's rule set (occurred_on <= E and > E − validity).
+pub(crate) fn quarters_counting(
+    book: &RuleBook,
+    published: &[Period],
+    code: &str,
+    occurred_on: NaiveDate,
+) -> Vec<Period> {
+    published
+        .iter()
+        .copied()
+        .filter(|p| {
+            book.for_period(*p)
+                .and_then(|set| set.rules.conduct.iter().find(|c| c.code == code))
+                .is_some_and(|c| conduct_active_at(occurred_on, p.end(), c.validity_months))
+        })
+        .collect()
 }
 
 /// Decides an appeal as one unit: the appeal row locked, its status, the
@@ -280,29 +279,23 @@ pub(crate) fn rerun_published(
     let Some(&first) = quarters.iter().min() else {
         return Ok(Vec::new());
     };
-    let mut later: Vec<Period> = runs::published(conn)?
-        .iter()
-        .map(runs::Run::period)
-        .collect::<Result<_, _>>()?;
-    later.retain(|p| *p >= first);
-    later.sort();
+    let mut later: Vec<(Period, runs::Run)> = Vec::new();
+    for run in runs::published(conn)? {
+        let period = run.period()?;
+        if period >= first {
+            later.push((period, run));
+        }
+    }
+    later.sort_by_key(|(period, _)| *period);
     let mut reruns = Vec::new();
     let mut drafts: Vec<(Period, i64)> = Vec::new();
     let mut changed: Vec<Period> = Vec::new();
-    for period in later {
-        let Some(published) = runs::published_run(conn, period)? else {
-            continue;
-        };
+    for (period, published) in later {
         let set = match book.sets.iter().find(|s| s.sha256 == published.rule_sha256) {
             Some(set) => set.clone(),
             None => rating::rules_for(book, period, None)?,
         };
-        let rules = &set.rules;
-        let reach = rules
-            .credit_file
-            .history_quarters
-            .max(rules.decisions.exit_after_consecutive_black)
-            .saturating_sub(1);
+        let reach = set.rules.history_reach();
         let depends = changed.iter().any(|c| within(*c, period, reach));
         if !quarters.contains(&period) && !depends {
             continue;
@@ -318,14 +311,23 @@ pub(crate) fn rerun_published(
             },
             &drafts,
         )?;
-        if runs::past_results(conn, summary.run_id)? != runs::past_results(conn, published.id)? {
-            changed.push(period);
-        }
         drafts.push((period, summary.run_id));
         let before = runs::results(conn, &published)?;
         let after_run = runs::get(conn, summary.run_id)?
             .ok_or(StorageError::Query(diesel::result::Error::NotFound))?;
         let after = runs::results(conn, &after_run)?;
+        // What later quarters read of this one: each company's total and list.
+        let history_of = |rows: &[crate::scoring::ResultRow]| {
+            let mut read: Vec<_> = rows
+                .iter()
+                .map(|r| (r.company_code.clone(), r.total, r.list))
+                .collect();
+            read.sort();
+            read
+        };
+        if history_of(&before) != history_of(&after) {
+            changed.push(period);
+        }
         reruns.push(Rerun {
             period,
             run_id: summary.run_id,

@@ -124,12 +124,7 @@ fn load_input(
     history_from: &[(Period, i64)],
 ) -> Result<(RatingInput, Duration), RatingError> {
     let started = Instant::now();
-    let rules = &rule_set.rules;
-    let history = rules
-        .credit_file
-        .history_quarters
-        .max(rules.decisions.exit_after_consecutive_black)
-        .saturating_sub(1);
+    let history = rule_set.rules.history_reach();
     let input = rating_data::load(conn, helper, period, history, history_from)?;
     Ok((input, started.elapsed()))
 }

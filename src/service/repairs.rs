@@ -7,14 +7,13 @@
 use chrono::{Datelike, Months, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
-use super::appeals::{rerun_published, Rerun};
+use super::appeals::{quarters_counting, rerun_published, Rerun};
 use crate::clock::Clock;
-use crate::domain::{Period, RepairStatus, RunStatus, Severity};
+use crate::domain::{Period, RepairStatus, Severity};
 use crate::rules::{ConductKind, RuleBook};
-use crate::scoring::conduct_active_at;
 use crate::service::rating::RatingError;
 use crate::storage::repairs::{self, Outcome, RecordState, RepairApplication};
-use crate::storage::{runs, Conn, Database, StorageError};
+use crate::storage::{runs, Database, StorageError};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -248,20 +247,6 @@ pub struct Decision<'a> {
     pub actor: &'a str,
 }
 
-/// The published quarters, in order.
-fn published_quarters(conn: &mut Conn) -> Result<Vec<Period>, StorageError> {
-    let mut quarters = Vec::new();
-    for run in runs::list(conn, None)?
-        .into_iter()
-        .filter(|r| r.status == RunStatus::Published)
-    {
-        quarters.push(run.period()?);
-    }
-    quarters.sort();
-    quarters.dedup();
-    Ok(quarters)
-}
-
 /// The published quarters that counted the record and end on or after the
 /// day its repair takes effect: their evaluation changes.
 fn quarters_to_rerun(
@@ -270,16 +255,9 @@ fn quarters_to_rerun(
     record: &RecordState,
     from: NaiveDate,
 ) -> Vec<Period> {
-    published
-        .iter()
-        .copied()
-        .filter(|p| p.end() >= from)
-        .filter(|p| {
-            book.for_period(*p)
-                .and_then(|set| set.rules.conduct.iter().find(|c| c.code == record.code))
-                .is_some_and(|c| conduct_active_at(record.occurred_on, p.end(), c.validity_months))
-        })
-        .collect()
+    let mut quarters = quarters_counting(book, published, &record.code, record.occurred_on);
+    quarters.retain(|p| p.end() >= from);
+    quarters
 }
 
 /// Decides a pending application as one unit, like an appeal: the row
@@ -300,7 +278,7 @@ pub fn decide(
         }
         let record = repairs::record_state(conn, &application.record_id)?
             .ok_or(DecideError::NotFound(id))?;
-        let published = published_quarters(conn)?;
+        let published = runs::published_quarters(conn)?;
         let (outcome, quarters) = if decision.approve {
             let day = match decision.repaired_from {
                 Some(day) => day,

@@ -144,14 +144,17 @@ pub fn tick(
         return Ok(Vec::new());
     }
     let replica = replica_name();
+    let mut conn = db.get()?;
+    // Quarters rated by anyone, or claimed by another replica, are left
+    // alone; the claim below settles a race between this look and the run.
+    let rated: Vec<Period> = runs::list(&mut conn, None)?
+        .iter()
+        .map(runs::Run::period)
+        .collect::<Result<_, _>>()?;
+    let claimed = schedule::claimed(&mut conn)?;
+    let mut book = None;
     let mut done = Vec::new();
     for period in due {
-        let mut conn = db.get()?;
-        let rated: Vec<Period> = runs::list(&mut conn, None)?
-            .iter()
-            .map(runs::Run::period)
-            .collect::<Result<_, _>>()?;
-        let claimed = schedule::claimed(&mut conn)?;
         if rated.contains(&period) || claimed.contains(&period.to_string()) {
             continue;
         }
@@ -161,9 +164,13 @@ pub fn tick(
             tracing::warn!(%period, "the quarter is due for rating but none of its data has been imported yet");
             continue;
         }
-        // Reloaded each time: officials may have added a rule file since.
-        let book = RuleBook::load_dir(rules_dir)?;
-        let rule_set = rating::rules_for(&book, period, None)?;
+        // Read afresh at each tick that rates (officials may have added a
+        // rule file since), once for all the quarters it rates.
+        let book = match &mut book {
+            Some(book) => book,
+            None => book.insert(RuleBook::load_dir(rules_dir)?),
+        };
+        let rule_set = rating::rules_for(book, period, None)?;
         let summary = conn.transaction(|conn| {
             if !schedule::claim(conn, &period.to_string(), &replica, now)? {
                 return Ok::<_, TickError>(None);

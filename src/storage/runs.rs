@@ -261,6 +261,16 @@ pub fn published(conn: &mut Conn) -> Result<Vec<Run>, StorageError> {
         .load(conn)?)
 }
 
+/// The quarters that have a published run, oldest first.
+pub fn published_quarters(conn: &mut Conn) -> Result<Vec<Period>, StorageError> {
+    let mut quarters: Vec<Period> = published(conn)?
+        .iter()
+        .map(Run::period)
+        .collect::<Result<_, _>>()?;
+    quarters.sort();
+    Ok(quarters)
+}
+
 /// The result rows of a run, sorted by rank then company code (§9).
 pub fn results(conn: &mut Conn, run: &Run) -> Result<Vec<ResultRow>, StorageError> {
     let period = run.period()?;
