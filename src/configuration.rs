@@ -18,6 +18,8 @@ pub struct Settings {
     pub runs: RunSettings,
     pub appeals: crate::service::appeals::AppealSettings,
     pub repair: crate::service::repairs::RepairSettings,
+    pub notice: crate::service::notice::NoticeSettings,
+    pub notifications: crate::service::delivery::NotificationSettings,
     pub clock: ClockSettings,
 }
 
@@ -210,6 +212,26 @@ impl Settings {
             .set_default("repair.evidence_max_mib", 10)
             .map_err(err)?
             .set_default("repair.evidence_max_files", 10)
+            .map_err(err)?
+            .set_default("notice.days", 7)
+            .map_err(err)?
+            .set_default("notifications.enabled", false)
+            .map_err(err)?
+            .set_default("notifications.smtp_host", "localhost")
+            .map_err(err)?
+            .set_default("notifications.smtp_port", 25)
+            .map_err(err)?
+            .set_default("notifications.tls", "none")
+            .map_err(err)?
+            .set_default("notifications.from", "propcredit <propcredit@localhost>")
+            .map_err(err)?
+            .set_default("notifications.max_attempts", 8)
+            .map_err(err)?
+            .set_default("notifications.retry_base_seconds", 60)
+            .map_err(err)?
+            .set_default("notifications.poll_seconds", 30)
+            .map_err(err)?
+            .set_default("notifications.timeout_seconds", 10)
             .map_err(err)?;
         match config_file {
             Some(path) => {

@@ -62,7 +62,10 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Rate a quarter: a draft run, or published with --publish.
     Rate(runs::RateArgs),
-    /// Publish a draft run; the earlier published run of its quarter is superseded.
+    /// Start the public notice (公示) of a draft run.
+    Notice(runs::NoticeArgs),
+    /// Publish a draft run at the end of its public notice (or at once with
+    /// --at-once REASON); the earlier published run of its quarter is superseded.
     Publish(runs::PublishArgs),
     /// Write the result rows of a run (default: the quarter's published run).
     Export(runs::ExportArgs),
@@ -99,6 +102,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Rules { command } => data::rules(&ctx, command),
         Command::Serve(args) => serve::serve(&ctx, &args),
         Command::Rate(args) => runs::rate(&ctx, args),
+        Command::Notice(args) => runs::notice(&ctx, args),
         Command::Publish(args) => runs::publish(&ctx, args),
         Command::Export(args) => runs::export(&ctx, args),
         Command::Runs(args) => runs::list(&ctx, &args),

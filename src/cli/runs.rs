@@ -34,6 +34,40 @@ pub struct PublishArgs {
     run: i64,
     #[arg(long)]
     actor: Option<String>,
+    /// Publish before the end of the public notice (or without one), for
+    /// this reason (kept in the audit log).
+    #[arg(long, value_name = "REASON")]
+    at_once: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NoticeArgs {
+    #[arg(long)]
+    run: i64,
+    #[arg(long)]
+    actor: Option<String>,
+}
+
+/// `notice --run N`: starts the public notice of a draft run.
+pub fn notice(ctx: &Context, args: NoticeArgs) -> anyhow::Result<()> {
+    let actor = Context::actor(args.actor);
+    let mut conn = ctx.db()?.get()?;
+    let run = crate::service::notice::start(
+        &mut conn,
+        &ctx.clock,
+        &ctx.settings.notice,
+        args.run,
+        &actor,
+        ctx.settings.runs.four_eyes,
+    )?;
+    println!(
+        "run {} of {} is in public notice from {} to {}",
+        run.id,
+        run.period,
+        run.notice_from.map_or_else(String::new, |d| d.to_string()),
+        run.notice_until.map_or_else(String::new, |d| d.to_string())
+    );
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -106,9 +140,21 @@ pub fn rate(ctx: &Context, args: RateArgs) -> anyhow::Result<()> {
 
 pub fn publish(ctx: &Context, args: PublishArgs) -> anyhow::Result<()> {
     let actor = Context::actor(args.actor);
-    let four_eyes = ctx.settings.runs.four_eyes;
+    let book = ctx.rules()?;
     let mut conn = ctx.db()?.get()?;
-    let run = publishing::publish(&mut conn, &ctx.clock, args.run, &actor, four_eyes)?;
+    let publication = publishing::Publication {
+        run_id: args.run,
+        actor: &actor,
+        four_eyes: ctx.settings.runs.four_eyes,
+        at_once: args.at_once.as_deref(),
+    };
+    let run = publishing::publish(
+        &mut conn,
+        &ctx.clock,
+        &book,
+        &ctx.settings.notice,
+        publication,
+    )?;
     println!("run {} of {} is published", run.id, run.period);
     Ok(())
 }

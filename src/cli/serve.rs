@@ -1,5 +1,5 @@
-//! `serve`: the HTTP service with its quarterly scheduler, optionally on the
-//! demo city.
+//! `serve`: the HTTP service with its quarterly scheduler and the
+//! notification deliverer, optionally on the demo city.
 
 use std::path::Path;
 
@@ -37,8 +37,12 @@ pub fn serve(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
         actix_web::rt::spawn(crate::service::scheduler::run(
             db.clone(),
             ctx.clock.clone(),
-            settings.rules.dir.clone(),
-            settings.scheduler.clone(),
+            crate::service::scheduler::Plan::from_settings(settings),
+        ));
+        actix_web::rt::spawn(crate::service::delivery::run(
+            db.clone(),
+            ctx.clock.clone(),
+            settings.notifications.clone(),
         ));
         let app = Application::build_with(settings, db, rules, ctx.clock.clone())?;
         tracing::info!(bind = %settings.server.bind, port = app.port(), "propcredit is listening");

@@ -55,6 +55,20 @@ word!(
 );
 
 word!(
+    /// What a notification (by email, through the outbox) tells a company of.
+    NotificationEvent {
+        /// Its result of a quarter is in public notice (公示).
+        Notice,
+        /// An appeal of its was decided.
+        Appeal,
+        /// A credit repair application of its was decided.
+        Repair,
+        /// A published quarter decided that it leaves the market (清退).
+        Exit,
+    }
+);
+
+word!(
     /// Where a credit repair application (信用修复申请) is in its life.
     RepairStatus { Pending, Approved, Rejected }
 );

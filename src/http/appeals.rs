@@ -131,6 +131,7 @@ pub async fn decide(
     caller: Caller,
     db: web::Data<Database>,
     book: web::Data<RuleBook>,
+    settings: web::Data<Settings>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -139,6 +140,7 @@ pub async fn decide(
     let actor = caller.actor();
     let db = db.get_ref().clone();
     let book = book.get_ref().clone();
+    let notice = settings.notice.clone();
     let clock = clock.get_ref().clone();
     let (appeal, reruns) = web::block(move || {
         let ruling = service::Ruling {
@@ -147,7 +149,7 @@ pub async fn decide(
             reason: body.reason.trim(),
             actor: &actor,
         };
-        service::decide(&db, &clock, &book, ruling)
+        service::decide(&db, &clock, &book, &notice, ruling)
     })
     .await?
     .map_err(|e| match e {

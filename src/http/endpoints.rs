@@ -10,7 +10,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
-use super::{appeals, audit, companies, imports, ratings, repairs, rule_sets, runs, session};
+use super::{
+    appeals, audit, companies, imports, notices, ratings, repairs, rule_sets, runs, session,
+};
 
 /// Who may call an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -47,13 +49,16 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { method: "get", path: "/periods/{period}/red-list", summary: "The published red list (红榜)", access: Access::Public, route: || web::get().to(ratings::red_list) },
     Endpoint { method: "get", path: "/periods/{period}/black-list", summary: "The published black list (黑榜)", access: Access::Public, route: || web::get().to(ratings::black_list) },
     Endpoint { method: "get", path: "/companies/{code}", summary: "A company's profile and latest published result", access: Access::OwnCompany, route: || web::get().to(companies::profile) },
+    Endpoint { method: "get", path: "/periods/{period}/notice", summary: "The red and black lists of a quarter in public notice (公示中; not in effect until published)", access: Access::Public, route: || web::get().to(notices::period_notice) },
+    Endpoint { method: "get", path: "/companies/{code}/notice", summary: "A company's results in public notice, beside the published ones, with the last day it may object", access: Access::OwnCompany, route: || web::get().to(notices::company_notice) },
     Endpoint { method: "get", path: "/companies/{code}/results", summary: "A company's published results, by quarter", access: Access::OwnCompany, route: || web::get().to(companies::results) },
     Endpoint { method: "get", path: "/companies/{code}/explanation", summary: "How a company's published numbers came about (latest quarter by default)", access: Access::OwnCompany, route: || web::get().to(companies::explanation) },
     Endpoint { method: "get", path: "/companies/{code}/credit-file", summary: "A company's credit file (信用档案): conduct records with status and expiry, results, credit score and level", access: Access::OwnCompany, route: || web::get().to(companies::credit_file) },
     Endpoint { method: "post", path: "/imports/{kind}", summary: "Import a file (CSV, XLSX) or a JSON array of one kind of data, all or nothing; 422 lists every bad row", access: Access::Importer, route: || web::post().to(imports::upload) },
     Endpoint { method: "get", path: "/runs", summary: "Rating runs, newest first", access: Access::Official, route: || web::get().to(runs::list) },
     Endpoint { method: "post", path: "/runs", summary: "Rate a quarter as a draft run (rule set: by SHA-256, else the one in force)", access: Access::Admin, route: || web::post().to(runs::start) },
-    Endpoint { method: "post", path: "/runs/{id}/publish", summary: "Publish a draft run (with runs.four_eyes, not by whoever started it)", access: Access::Admin, route: || web::post().to(runs::publish) },
+    Endpoint { method: "post", path: "/runs/{id}/publish", summary: "Publish a draft run at the end of its public notice with no appeal pending, or at once with a reason (at_once); with runs.four_eyes, not by whoever started it", access: Access::Admin, route: || web::post().to(runs::publish) },
+    Endpoint { method: "post", path: "/runs/{id}/notice", summary: "Start the public notice (公示) of a draft run (and of the rest of its chain): every company's notice runs notice.days days from today", access: Access::Admin, route: || web::post().to(runs::announce) },
     Endpoint { method: "get", path: "/runs/{id}/diff", summary: "Grade changes, list entries and exits, rank moves and subsidy changes against another run (default: the quarter's published run)", access: Access::Official, route: || web::get().to(runs::diff) },
     Endpoint { method: "get", path: "/rule-sets", summary: "The rule sets of the rules directory", access: Access::Official, route: || web::get().to(rule_sets::list) },
     Endpoint { method: "post", path: "/rule-sets/validate", summary: "Validate a rule file (TOML in, every problem out)", access: Access::Official, route: || web::post().to(rule_sets::validate) },
@@ -69,6 +74,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { method: "get", path: "/repairs/{id}/evidence", summary: "An application's evidence files (officials; a company: its own)", access: Access::SignedIn, route: || web::get().to(repairs::list_evidence) },
     Endpoint { method: "get", path: "/repairs/{id}/evidence/{file}", summary: "One evidence file as uploaded", access: Access::SignedIn, route: || web::get().to(repairs::evidence_file) },
     Endpoint { method: "post", path: "/repairs/{id}/decision", summary: "Approve (the record is repaired from a confirmed day; published quarters that counted it are re-run as drafts) or reject a repair application", access: Access::Admin, route: || web::post().to(repairs::decide) },
+    Endpoint { method: "get", path: "/notifications", summary: "Notifications to companies and their delivery (a company: its own)", access: Access::SignedIn, route: || web::get().to(notices::list) },
+    Endpoint { method: "put", path: "/account/email", summary: "Set your contact address: notifications to your company go to it", access: Access::SignedIn, route: || web::put().to(notices::set_email) },
     Endpoint { method: "get", path: "/audit", summary: "The audit log", access: Access::Admin, route: || web::get().to(audit::list) },
     Endpoint { method: "post", path: "/session", summary: "Sign in with name and password: sets an HttpOnly session cookie; five failures lock the name for 15 minutes (429)", access: Access::SignIn, route: || web::post().to(session::sign_in) },
     Endpoint { method: "delete", path: "/session", summary: "Sign out: ends the session of the cookie", access: Access::SignedIn, route: || web::delete().to(session::sign_out) },
@@ -125,7 +132,8 @@ async fn openapi_json() -> web::Json<Value> {
         ratings::rankings, ratings::red_list, ratings::black_list,
         companies::profile, companies::results, companies::explanation, companies::credit_file,
         imports::upload,
-        runs::list, runs::start, runs::publish, runs::diff,
+        runs::list, runs::start, runs::publish, runs::announce, runs::diff,
+        notices::period_notice, notices::company_notice, notices::list, notices::set_email,
         rule_sets::list, rule_sets::validate, rule_sets::get, rule_sets::what_if,
         appeals::list, appeals::file, appeals::decide,
         repairs::list, repairs::apply, repairs::by_code, repairs::upload_evidence,

@@ -28,6 +28,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
+    /// 409 with its own code: the resource is in a state that refuses this
+    /// for a reason the caller can act on (e.g. notice_running).
+    #[error("{message}")]
+    Blocked { code: &'static str, message: String },
     #[error("too many sign-in attempts for this name or from this address; wait 15 minutes")]
     TooManyAttempts,
     #[error("the upload is larger than the limit of {0} MiB")]
@@ -62,7 +66,9 @@ pub struct Body<'a> {
 impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::BadRequest { code, .. } | ApiError::Unprocessable { code, .. } => code,
+            ApiError::BadRequest { code, .. }
+            | ApiError::Unprocessable { code, .. }
+            | ApiError::Blocked { code, .. } => code,
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::Forbidden => "forbidden",
             ApiError::CsrfFailed(_) => "csrf_failed",
@@ -96,7 +102,7 @@ impl ResponseError for ApiError {
             ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Blocked { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,

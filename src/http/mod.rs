@@ -13,6 +13,7 @@ pub mod error;
 pub mod guard;
 mod health;
 pub mod imports;
+mod notices;
 mod params;
 pub mod passwords;
 pub mod ratings;

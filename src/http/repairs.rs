@@ -333,6 +333,7 @@ pub async fn decide(
     caller: Caller,
     db: web::Data<Database>,
     book: web::Data<RuleBook>,
+    settings: web::Data<Settings>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -341,6 +342,7 @@ pub async fn decide(
     let actor = caller.actor();
     let db = db.get_ref().clone();
     let book = book.get_ref().clone();
+    let notice = settings.notice.clone();
     let clock = clock.get_ref().clone();
     let (repair, reruns) = web::block(move || {
         let decision = service::Decision {
@@ -350,7 +352,7 @@ pub async fn decide(
             reason: body.reason.trim(),
             actor: &actor,
         };
-        service::decide(&db, &clock, &book, decision)
+        service::decide(&db, &clock, &book, &notice, decision)
     })
     .await?
     .map_err(|e| match e {

@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::report::diff::{compare_runs, CompareError, RunDiff};
 use crate::rules::RuleBook;
+use crate::service::notice::{self, NoticeError};
 use crate::service::publishing::{self, PublishingError};
 use crate::service::rating::{self, RatingError, RunSummary};
 use crate::storage::runs::{self, PublishError, Run};
@@ -113,9 +114,106 @@ pub async fn start(
     Ok(HttpResponse::Created().json(summary))
 }
 
-#[utoipa::path(post, path = "/runs/{id}/publish", params(RunPath),
+/// How to publish: at the end of the public notice (no body), or at once
+/// with a reason.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRun {
+    /// Publish before the notice has ended (or without one), for this
+    /// reason, kept in the audit log.
+    #[schema(example = "区政府要求提前发布")]
+    at_once: Option<String>,
+}
+
+/// The service's refusal as the API says it.
+pub(crate) fn publishing_error(e: PublishingError) -> ApiError {
+    let message = e.to_string();
+    let blocked = |code| ApiError::Blocked {
+        code,
+        message: message.clone(),
+    };
+    match e {
+        PublishingError::FourEyes => ApiError::bad_request("four_eyes", message),
+        PublishingError::EmptyReason => ApiError::bad_request("empty_reason", message),
+        PublishingError::NotAnnounced { .. } => blocked("not_announced"),
+        PublishingError::NoticeRunning { .. } => blocked("notice_running"),
+        PublishingError::AppealsPending { .. } => blocked("appeals_pending"),
+        PublishingError::Publish(PublishError::NotFound(_)) => ApiError::NotFound,
+        PublishingError::Publish(PublishError::NotDraft { .. }) => ApiError::Conflict(message),
+        PublishingError::Publish(PublishError::Storage(s)) => s.into(),
+    }
+}
+
+/// A JSON body that may be left out: empty means the default.
+fn optional_body<T: Default + serde::de::DeserializeOwned>(
+    body: &web::Bytes,
+) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("invalid_body", format!("the JSON body: {e}")))
+}
+
+#[utoipa::path(post, path = "/runs/{id}/publish", params(RunPath), request_body(content = Option<PublishRun>, description = "Leave out to publish at the end of the notice"),
     responses((status = 200, description = "The published run", body = Run)))]
 pub async fn publish(
+    path: web::Path<i64>,
+    body: web::Bytes,
+    caller: Caller,
+    db: web::Data<Database>,
+    book: web::Data<RuleBook>,
+    settings: web::Data<Settings>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, ApiError> {
+    let request: PublishRun = optional_body(&body)?;
+    let id = path.into_inner();
+    let actor = caller.actor();
+    let db = db.get_ref().clone();
+    let book = book.get_ref().clone();
+    let settings = settings.get_ref().clone();
+    let clock = clock.get_ref().clone();
+    let run = web::block(move || {
+        let publication = publishing::Publication {
+            run_id: id,
+            actor: &actor,
+            four_eyes: settings.runs.four_eyes,
+            at_once: request.at_once.as_deref(),
+        };
+        publishing::publish(
+            &mut *db.get()?,
+            &clock,
+            &book,
+            &settings.notice,
+            publication,
+        )
+        .map_err(publishing_error)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(run))
+}
+
+/// The service's refusal to announce, as the API says it.
+pub(crate) fn notice_error(e: NoticeError) -> ApiError {
+    let message = e.to_string();
+    let blocked = |code| ApiError::Blocked {
+        code,
+        message: message.clone(),
+    };
+    match e {
+        NoticeError::NotFound(_) => ApiError::NotFound,
+        NoticeError::FourEyes => ApiError::bad_request("four_eyes", message),
+        NoticeError::NoNoticePeriod => blocked("no_notice_period"),
+        NoticeError::Announced(_) | NoticeError::OtherInNotice { .. } => blocked("in_notice"),
+        NoticeError::NotDraft { .. } => ApiError::Conflict(message),
+        NoticeError::Storage(s) => s.into(),
+    }
+}
+
+/// Starts the public notice (公示) of a draft run, and of the rest of its chain.
+#[utoipa::path(post, path = "/runs/{id}/notice", params(RunPath),
+    responses((status = 200, description = "The run in notice", body = Run)))]
+pub async fn announce(
     path: web::Path<i64>,
     caller: Caller,
     db: web::Data<Database>,
@@ -124,21 +222,19 @@ pub async fn publish(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let actor = caller.actor();
-    let four_eyes = settings.runs.four_eyes;
     let db = db.get_ref().clone();
+    let settings = settings.get_ref().clone();
     let clock = clock.get_ref().clone();
     let run = web::block(move || {
-        publishing::publish(&mut *db.get()?, &clock, id, &actor, four_eyes).map_err(|e| match e {
-            PublishingError::FourEyes => ApiError::BadRequest {
-                code: "four_eyes",
-                message: e.to_string(),
-            },
-            PublishingError::Publish(PublishError::NotFound(_)) => ApiError::NotFound,
-            PublishingError::Publish(PublishError::NotDraft { .. }) => {
-                ApiError::Conflict(e.to_string())
-            }
-            PublishingError::Publish(PublishError::Storage(s)) => s.into(),
-        })
+        notice::start(
+            &mut *db.get()?,
+            &clock,
+            &settings.notice,
+            id,
+            &actor,
+            settings.runs.four_eyes,
+        )
+        .map_err(notice_error)
     })
     .await??;
     Ok(HttpResponse::Ok().json(run))

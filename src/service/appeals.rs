@@ -11,6 +11,7 @@ use crate::domain::{AppealStatus, RecordKind};
 use crate::report::diff::{self, RunDiff};
 use crate::rules::RuleBook;
 use crate::scoring::{conduct_active_at, ownership};
+use crate::service::notice::{self, NoticeSettings};
 use crate::service::rating;
 use crate::storage::appeals::{self, Appeal, AppealError};
 use crate::storage::{rating_data, runs, Conn, Database, StorageError};
@@ -166,14 +167,15 @@ impl From<diesel::result::Error> for DecideError {
     }
 }
 
-/// The published quarters a record took part in.
-fn touched_quarters(
+/// The quarters of `among` (rated quarters) a record took part in.
+pub(crate) fn touched_quarters(
     conn: &mut Conn,
     book: &RuleBook,
     appeal: &Appeal,
     facts: &appeals::RecordFacts,
+    among: &[Period],
 ) -> Result<Vec<Period>, StorageError> {
-    let published = runs::published_quarters(conn)?;
+    let published = among;
     let mut quarters: Vec<Period> = match appeal.record_kind {
         RecordKind::Conduct => {
             let Some(&day) = facts.days.first() else {
@@ -187,7 +189,7 @@ fn touched_quarters(
                     ))
                 },
             )?;
-            quarters_counting(book, &published, &code, day)
+            quarters_counting(book, published, &code, day)
         }
         RecordKind::Complaint | RecordKind::Inspection => facts
             .days
@@ -231,6 +233,7 @@ pub fn decide(
     db: &Database,
     clock: &Clock,
     book: &RuleBook,
+    notice: &NoticeSettings,
     ruling: Ruling<'_>,
 ) -> Result<(Appeal, Vec<Rerun>), DecideError> {
     let Ruling {
@@ -247,16 +250,20 @@ pub fn decide(
         }
         let facts = appeals::record_facts(conn, appeal.record_kind, &appeal.record_id)?;
         let quarters = match (&facts, uphold) {
-            (Some(f), true) => touched_quarters(conn, book, &appeal, f)?,
+            (Some(f), true) => {
+                let rated: Vec<Period> = runs::current(conn)?.into_iter().map(|(p, _)| p).collect();
+                touched_quarters(conn, book, &appeal, f, &rated)?
+            }
             _ => Vec::new(),
         };
         appeals::decide(conn, id, uphold, reason, actor, now)?;
-        let reruns = rerun_published(conn, clock, book, &quarters, actor)?;
+        let reruns = rerun_published(conn, clock, book, notice, &quarters, actor)?;
         if !reruns.is_empty() {
             let ids: Vec<i64> = reruns.iter().map(|r| r.run_id).collect();
             appeals::set_reruns(conn, id, &ids)?;
         }
         let decided = appeals::get(conn, id)?.ok_or(AppealError::NotFound(id))?;
+        crate::service::notifications::appeal_decided(conn, now, &decided, &reruns)?;
         Ok((decided, reruns))
     })
 }
@@ -273,20 +280,21 @@ pub(crate) fn rerun_published(
     conn: &mut Conn,
     clock: &Clock,
     book: &RuleBook,
+    notice: &NoticeSettings,
     quarters: &[Period],
     actor: &str,
 ) -> Result<Vec<Rerun>, rating::RatingError> {
     let Some(&first) = quarters.iter().min() else {
         return Ok(Vec::new());
     };
-    let mut later: Vec<(Period, runs::Run)> = Vec::new();
-    for run in runs::published(conn)? {
-        let period = run.period()?;
-        if period >= first {
-            later.push((period, run));
-        }
-    }
-    later.sort_by_key(|(period, _)| *period);
+    // Each quarter's draft in notice, else its published run: a re-rate
+    // replaces the one, corrects the other.
+    let later: Vec<(Period, runs::Run)> = runs::current(conn)?
+        .into_iter()
+        .filter(|(period, _)| *period >= first)
+        .collect();
+    // The chains the replaced drafts belonged to: the re-rates join them.
+    let mut chains_joined: Vec<i64> = Vec::new();
     let mut reruns = Vec::new();
     let mut drafts: Vec<(Period, i64)> = Vec::new();
     let mut changed: Vec<Period> = Vec::new();
@@ -328,6 +336,20 @@ pub(crate) fn rerun_published(
         if history_of(&before) != history_of(&after) {
             changed.push(period);
         }
+        if notice.days > 0 {
+            if let Some(head) = published.chain_of.filter(|_| published.in_notice()) {
+                chains_joined.push(head);
+            }
+            notice::carry(
+                conn,
+                clock.now().date(),
+                notice,
+                &published,
+                summary.run_id,
+                &before,
+                &after,
+            )?;
+        }
         reruns.push(Rerun {
             period,
             run_id: summary.run_id,
@@ -335,8 +357,16 @@ pub(crate) fn rerun_published(
             diff: diff::diff(&before, &after),
         });
     }
-    if reruns.len() > 1 {
-        let ids: Vec<i64> = reruns.iter().map(|r| r.run_id).collect();
+    let mut ids: Vec<i64> = reruns.iter().map(|r| r.run_id).collect();
+    for head in chains_joined {
+        for member in crate::storage::chains::members(conn, head)? {
+            if !ids.contains(&member.id) {
+                ids.push(member.id);
+            }
+        }
+    }
+    if ids.len() > 1 {
+        ids.sort_unstable();
         crate::storage::chains::link(conn, &ids)?;
     }
     Ok(reruns)

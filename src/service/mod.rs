@@ -7,7 +7,10 @@
 pub mod accounts;
 pub mod appeals;
 pub mod companies;
+pub mod delivery;
 pub mod demo;
+pub mod notice;
+pub mod notifications;
 pub mod publishing;
 pub mod rating;
 pub mod read_cache;

@@ -234,7 +234,16 @@ fn store_run(
         warnings: serde_json::to_string(&outcome.warnings)
             .map_err(|e| StorageError::Corrupt(e.to_string()))?,
     };
-    let run_id = runs::store(conn, run, &outcome.rows, &outcome.explanations, publish)?;
+    let run_id = conn.transaction(|conn| {
+        let run_id = runs::store(conn, run, &outcome.rows, &outcome.explanations, publish)?;
+        if publish {
+            let stored = runs::get(conn, run_id)?.ok_or_else(|| {
+                StorageError::Corrupt(format!("run {run_id} vanished in its transaction"))
+            })?;
+            crate::service::notifications::exit_decisions(conn, finished_at, &stored)?;
+        }
+        Ok::<_, StorageError>(run_id)
+    })?;
     let store = started.elapsed();
     let grades = rules
         .grades

@@ -11,6 +11,7 @@ use super::appeals::{quarters_counting, rerun_published, Rerun};
 use crate::clock::Clock;
 use crate::domain::{Period, RepairStatus, Severity};
 use crate::rules::{ConductKind, RuleBook};
+use crate::service::notice::NoticeSettings;
 use crate::service::rating::RatingError;
 use crate::storage::repairs::{self, Outcome, RecordState, RepairApplication};
 use crate::storage::{runs, Database, StorageError};
@@ -267,6 +268,7 @@ pub fn decide(
     db: &Database,
     clock: &Clock,
     book: &RuleBook,
+    notice: &NoticeSettings,
     decision: Decision<'_>,
 ) -> Result<(RepairApplication, Vec<Rerun>), DecideError> {
     let now = clock.now();
@@ -293,7 +295,9 @@ pub fn decide(
                     occurred_on: record.occurred_on,
                 });
             }
-            let quarters = quarters_to_rerun(book, &published, &record, day);
+            // The quarters in notice count too: their drafts are re-rated.
+            let rated: Vec<Period> = runs::current(conn)?.into_iter().map(|(p, _)| p).collect();
+            let quarters = quarters_to_rerun(book, &rated, &record, day);
             (Outcome::Approved { repaired_from: day }, quarters)
         } else {
             (Outcome::Rejected, Vec::new())
@@ -306,8 +310,9 @@ pub fn decide(
             decision.actor,
             now,
         )?;
-        let reruns = rerun_published(conn, clock, book, &quarters, decision.actor)?;
+        let reruns = rerun_published(conn, clock, book, notice, &quarters, decision.actor)?;
         let decided = repairs::get(conn, id)?.ok_or(DecideError::NotFound(id))?;
+        crate::service::notifications::repair_decided(conn, now, &decided)?;
         Ok((decided, reruns))
     })
 }

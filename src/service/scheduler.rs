@@ -1,10 +1,12 @@
 //! The quarterly scheduler: each ended quarter is rated without anyone at a
 //! keyboard, at the first time after its end that a cron expression in the
 //! bureau's local time matches (default 02:00 on the 5th day after the
-//! quarter ends), as a draft for officials to review or published when so
-//! configured. Exactly once across replicas: the run is stored in the same
-//! transaction as a claim row only one replica can insert. Quarters missed
-//! while the service was down are caught up at the next tick.
+//! quarter ends), as a draft for officials to review, or carried on when so
+//! configured (announced for its public notice). Each tick also publishes
+//! the drafts whose notice has ended with nothing pending. Exactly once
+//! across replicas: the run is stored in the same transaction as a claim row
+//! only one replica can insert. Quarters missed while the service was down
+//! are caught up at the next tick.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -15,6 +17,8 @@ use serde::Deserialize;
 use crate::clock::Clock;
 use crate::domain::Period;
 use crate::rules::RuleBook;
+use crate::service::notice::{self, NoticeSettings};
+use crate::service::publishing;
 use crate::service::rating::{self, RunSummary};
 use crate::storage::audit::{self, NewAuditEntry};
 use crate::storage::{rating_data, runs, schedule, Database, StorageError};
@@ -40,8 +44,40 @@ pub struct SchedulerSettings {
     /// How many ended quarters back a tick looks for runs missed while the
     /// service was down.
     pub catch_up_quarters: u32,
-    /// Publish the scheduled run at once instead of leaving a draft.
+    /// Carry the scheduled run on towards publication instead of leaving a
+    /// draft: announce it (with a notice period and without four eyes), or,
+    /// with no notice period, publish it at once.
     pub publish: bool,
+}
+
+/// What a tick needs: the scheduler's settings and those of the cycle it
+/// drives.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub rules_dir: std::path::PathBuf,
+    pub scheduler: SchedulerSettings,
+    pub notice: NoticeSettings,
+    pub four_eyes: bool,
+}
+
+impl Plan {
+    pub fn from_settings(settings: &crate::configuration::Settings) -> Self {
+        Plan {
+            rules_dir: settings.rules.dir.clone(),
+            scheduler: settings.scheduler.clone(),
+            notice: settings.notice.clone(),
+            four_eyes: settings.runs.four_eyes,
+        }
+    }
+}
+
+/// What one tick did.
+#[derive(Debug, Default)]
+pub struct Ticked {
+    /// Quarters rated (draft, in notice or published).
+    pub rated: Vec<RunSummary>,
+    /// Runs published at the end of their notice.
+    pub published: Vec<runs::Run>,
 }
 
 /// A parsed cron expression, evaluated on local wall-clock time.
@@ -115,6 +151,10 @@ pub enum TickError {
     Rating(#[from] rating::RatingError),
     #[error("scheduler.cron: {0}")]
     Cron(String),
+    #[error(transparent)]
+    Publishing(#[from] crate::service::publishing::PublishingError),
+    #[error(transparent)]
+    Notice(#[from] crate::service::notice::NoticeError),
 }
 
 impl From<diesel::result::Error> for TickError {
@@ -129,22 +169,25 @@ fn replica_name() -> String {
     format!("{host}:{}", std::process::id())
 }
 
-/// One check: rates every due quarter that has data and no run yet, each
+/// One check: publishes every draft whose notice has ended with nothing
+/// pending, then rates every due quarter that has data and no run yet, each
 /// in one transaction with its claim, and audits it. Blocking (database).
-pub fn tick(
-    db: &Database,
-    clock: &Clock,
-    rules_dir: &std::path::Path,
-    settings: &SchedulerSettings,
-) -> Result<Vec<RunSummary>, TickError> {
+pub fn tick(db: &Database, clock: &Clock, plan: &Plan) -> Result<Ticked, TickError> {
+    let settings = &plan.scheduler;
     let schedule = Schedule::parse(&settings.cron).map_err(TickError::Cron)?;
     let now = clock.now();
+    let mut conn = db.get()?;
+    let mut done = Ticked::default();
+    let mut book = None;
+    if !crate::storage::notices::in_notice(&mut conn)?.is_empty() {
+        let loaded = book.insert(RuleBook::load_dir(&plan.rules_dir)?);
+        done.published = publishing::publish_ended_notices(&mut conn, clock, loaded, &plan.notice)?;
+    }
     let due = due_quarters(&schedule, now, settings.catch_up_quarters);
     if due.is_empty() {
-        return Ok(Vec::new());
+        return Ok(done);
     }
     let replica = replica_name();
-    let mut conn = db.get()?;
     // Quarters rated by anyone, or claimed by another replica, are left
     // alone; the claim below settles a race between this look and the run.
     let rated: Vec<Period> = runs::list(&mut conn, None)?
@@ -152,8 +195,8 @@ pub fn tick(
         .map(runs::Run::period)
         .collect::<Result<_, _>>()?;
     let claimed = schedule::claimed(&mut conn)?;
-    let mut book = None;
-    let mut done = Vec::new();
+    // With a notice period the run is announced rather than published.
+    let announce = settings.publish && plan.notice.days > 0;
     for period in due {
         if rated.contains(&period) || claimed.contains(&period.to_string()) {
             continue;
@@ -168,23 +211,36 @@ pub fn tick(
         // rule file since), once for all the quarters it rates.
         let book = match &mut book {
             Some(book) => book,
-            None => book.insert(RuleBook::load_dir(rules_dir)?),
+            None => book.insert(RuleBook::load_dir(&plan.rules_dir)?),
         };
         let rule_set = rating::rules_for(book, period, None)?;
         let summary = conn.transaction(|conn| {
             if !schedule::claim(conn, &period.to_string(), &replica, now)? {
                 return Ok::<_, TickError>(None);
             }
-            let summary = rating::rate_on(
+            let mut summary = rating::rate_on(
                 conn,
                 clock,
                 rating::RunRequest {
                     period,
                     rule_set: &rule_set,
                     actor: "scheduler",
-                    publish: settings.publish,
+                    publish: settings.publish && !announce,
                 },
             )?;
+            // Under four eyes an official announces what the scheduler rated.
+            let announced = if announce && !plan.four_eyes {
+                Some(notice::start(
+                    conn,
+                    clock,
+                    &plan.notice,
+                    summary.run_id,
+                    "scheduler",
+                    false,
+                )?)
+            } else {
+                None
+            };
             schedule::attach_run(conn, &period.to_string(), summary.run_id)?;
             audit::record(
                 conn,
@@ -201,6 +257,7 @@ pub fn tick(
                         serde_json::json!({
                             "run_id": summary.run_id,
                             "status": summary.status,
+                            "notice_until": announced.as_ref().and_then(|r| r.notice_until),
                             "replica": replica,
                             "due_at": schedule.due_at(period),
                         })
@@ -208,26 +265,22 @@ pub fn tick(
                     ),
                 ),
             )?;
+            summary.status = announced.map_or(summary.status, |r| r.status);
             Ok(Some(summary))
         })?;
-        done.extend(summary);
+        done.rated.extend(summary);
     }
     Ok(done)
 }
 
 /// Runs forever on the actix runtime: a tick at once (catching up what was
 /// missed while down), then at each time the cron expression matches.
-pub async fn run(
-    db: Database,
-    clock: Clock,
-    rules_dir: std::path::PathBuf,
-    settings: SchedulerSettings,
-) {
-    if !settings.enabled {
+pub async fn run(db: Database, clock: Clock, plan: Plan) {
+    if !plan.scheduler.enabled {
         tracing::info!("the quarterly scheduler is disabled on this replica");
         return;
     }
-    let schedule = match Schedule::parse(&settings.cron) {
+    let schedule = match Schedule::parse(&plan.scheduler.cron) {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "the quarterly scheduler cannot start");
@@ -235,21 +288,18 @@ pub async fn run(
         }
     };
     loop {
-        let (db2, clock2, dir, s) = (
-            db.clone(),
-            clock.clone(),
-            rules_dir.clone(),
-            settings.clone(),
-        );
-        match actix_web::rt::task::spawn_blocking(move || tick(&db2, &clock2, &dir, &s)).await {
-            Ok(Ok(done)) if done.is_empty() => tracing::debug!("no quarter is due for rating"),
+        let (db2, clock2, plan2) = (db.clone(), clock.clone(), plan.clone());
+        match actix_web::rt::task::spawn_blocking(move || tick(&db2, &clock2, &plan2)).await {
             Ok(Ok(done)) => {
-                for summary in done {
+                for summary in done.rated {
                     tracing::info!(run_id = summary.run_id, period = %summary.period, status = summary.status.as_str(), "scheduled rating done");
                 }
+                for run in done.published {
+                    tracing::info!(run_id = run.id, period = %run.period, "published at the end of its public notice");
+                }
             }
-            Ok(Err(e)) => tracing::error!(error = %e, "scheduled rating failed; will retry"),
-            Err(e) => tracing::error!(error = %e, "scheduled rating task failed; will retry"),
+            Ok(Err(e)) => tracing::error!(error = %e, "the scheduler's tick failed; will retry"),
+            Err(e) => tracing::error!(error = %e, "the scheduler's task failed; will retry"),
         }
         let now = clock.now();
         let wait = schedule

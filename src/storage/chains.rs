@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::runs::Run;
 use super::schema::rating_runs;
 use super::{Conn, StorageError};
+use crate::domain::RunStatus;
 
 /// Makes `ids` one chain headed by the first of them.
 pub fn link(conn: &mut Conn, ids: &[i64]) -> Result<(), StorageError> {
@@ -19,10 +20,16 @@ pub fn link(conn: &mut Conn, ids: &[i64]) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// The runs of the chain headed by `head`, in quarter order.
+/// The runs of the chain headed by `head`, in quarter order; drafts a
+/// re-rate replaced during their notice have left it.
 pub fn members(conn: &mut Conn, head: i64) -> Result<Vec<Run>, StorageError> {
     Ok(rating_runs::table
         .filter(rating_runs::chain_of.eq(Some(head)))
+        .filter(
+            rating_runs::status
+                .ne(RunStatus::Superseded)
+                .or(rating_runs::published_at.is_not_null()),
+        )
         .order((rating_runs::period, rating_runs::id))
         .select(Run::as_select())
         .load(conn)?)

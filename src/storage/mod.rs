@@ -13,6 +13,8 @@ mod columns;
 mod explanation_format;
 pub mod indexes;
 pub mod moments;
+pub mod notices;
+pub mod notifications;
 pub mod rating_data;
 mod record_keys;
 pub mod records;

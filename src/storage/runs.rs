@@ -1,6 +1,6 @@
 //! Rating runs and their result rows (scoring.md §8–§9).
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -36,6 +36,13 @@ pub struct Run {
     /// A cascade's drafts name the chain's first run: they are published
     /// together or not at all.
     pub chain_of: Option<i64>,
+    /// The first day of the run's public notice (公示期); set on a draft
+    /// in notice, kept once it is published or replaced.
+    pub notice_from: Option<NaiveDate>,
+    /// The last day of the notice, for the company whose notice ends last.
+    pub notice_until: Option<NaiveDate>,
+    /// The draft in notice this run replaced (a re-rate during the notice).
+    pub replaces: Option<i64>,
 }
 
 impl Run {
@@ -45,6 +52,11 @@ impl Run {
         self.period.parse().map_err(|_| {
             StorageError::Corrupt(format!("run {} has the period '{}'", self.id, self.period))
         })
+    }
+
+    /// A draft announced and not yet published or replaced.
+    pub fn in_notice(&self) -> bool {
+        self.status == RunStatus::Draft && self.notice_from.is_some()
     }
 }
 
@@ -126,21 +138,24 @@ pub fn store(
             ),
         )?;
         if publish {
-            mark_published(conn, id, &period, &published_by, published_at)?;
+            mark_published(conn, id, &period, &published_by, published_at, None)?;
         }
         Ok(id)
     })
 }
 
-/// Publishes a draft run: the earlier published run of its period becomes superseded.
+/// Publishes a draft run: the earlier published run of its period becomes
+/// superseded. `reason`: why it is published before (or without) its
+/// public notice has run its course, for the audit log.
 pub fn publish(
     conn: &mut Conn,
     id: i64,
     actor: &str,
     at: NaiveDateTime,
+    reason: Option<&str>,
 ) -> Result<Run, PublishError> {
     conn.transaction(|conn| {
-        let run = get(conn, id)?.ok_or(PublishError::NotFound(id))?;
+        let run = get_locked(conn, id)?.ok_or(PublishError::NotFound(id))?;
         // A cascade's drafts go out together, in quarter order.
         let members = match run.chain_of {
             Some(head) => super::chains::members(conn, head)?,
@@ -155,7 +170,7 @@ pub fn publish(
             }
         }
         for member in &members {
-            mark_published(conn, member.id, &member.period, actor, at)?;
+            mark_published(conn, member.id, &member.period, actor, at, reason)?;
         }
         get(conn, id)?.ok_or(PublishError::NotFound(id))
     })
@@ -183,6 +198,7 @@ fn mark_published(
     period: &str,
     actor: &str,
     at: NaiveDateTime,
+    reason: Option<&str>,
 ) -> Result<(), StorageError> {
     if let AnyConnection::Pg(c) = conn {
         // Two publishers of one period queue here rather than racing for the unique index.
@@ -207,7 +223,10 @@ fn mark_published(
         conn,
         NewAuditEntry::new(actor, at, "rating_runs", id.to_string(), "run_published").values(
             Some(serde_json::json!({ "published_run": superseded.first() }).to_string()),
-            Some(serde_json::json!({ "published_run": id, "period": period }).to_string()),
+            Some(
+                serde_json::json!({ "published_run": id, "period": period, "reason": reason })
+                    .to_string(),
+            ),
         ),
     )?;
     diesel::update(rating_runs::table.find(id))
@@ -218,6 +237,21 @@ fn mark_published(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// As [`get`], the row locked until the transaction ends on PostgreSQL (two
+/// publishers of one run queue, and the second finds it published); SQLite's
+/// write lock serialises them already.
+pub fn get_locked(conn: &mut Conn, id: i64) -> Result<Option<Run>, StorageError> {
+    if let AnyConnection::Pg(c) = conn {
+        rating_runs::table
+            .find(id)
+            .select(rating_runs::id)
+            .for_update()
+            .first::<i64>(c)
+            .optional()?;
+    }
+    get(conn, id)
 }
 
 pub fn get(conn: &mut Conn, id: i64) -> Result<Option<Run>, StorageError> {
@@ -252,6 +286,32 @@ pub fn list(conn: &mut Conn, period: Option<Period>) -> Result<Vec<Run>, Storage
     }?)
 }
 
+/// The run that stands for each quarter, oldest quarter first: its draft in
+/// notice if it has one (what a re-rate replaces), else its published run.
+pub fn current(conn: &mut Conn) -> Result<Vec<(Period, Run)>, StorageError> {
+    let rows: Vec<Run> = rating_runs::table
+        .filter(
+            rating_runs::status
+                .eq(RunStatus::Published)
+                .or(rating_runs::status
+                    .eq(RunStatus::Draft)
+                    .and(rating_runs::notice_from.is_not_null())),
+        )
+        .select(Run::as_select())
+        .load(conn)?;
+    let mut by_period: std::collections::BTreeMap<Period, Run> = std::collections::BTreeMap::new();
+    for run in rows {
+        let period = run.period()?;
+        match by_period.get(&period) {
+            Some(kept) if kept.in_notice() => {}
+            _ => {
+                by_period.insert(period, run);
+            }
+        }
+    }
+    Ok(by_period.into_iter().collect())
+}
+
 /// Every published run, the latest quarter first: what the public may see.
 pub fn published(conn: &mut Conn) -> Result<Vec<Run>, StorageError> {
     Ok(rating_runs::table
@@ -277,6 +337,22 @@ pub fn results(conn: &mut Conn, run: &Run) -> Result<Vec<ResultRow>, StorageErro
     let stored: Vec<StoredResult> = run_results::table
         .filter(run_results::run_id.eq(run.id))
         .order((run_results::rank.asc(), run_results::company_code.asc()))
+        .select(StoredResult::as_select())
+        .load(conn)?;
+    stored.into_iter().map(|s| s.into_row(period)).collect()
+}
+
+/// The result rows of a run with one market decision, by company code.
+pub fn results_deciding(
+    conn: &mut Conn,
+    run: &Run,
+    decision: crate::domain::Decision,
+) -> Result<Vec<ResultRow>, StorageError> {
+    let period = run.period()?;
+    let stored: Vec<StoredResult> = run_results::table
+        .filter(run_results::run_id.eq(run.id))
+        .filter(run_results::decision.eq(decision))
+        .order(run_results::company_code.asc())
         .select(StoredResult::as_select())
         .load(conn)?;
     stored.into_iter().map(|s| s.into_row(period)).collect()

@@ -209,6 +209,35 @@ diesel::table! {
         published_by -> Nullable<Text>,
         warnings -> Text,
         chain_of -> Nullable<BigInt>,
+        notice_from -> Nullable<Date>,
+        notice_until -> Nullable<Date>,
+        replaces -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        event -> Text,
+        company_code -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        sent_to -> Nullable<Text>,
+        gave_up_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    run_notices (run_id, company_code) {
+        run_id -> BigInt,
+        company_code -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
     }
 }
 
@@ -283,6 +312,7 @@ diesel::joinable!(contracts -> communities (community_code));
 diesel::joinable!(contracts -> companies (company_code));
 diesel::joinable!(fee_rows -> communities (community_code));
 diesel::joinable!(inspections -> communities (community_code));
+diesel::joinable!(run_notices -> rating_runs (run_id));
 diesel::joinable!(run_results -> rating_runs (run_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(survey_responses -> communities (community_code));
@@ -296,6 +326,7 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        email -> Nullable<Text>,
     }
 }
 
@@ -312,9 +343,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     fee_rows,
     import_batches,
     inspections,
+    notifications,
     rating_runs,
     repair_applications,
     repair_evidence,
+    run_notices,
     run_results,
     scheduled_runs,
     sessions,

@@ -20,6 +20,8 @@ pub struct User {
     pub password_hash: Option<String>,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    /// Where notifications to the user's company go.
+    pub email: Option<String>,
 }
 
 impl User {
@@ -138,6 +140,36 @@ pub fn add(
             .select(User::as_select())
             .first(conn)?;
         Ok(user)
+    })
+}
+
+/// Sets (or, None, removes) the contact address of active user `name`, audited.
+pub fn set_email(
+    conn: &mut Conn,
+    name: &str,
+    email: Option<&str>,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<(), UserError> {
+    conn.transaction(|conn| {
+        let user: Option<User> = users::table
+            .filter(users::name.eq(name))
+            .filter(users::revoked_at.is_null())
+            .select(User::as_select())
+            .first(conn)
+            .optional()?;
+        let user = user.ok_or_else(|| UserError::NotFound(name.into()))?;
+        diesel::update(users::table.find(user.id))
+            .set(users::email.eq(email))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            NewAuditEntry::new(actor, now, "users", name, "user_email").values(
+                Some(serde_json::json!({ "email": user.email }).to_string()),
+                Some(serde_json::json!({ "email": email }).to_string()),
+            ),
+        )?;
+        Ok(())
     })
 }
 

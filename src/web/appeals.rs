@@ -230,6 +230,7 @@ pub async fn decide(
     let db2 = db.get_ref().clone();
     let clock2 = clock.get_ref().clone();
     let book = book.get_ref().clone();
+    let notice = settings.notice.clone();
     let actor = viewer.caller.actor();
     let result = web::block(move || {
         let ruling = service::Ruling {
@@ -238,7 +239,7 @@ pub async fn decide(
             reason: form.reason.trim(),
             actor: &actor,
         };
-        service::decide(&db2, &clock2, &book, ruling)
+        service::decide(&db2, &clock2, &book, &notice, ruling)
     })
     .await?;
     let (message, status) = match result {

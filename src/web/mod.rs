@@ -46,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/runs", web::post().to(runs::start))
         .route("/runs/{id}", web::get().to(runs::show))
         .route("/runs/{id}/publish", web::post().to(runs::publish))
+        .route("/runs/{id}/notice", web::post().to(runs::announce))
         .route("/rankings", web::get().to(rankings::show))
         .route(
             "/rankings/export.{format}",

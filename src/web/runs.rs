@@ -17,6 +17,7 @@ use crate::domain::{ListPlacement, Period, RunStatus};
 use crate::http::ApiError;
 use crate::report::diff::{compare_runs, CompareError, RunDiff};
 use crate::rules::RuleBook;
+use crate::service::notice::{self, NoticeError, Readiness};
 use crate::service::publishing::{self, PublishingError};
 use crate::service::rating::{self, RunRequest};
 use crate::storage::runs::{self, PublishError, Run};
@@ -31,6 +32,8 @@ pub struct RunRow {
     pub published: String,
     /// A cascade's draft: the chain it is published with, or empty.
     pub chain: String,
+    /// Its public notice (公示期), or empty.
+    pub notice: String,
 }
 
 fn run_row(r: &Run) -> RunRow {
@@ -40,7 +43,11 @@ fn run_row(r: &Run) -> RunRow {
             .period
             .parse::<Period>()
             .map_or_else(|_| r.period.clone(), labels::period),
-        status: labels::run_status(r.status),
+        status: if r.in_notice() {
+            "公示中"
+        } else {
+            labels::run_status(r.status)
+        },
         rules: format!("{} {}", r.rule_name, r.rule_version),
         started: format!(
             "{} · {}",
@@ -54,6 +61,15 @@ fn run_row(r: &Run) -> RunRow {
         chain: r.chain_of.map_or_else(String::new, |head| {
             format!("级联重算链（首个运行 {head}）：链中各草稿一并发布，或都不发布")
         }),
+        notice: match (r.notice_from, r.notice_until, r.replaces) {
+            (Some(from), Some(until), None) => format!("公示期 {from} 至 {until}"),
+            (Some(from), Some(until), Some(old)) => {
+                format!(
+                    "公示期 {from} 至 {until}（替代公示中的运行 {old}；结果有变化的企业重新公示）"
+                )
+            }
+            _ => String::new(),
+        },
     }
 }
 
@@ -82,6 +98,12 @@ struct RunPage {
     run: RunRow,
     draft: bool,
     four_eyes: bool,
+    /// The bureau has a notice period and this draft is not in notice yet.
+    can_announce: bool,
+    /// Publishable now without a reason.
+    ready: bool,
+    /// Where the notice stands, or empty.
+    readiness: String,
     against: Option<RunRow>,
     nothing_to_compare: String,
     diff: DiffView,
@@ -253,13 +275,15 @@ pub async fn show(
     req: HttpRequest,
     path: web::Path<i64>,
     db: web::Data<Database>,
+    book: web::Data<RuleBook>,
     settings: web::Data<Settings>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
     let viewer = Viewer::admit(&req, Gate::Official).await?;
+    let context = PageContext::new(&db, &book, &settings, &clock);
     run_page(
         viewer,
-        &db,
-        &settings,
+        context,
         path.into_inner(),
         String::new(),
         StatusCode::OK,
@@ -267,16 +291,67 @@ pub async fn show(
     .await
 }
 
+/// What a run page reads besides the run.
+#[derive(Clone)]
+struct PageContext {
+    db: Database,
+    book: RuleBook,
+    settings: Settings,
+    clock: Clock,
+}
+
+impl PageContext {
+    fn new(
+        db: &web::Data<Database>,
+        book: &web::Data<RuleBook>,
+        settings: &web::Data<Settings>,
+        clock: &web::Data<Clock>,
+    ) -> Self {
+        PageContext {
+            db: db.get_ref().clone(),
+            book: book.get_ref().clone(),
+            settings: settings.get_ref().clone(),
+            clock: clock.get_ref().clone(),
+        }
+    }
+}
+
+/// Where a draft's notice stands, as the run page says it.
+fn readiness_text(r: &Readiness) -> String {
+    match r {
+        Readiness::Ready => "公示期已满，且无待处理的申诉：可以发布。".into(),
+        Readiness::NotAnnounced { run } => format!("运行 {run} 尚未公示。"),
+        Readiness::Running { until, .. } => {
+            format!(
+                "公示期至 {until}（含）；期满且无待处理的申诉后发布（到期由调度程序自动发布）。"
+            )
+        }
+        Readiness::Held { appeals, .. } => format!(
+            "公示期已满，但有公示期内提出的申诉待处理（{}）：处理后方可发布。",
+            appeals
+                .iter()
+                .map(|a| format!("申诉 {a}"))
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+    }
+}
+
 async fn run_page(
     viewer: Viewer,
-    db: &Database,
-    settings: &Settings,
+    context: PageContext,
     id: i64,
     message: String,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let db = db.clone();
-    let (run, compared) = web::block(move || -> Result<_, ApiError> {
+    let PageContext {
+        db,
+        book,
+        settings,
+        clock,
+    } = context;
+    let notice_days = settings.notice.days;
+    let (run, compared, readiness) = web::block(move || -> Result<_, ApiError> {
         let mut conn = db.get()?;
         let run = runs::get(&mut conn, id)?.ok_or(ApiError::NotFound)?;
         let compared = match compare_runs(&mut conn, id, None) {
@@ -288,7 +363,17 @@ async fn run_page(
             Err(CompareError::NoRun(_)) => return Err(ApiError::NotFound),
             Err(CompareError::Storage(s)) => return Err(s.into()),
         };
-        Ok((run, compared))
+        let readiness = if run.status == RunStatus::Draft && notice_days > 0 {
+            Some(notice::readiness(
+                &mut conn,
+                &book,
+                &run,
+                clock.now().date(),
+            )?)
+        } else {
+            None
+        };
+        Ok((run, compared, readiness))
     })
     .await??;
     let (against, diff, nothing) = match compared {
@@ -300,6 +385,13 @@ async fn run_page(
             viewer,
             draft: run.status == RunStatus::Draft,
             four_eyes: settings.runs.four_eyes,
+            can_announce: notice_days > 0 && run.status == RunStatus::Draft && !run.in_notice(),
+            ready: notice_days == 0 || readiness == Some(Readiness::Ready),
+            readiness: readiness
+                .as_ref()
+                .filter(|_| run.in_notice() || run.chain_of.is_some())
+                .map(readiness_text)
+                .unwrap_or_default(),
             run: run_row(&run),
             against,
             nothing_to_compare: nothing,
@@ -310,12 +402,21 @@ async fn run_page(
     )
 }
 
-/// `POST /runs/{id}/publish`.
+#[derive(Debug, Deserialize)]
+pub struct PublishForm {
+    csrf_token: String,
+    /// Publish before the end of the notice, for this reason.
+    #[serde(default)]
+    at_once: String,
+}
+
+/// `POST /runs/{id}/publish`: at the end of the notice, or at once with a reason.
 pub async fn publish(
     req: HttpRequest,
     path: web::Path<i64>,
-    form: web::Form<TokenForm>,
+    form: web::Form<PublishForm>,
     db: web::Data<Database>,
+    book: web::Data<RuleBook>,
     settings: web::Data<Settings>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
@@ -323,12 +424,25 @@ pub async fn publish(
     viewer.check_form(&req, &form.csrf_token)?;
     let id = path.into_inner();
     let actor = viewer.caller.actor();
-    let four_eyes = settings.runs.four_eyes;
-    let db2 = db.get_ref().clone();
-    let clock2 = clock.get_ref().clone();
-    let result =
-        web::block(move || publishing::publish(&mut *db2.get()?, &clock2, id, &actor, four_eyes))
-            .await?;
+    let context = PageContext::new(&db, &book, &settings, &clock);
+    let at_once = Some(form.at_once.trim().to_string()).filter(|r| !r.is_empty());
+    let c = context.clone();
+    let result = web::block(move || {
+        let publication = publishing::Publication {
+            run_id: id,
+            actor: &actor,
+            four_eyes: c.settings.runs.four_eyes,
+            at_once: at_once.as_deref(),
+        };
+        publishing::publish(
+            &mut *c.db.get()?,
+            &c.clock,
+            &c.book,
+            &c.settings.notice,
+            publication,
+        )
+    })
+    .await?;
     let (message, status) = match result {
         Ok(run) => (
             format!("{} 的运行 {} 已发布。", run.period, run.id),
@@ -344,11 +458,69 @@ pub async fn publish(
         Err(PublishingError::Publish(PublishError::NotDraft { .. })) => {
             ("只有草稿运行可以发布。".to_string(), StatusCode::CONFLICT)
         }
+        Err(PublishingError::NotAnnounced { .. }) => (
+            "此运行尚未公示：请先开始公示，或填写理由后立即发布。".to_string(),
+            StatusCode::CONFLICT,
+        ),
+        Err(PublishingError::NoticeRunning { until, .. }) => (
+            format!("公示期至 {until}，尚未期满：期满后发布，或填写理由后立即发布。"),
+            StatusCode::CONFLICT,
+        ),
+        Err(PublishingError::AppealsPending { appeals, .. }) => (
+            readiness_text(&Readiness::Held { run: id, appeals }),
+            StatusCode::CONFLICT,
+        ),
+        Err(PublishingError::EmptyReason) => {
+            ("立即发布须填写理由。".to_string(), StatusCode::BAD_REQUEST)
+        }
         Err(PublishingError::Publish(PublishError::Storage(s))) => {
             return Err(PageError::Api(s.into()))
         }
     };
-    run_page(viewer, &db, &settings, id, message, status).await
+    run_page(viewer, context, id, message, status).await
+}
+
+/// `POST /runs/{id}/notice`: starts the public notice of a draft.
+pub async fn announce(
+    req: HttpRequest,
+    path: web::Path<i64>,
+    form: web::Form<TokenForm>,
+    db: web::Data<Database>,
+    book: web::Data<RuleBook>,
+    settings: web::Data<Settings>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, PageError> {
+    let viewer = Viewer::admit(&req, Gate::Admin).await?;
+    viewer.check_form(&req, &form.csrf_token)?;
+    let id = path.into_inner();
+    let actor = viewer.caller.actor();
+    let context = PageContext::new(&db, &book, &settings, &clock);
+    let c = context.clone();
+    let result = web::block(move || {
+        notice::start(
+            &mut *c.db.get()?,
+            &c.clock,
+            &c.settings.notice,
+            id,
+            &actor,
+            c.settings.runs.four_eyes,
+        )
+    })
+    .await?;
+    let (message, status) = match result {
+        Ok(run) => (
+            format!("运行 {} 已开始公示（{}）。", run.id, run_row(&run).notice),
+            StatusCode::OK,
+        ),
+        Err(NoticeError::NotFound(_)) => return Err(PageError::Api(ApiError::NotFound)),
+        Err(NoticeError::FourEyes) => (
+            "按四眼原则，运行须由发起人以外的另一位管理员公示。".to_string(),
+            StatusCode::FORBIDDEN,
+        ),
+        Err(NoticeError::Storage(s)) => return Err(PageError::Api(s.into())),
+        Err(other) => (other.to_string(), StatusCode::CONFLICT),
+    };
+    run_page(viewer, context, id, message, status).await
 }
 
 #[cfg(test)]
@@ -378,6 +550,9 @@ mod tests {
             published_by: None,
             warnings: "[]".into(),
             chain_of: None,
+            notice_from: None,
+            notice_until: None,
+            replaces: None,
         };
         assert_eq!(run_row(&run).chain, "");
         run.chain_of = Some(11);

@@ -4,8 +4,8 @@ use propcredit::storage::users;
 use reqwest::Method;
 
 use crate::app::{
-    run_async, setup, what_if_body, ADMIN, ADMIN2, COMPANY, EXAMPLE_RULES, INSPECTOR, NOBODY,
-    OTHER, OWN,
+    json_body, run_async, setup, what_if_body, ADMIN, ADMIN2, COMPANY, EXAMPLE_RULES, INSPECTOR,
+    NOBODY, OTHER, OWN,
 };
 use crate::helpers::TestDb;
 use crate::on_both_backends;
@@ -217,14 +217,33 @@ fn every_role_gets_what_it_may_and_nothing_more(t: TestDb) {
             .await;
         assert_eq!(status.as_u16(), 201, "{started}");
         assert_eq!(started["rated"], 30);
-        let (status, _) = api
+        // Publishing goes through the public notice: not before it starts,
+        // not while it runs, and at its end with nothing pending.
+        let publish = format!("/runs/{draft}/publish");
+        let (status, body) = api.call(Method::POST, &publish, Some(ADMIN), None).await;
+        assert_eq!(
+            (status.as_u16(), body["error"].as_str()),
+            (409, Some("not_announced")),
+            "{body}"
+        );
+        let (status, run) = api
             .call(
                 Method::POST,
-                &format!("/runs/{draft}/publish"),
+                &format!("/runs/{draft}/notice"),
                 Some(ADMIN),
                 None,
             )
             .await;
+        assert_eq!(status.as_u16(), 200, "{run}");
+        assert!(run["notice_until"].is_string(), "{run}");
+        let (status, body) = api.call(Method::POST, &publish, Some(ADMIN), None).await;
+        assert_eq!(
+            (status.as_u16(), body["error"].as_str()),
+            (409, Some("notice_running")),
+            "{body}"
+        );
+        api.advance_days(7);
+        let (status, _) = api.call(Method::POST, &publish, Some(ADMIN), None).await;
         assert_eq!(status.as_u16(), 200);
         let (status, again) = api
             .call(
@@ -417,12 +436,37 @@ fn four_eyes_publishing_needs_a_second_admin(t: TestDb) {
             (status.as_u16(), body["error"].as_str()),
             (400, Some("four_eyes"))
         );
+        let (status, body) = api
+            .call(
+                Method::POST,
+                &format!("/runs/{id}/notice"),
+                Some(ADMIN),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status.as_u16(), body["error"].as_str()),
+            (400, Some("four_eyes")),
+            "nor may the starter announce it"
+        );
+        let (status, body) = api
+            .call(
+                Method::POST,
+                &format!("/runs/{id}/publish"),
+                Some(ADMIN2),
+                json_body(serde_json::json!({ "at_once": "  " })),
+            )
+            .await;
+        assert_eq!(
+            (status.as_u16(), body["error"].as_str()),
+            (400, Some("empty_reason"))
+        );
         let (status, run) = api
             .call(
                 Method::POST,
                 &format!("/runs/{id}/publish"),
                 Some(ADMIN2),
-                None,
+                json_body(serde_json::json!({ "at_once": "区政府要求本周发布" })),
             )
             .await;
         assert_eq!(

@@ -79,6 +79,28 @@ fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
             )
             .await;
         let appeal_id = pending["id"].as_i64().unwrap().to_string();
+        // A quarter in public notice to read, and a draft to announce.
+        let mut drafts = Vec::new();
+        for period in ["2025Q4", "2025Q3"] {
+            let (_, run) = api
+                .call(
+                    Method::POST,
+                    "/runs",
+                    Some(ADMIN),
+                    json_body(serde_json::json!({ "period": period })),
+                )
+                .await;
+            drafts.push(run["run_id"].as_i64().unwrap());
+        }
+        let (status, _) = api
+            .call(
+                Method::POST,
+                &format!("/runs/{}/notice", drafts[0]),
+                Some(ADMIN),
+                None,
+            )
+            .await;
+        assert_eq!(status.as_u16(), 200);
         let (_, sets) = api.get("/rule-sets", Some(ADMIN)).await;
         let sha = sets["rule_sets"][0]["sha256"].as_str().unwrap().to_string();
         let (status, doc) = api.get("/openapi.json", None).await;
@@ -100,6 +122,8 @@ fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
                     )
                     .replace("/repairs/{id}", &format!("/repairs/{evidenced_id}"))
                     .replace("{file}", &file_id.to_string())
+                    .replace("/periods/{period}/notice", "/periods/2025Q4/notice")
+                    .replace("/runs/{id}/notice", &format!("/runs/{}/notice", drafts[1]))
                     .replace("{period}", "2025Q3")
                     .replace("{code}", OTHER)
                     .replace("{kind}", "surveys")
@@ -121,7 +145,9 @@ fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
                     ("post", "/what-if") => Some(("application/json", what_if_body(EXAMPLE_RULES))),
                     ("post", "/appeals") => json_body(serde_json::json!({ "record_kind": "complaint", "record_id": "T000000716", "reason": "重复受理" })),
                     ("post", "/appeals/{id}/decision") => json_body(serde_json::json!({ "uphold": false, "reason": "证据不足" })),
-                    ("post", "/runs/{id}/publish") => None,
+                    ("post", "/runs/{id}/publish") => json_body(serde_json::json!({ "at_once": "测试" })),
+                    ("post", "/runs/{id}/notice") => None,
+                    ("put", "/account/email") => json_body(serde_json::json!({ "email": "office@example.com" })),
                     ("post", "/repairs") => repair("R9100001"),
                     ("post", "/repairs/{id}/decision") => json_body(serde_json::json!({ "approve": true, "reason": "已整改" })),
                     ("post", "/repairs/{id}/evidence") => Some(("application/pdf", pdf.clone())),
@@ -132,6 +158,7 @@ fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
                 let m = match method.as_str() {
                     "post" => Method::POST,
                     "delete" => Method::DELETE,
+                    "put" => Method::PUT,
                     _ => Method::GET,
                 };
                 let tokens = [None, Some(COMPANY), Some(INSPECTOR), Some(ADMIN)];

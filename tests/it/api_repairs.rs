@@ -10,7 +10,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::app::{
-    json_body, rules_with_repair, run_async, setup_with_rules, Api, ADMIN, COMPANY, INSPECTOR, OWN,
+    json_body, rules_with_repair, run_async, setup_with_rules, Api, ADMIN, COMPANY, INSPECTOR,
+    OTHER, OWN,
 };
 use crate::helpers::TestDb;
 use crate::on_both_backends;
@@ -87,7 +88,7 @@ fn a_company_repairs_a_record_and_the_published_quarter_is_rerun(t: TestDb) {
                 Method::POST,
                 &format!("/runs/{run_id}/publish"),
                 Some(ADMIN),
-                None,
+                json_body(json!({ "at_once": "测试：直接发布 2025Q4" })),
             )
             .await;
         assert_eq!(status.as_u16(), 200, "{body}");
@@ -368,7 +369,25 @@ fn a_company_repairs_a_record_and_the_published_quarter_is_rerun(t: TestDb) {
             "{repaired}"
         );
 
-        // Published, the re-run no longer counts the repaired record.
+        // The re-run is in public notice: the company sees its pending
+        // result beside the published one, and the other company nothing.
+        let (status, pending) = api
+            .get(&format!("/companies/{OWN}/notice"), Some(COMPANY))
+            .await;
+        assert_eq!(status.as_u16(), 200, "{pending}");
+        let pending = &pending["pending"][0];
+        assert_eq!(
+            (&pending["period"], pending["run_id"].as_i64()),
+            (&json!("2025Q4"), Some(draft)),
+            "{pending}"
+        );
+        assert_ne!(pending["result"], pending["published"], "{pending}");
+        let (status, _) = api
+            .get(&format!("/companies/{OTHER}/notice"), Some(COMPANY))
+            .await;
+        assert_eq!(status.as_u16(), 404, "another company's notice");
+        // It is published at the end of the notice.
+        api.advance_days(7);
         let (status, body) = api
             .call(
                 Method::POST,

@@ -4,11 +4,13 @@
 //! published together. A veto record of 2025Q3 that made a company's third
 //! black quarter in a row is revoked, and its 2026Q1 exit goes with it.
 
+use propcredit::clock::Clock;
 use propcredit::domain::{Decision, ImportKind, ListPlacement, Period, RecordKind};
 use propcredit::rules::RuleBook;
 use propcredit::service::appeals::{self, AppealSettings, Filing, Ruling};
+use propcredit::service::notice::NoticeSettings;
 use propcredit::service::{publishing, rating};
-use propcredit::storage::runs;
+use propcredit::storage::{notices, runs};
 
 use crate::helpers::{TestDb, SYSTEM};
 use crate::import::import_file;
@@ -140,7 +142,8 @@ fn a_revoked_2025q3_record_changes_the_2026q1_exit_through_the_cascade(t: TestDb
         reason: "核实有误，予以撤销",
         actor: "pat",
     };
-    let (_, reruns) = appeals::decide(&t.db, &SYSTEM, &book, ruling).unwrap();
+    let notice = NoticeSettings { days: 7 };
+    let (_, reruns) = appeals::decide(&t.db, &SYSTEM, &book, &notice, ruling).unwrap();
     let periods: Vec<String> = reruns.iter().map(|r| r.period.to_string()).collect();
     assert_eq!(
         periods, QUARTERS,
@@ -161,13 +164,48 @@ fn a_revoked_2025q3_record_changes_the_2026q1_exit_through_the_cascade(t: TestDb
     );
     drop(conn);
 
-    // Publishing the last draft publishes the chain, in quarter order.
-    publishing::publish(
+    // The corrections are announced: each quarter's changed companies get a
+    // notice from today, and the chain waits for the last of them.
+    let mut conn = t.db.get().unwrap();
+    for r in &reruns {
+        let run = runs::get(&mut conn, r.run_id).unwrap().unwrap();
+        assert!(run.in_notice(), "{r:?}");
+    }
+    let changed = notices::of_company(&mut conn, reruns[0].run_id, &company)
+        .unwrap()
+        .expect("the company whose record was revoked is announced again");
+    assert_eq!(changed.ends_on, notice.last_day(SYSTEM.now().date()));
+    drop(conn);
+    let publication = |at_once| publishing::Publication {
+        run_id: reruns[2].run_id,
+        actor: "pat",
+        four_eyes: false,
+        at_once,
+    };
+    let early = publishing::publish(
         &mut t.db.get().unwrap(),
         &SYSTEM,
-        reruns[2].run_id,
-        "pat",
-        false,
+        &book,
+        &notice,
+        publication(None),
+    );
+    assert!(
+        matches!(
+            early,
+            Err(publishing::PublishingError::NoticeRunning { .. })
+        ),
+        "{early:?}"
+    );
+
+    // At the end of the notice, publishing the last draft publishes the
+    // chain, in quarter order.
+    let later = Clock::fixed(SYSTEM.now() + chrono::Duration::days(8));
+    publishing::publish(
+        &mut t.db.get().unwrap(),
+        &later,
+        &book,
+        &notice,
+        publication(None),
     )
     .unwrap();
     let mut conn = t.db.get().unwrap();

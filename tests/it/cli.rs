@@ -224,15 +224,34 @@ fn rate_publish_and_export_from_the_command_line(t: TestDb) {
     let expected = std::fs::read(repo_path("tests/data/small-city/expected/2025Q3.csv")).unwrap();
     assert_eq!(draft.stdout, expected);
 
-    assert!(propcredit(&t.url, &rules, &["publish", "--run", "1"])
-        .status
-        .success());
+    assert_clean_failure(
+        &propcredit(&t.url, &rules, &["publish", "--run", "1"]),
+        "has not been announced",
+    );
+    let announced = propcredit(&t.url, &rules, &["notice", "--run", "1"]);
+    assert!(announced.status.success(), "{announced:?}");
+    assert!(String::from_utf8_lossy(&announced.stdout).contains("is in public notice from"));
+    assert_clean_failure(
+        &propcredit(&t.url, &rules, &["publish", "--run", "1"]),
+        "the public notice of run 1 runs until",
+    );
+    assert!(propcredit(
+        &t.url,
+        &rules,
+        &["publish", "--run", "1", "--at-once", "测试：立即发布"]
+    )
+    .status
+    .success());
     assert_eq!(
         propcredit(&t.url, &rules, &["export", "--period", "2025Q3"]).stdout,
         expected
     );
     assert_clean_failure(
-        &propcredit(&t.url, &rules, &["publish", "--run", "1"]),
+        &propcredit(
+            &t.url,
+            &rules,
+            &["publish", "--run", "1", "--at-once", "again"],
+        ),
         "only a draft can be published",
     );
     let dir = tempfile::tempdir().unwrap();

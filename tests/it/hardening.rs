@@ -79,6 +79,8 @@ fn a_cross_site_cookie_post_is_refused(t: TestDb) {
             .header("origin", format!("http://{host}"))
             .header("sec-fetch-site", "same-origin")
             .header("x-csrf-token", &csrf)
+            .header("content-type", "application/json")
+            .body(r#"{"at_once":"测试：立即发布"}"#)
             .send()
             .await
             .unwrap();

@@ -199,16 +199,16 @@ fn a_failed_store_leaves_nothing_and_publishing_supersedes(t: TestDb) {
         false,
     )
     .unwrap();
-    runs::publish(&mut conn, first, "official", now).unwrap();
+    runs::publish(&mut conn, first, "official", now, None).unwrap();
     assert!(matches!(
-        runs::publish(&mut conn, first, "official", now),
+        runs::publish(&mut conn, first, "official", now, None),
         Err(PublishError::NotDraft { .. })
     ));
     assert!(matches!(
-        runs::publish(&mut conn, 999_999, "official", now),
+        runs::publish(&mut conn, 999_999, "official", now, None),
         Err(PublishError::NotFound(_))
     ));
-    runs::publish(&mut conn, second, "official", now).unwrap();
+    runs::publish(&mut conn, second, "official", now, None).unwrap();
     let statuses: Vec<(i64, RunStatus)> = runs::list(&mut conn, Some(period))
         .unwrap()
         .into_iter()

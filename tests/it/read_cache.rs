@@ -9,7 +9,7 @@ use propcredit::service::read_cache::{FRESH_FOR, STALE_AT_MOST};
 use propcredit::storage::{runs, users};
 use reqwest::Method;
 
-use crate::app::{run_async, setup, ADMIN, COMPANY, OWN};
+use crate::app::{json_body, run_async, setup, ADMIN, COMPANY, OWN};
 use crate::helpers::{example_rules, TestDb};
 use crate::on_both_backends;
 
@@ -44,7 +44,8 @@ fn cached_reads_follow_every_write(t: TestDb) {
         // Through the service: publishing is seen by the very next read.
         let draft = api.draft_run;
         let path = format!("/runs/{draft}/publish");
-        let (status, _) = api.call(Method::POST, &path, Some(ADMIN), None).await;
+        let at_once = json_body(serde_json::json!({ "at_once": "测试：立即发布" }));
+        let (status, _) = api.call(Method::POST, &path, Some(ADMIN), at_once).await;
         assert_eq!(status.as_u16(), 200);
         let (status, ranking) = api.get("/periods/2026Q1/rankings", None).await;
         assert_eq!(

@@ -7,7 +7,8 @@
 use chrono::NaiveDateTime;
 use propcredit::clock::Clock;
 use propcredit::domain::{Period, RunStatus};
-use propcredit::service::scheduler::{tick, SchedulerSettings, DEFAULT_CRON};
+use propcredit::service::notice::NoticeSettings;
+use propcredit::service::scheduler::{tick, Plan, SchedulerSettings, DEFAULT_CRON};
 use propcredit::storage::{audit, rating_data, runs};
 
 use crate::helpers::{repo_path, TestDb};
@@ -20,12 +21,17 @@ on_both_backends! {
     two_schedulers_ticking_together_make_one_run => super::two_schedulers_ticking_together_make_one_run;
 }
 
-fn settings(catch_up_quarters: u32) -> SchedulerSettings {
-    SchedulerSettings {
-        enabled: true,
-        cron: DEFAULT_CRON.into(),
-        catch_up_quarters,
-        publish: false,
+fn settings(catch_up_quarters: u32) -> Plan {
+    Plan {
+        rules_dir: repo_path("tests/data/small-city"),
+        scheduler: SchedulerSettings {
+            enabled: true,
+            cron: DEFAULT_CRON.into(),
+            catch_up_quarters,
+            publish: false,
+        },
+        notice: NoticeSettings { days: 7 },
+        four_eyes: false,
     }
 }
 
@@ -44,15 +50,15 @@ fn runs_of(t: &TestDb, period: &str) -> Vec<runs::Run> {
 
 fn a_quarter_is_rated_once_at_its_time(t: TestDb) {
     import_small_city(&t);
-    let dir = repo_path("tests/data/small-city");
     let s = settings(1);
     assert!(
-        tick(&t.db, &at("2025-10-05 01:59"), &dir, &s)
+        tick(&t.db, &at("2025-10-05 01:59"), &s)
             .unwrap()
+            .rated
             .is_empty(),
         "a minute early"
     );
-    let done = tick(&t.db, &at("2025-10-05 02:00"), &dir, &s).unwrap();
+    let done = tick(&t.db, &at("2025-10-05 02:00"), &s).unwrap().rated;
     assert_eq!(done.len(), 1);
     assert_eq!(
         (
@@ -63,15 +69,17 @@ fn a_quarter_is_rated_once_at_its_time(t: TestDb) {
         ("2025Q3", RunStatus::Draft, 30)
     );
     assert!(
-        tick(&t.db, &at("2025-11-01 02:00"), &dir, &s)
+        tick(&t.db, &at("2025-11-01 02:00"), &s)
             .unwrap()
+            .rated
             .is_empty(),
         "rated already"
     );
     // 2026Q3 is due on 2026-10-05, but the example has no data for it.
     assert!(
-        tick(&t.db, &at("2026-10-05 02:00"), &dir, &s)
+        tick(&t.db, &at("2026-10-05 02:00"), &s)
             .unwrap()
+            .rated
             .is_empty(),
         "no data, no run"
     );
@@ -89,10 +97,11 @@ fn a_quarter_is_rated_once_at_its_time(t: TestDb) {
 
 fn quarters_missed_while_down_are_caught_up(t: TestDb) {
     import_small_city(&t);
-    let dir = repo_path("tests/data/small-city");
     // Down from the summer of 2025 until 2026-04-06: four quarters passed
     // their time; those with data are rated now, oldest first.
-    let done = tick(&t.db, &at("2026-04-06 09:00"), &dir, &settings(4)).unwrap();
+    let done = tick(&t.db, &at("2026-04-06 09:00"), &settings(4))
+        .unwrap()
+        .rated;
     let mut conn = t.db.get().unwrap();
     let with_data: Vec<Period> = ["2025Q2", "2025Q3", "2025Q4", "2026Q1"]
         .iter()
@@ -107,22 +116,23 @@ fn quarters_missed_while_down_are_caught_up(t: TestDb) {
         assert_eq!(runs_of(&t, &p.to_string()).len(), 1, "{p}");
     }
     // The next tick finds nothing left to do.
-    assert!(tick(&t.db, &at("2026-04-06 10:00"), &dir, &settings(4))
+    assert!(tick(&t.db, &at("2026-04-06 10:00"), &settings(4))
         .unwrap()
+        .rated
         .is_empty());
 }
 
 fn two_schedulers_ticking_together_make_one_run(t: TestDb) {
     import_small_city(&t);
-    let dir = repo_path("tests/data/small-city");
     let start = std::sync::Barrier::new(2);
     let done: usize = std::thread::scope(|scope| {
         let replicas: Vec<_> = (0..2)
             .map(|_| {
                 scope.spawn(|| {
                     start.wait();
-                    tick(&t.db, &at("2025-10-05 02:00"), &dir, &settings(1))
+                    tick(&t.db, &at("2025-10-05 02:00"), &settings(1))
                         .unwrap()
+                        .rated
                         .len()
                 })
             })

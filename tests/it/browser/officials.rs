@@ -148,7 +148,22 @@ fn an_admin_starts_compares_and_publishes_a_run(t: TestDb) {
         // Same data, same rules: nothing changes against the published run.
         assert_eq!(b.text("h3").await, "等级变化（0 家）");
         b.screenshot("run").await;
-        b.click(Locator::Css("form.publish button")).await;
+        // Announced first: the run is in public notice until its end.
+        b.click(Locator::Css("form.announce button")).await;
+        let message = b.text(".alert").await;
+        assert!(message.contains("已开始公示"), "{message}");
+        assert!(b.text("h1").await.contains("（公示中）"));
+        assert!(b.text(".readiness").await.contains("公示期至"));
+        b.screenshot("run-in-notice").await;
+        // Published before the end, with a reason for the audit log.
+        b.client
+            .find(Locator::Css("input[name=at_once]"))
+            .await
+            .unwrap()
+            .send_keys("区政府要求提前发布")
+            .await
+            .unwrap();
+        b.click(Locator::Css("form.at-once button")).await;
         let message = b.text(".alert").await;
         assert!(message.ends_with("已发布。"), "{message}");
         assert!(b.text("h1").await.contains("（已发布）"));
