@@ -342,7 +342,7 @@ pub(crate) fn rerun_published(
             }
             notice::carry(
                 conn,
-                clock.now().date(),
+                clock.now(),
                 notice,
                 &published,
                 summary.run_id,

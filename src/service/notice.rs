@@ -160,7 +160,7 @@ fn same_result(a: &ResultRow, b: &ResultRow) -> bool {
 /// whose result changed (against `base`) gets a fresh notice from today.
 pub(crate) fn carry(
     conn: &mut Conn,
-    today: NaiveDate,
+    now: chrono::NaiveDateTime,
     settings: &NoticeSettings,
     base: &Run,
     new_id: i64,
@@ -179,6 +179,7 @@ pub(crate) fn carry(
         .iter()
         .map(|r| (r.company_code.as_str(), r))
         .collect();
+    let today = now.date();
     let until = settings.last_day(today);
     let mut rows = Vec::new();
     for row in after {
@@ -210,7 +211,10 @@ pub(crate) fn carry(
     let new = runs::get(conn, new_id)?.ok_or_else(|| {
         StorageError::Corrupt(format!("the re-rate {new_id} vanished in its transaction"))
     })?;
-    notices::announce(conn, &new, from, &rows)
+    notices::announce(conn, &new, from, &rows)?;
+    // Only the companies whose notice starts afresh are told.
+    let fresh: Vec<CompanyNotice> = rows.into_iter().filter(|n| n.starts_on == today).collect();
+    crate::service::notifications::results_in_notice(conn, now, &new, &fresh)
 }
 
 /// Why a draft may not be published yet (at the end of its notice).

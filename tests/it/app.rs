@@ -25,8 +25,10 @@ pub struct Api {
     pub base: String,
     pub client: Client,
     pub draft_run: i64,
-    /// Days the app's clock runs ahead of the machine's.
-    days_ahead: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// Minutes the app's clock runs ahead of the machine's.
+    minutes_ahead: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// The app's clock (for services a test calls beside the app).
+    pub clock: propcredit::clock::Clock,
 }
 
 /// Tokens are fixed strings so the table below can name them.
@@ -137,28 +139,34 @@ pub async fn setup_with_rules(
     let mut settings = Settings::load_from(None, &overrides, Vec::new()).unwrap();
     settings.scheduler.enabled = false;
     configure(&mut settings);
-    let days_ahead = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
-    let ahead = days_ahead.clone();
+    let minutes_ahead = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let ahead = minutes_ahead.clone();
     let clock = propcredit::clock::Clock::from_fn(move || {
-        let days = ahead.load(std::sync::atomic::Ordering::SeqCst);
-        crate::helpers::SYSTEM.now() + chrono::Duration::days(days)
+        let minutes = ahead.load(std::sync::atomic::Ordering::SeqCst);
+        crate::helpers::SYSTEM.now() + chrono::Duration::minutes(minutes)
     });
-    let app = Application::build_with(&settings, t.db.clone(), served, clock).unwrap();
+    let app = Application::build_with(&settings, t.db.clone(), served, clock.clone()).unwrap();
     let base = format!("http://127.0.0.1:{}/api/v1", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     Api {
         base,
         client: Client::new(),
         draft_run,
-        days_ahead,
+        minutes_ahead,
+        clock,
     }
 }
 
 impl Api {
     /// Moves the app's clock `days` further into the future.
     pub fn advance_days(&self, days: i64) {
-        self.days_ahead
-            .fetch_add(days, std::sync::atomic::Ordering::SeqCst);
+        self.advance_minutes(days * 24 * 60);
+    }
+
+    /// Moves the app's clock `minutes` further into the future.
+    pub fn advance_minutes(&self, minutes: i64) {
+        self.minutes_ahead
+            .fetch_add(minutes, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub async fn call(
