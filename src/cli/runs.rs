@@ -173,14 +173,22 @@ pub fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<()> {
         bail!("run {} is of {}, not of {period}", run.id, run.period);
     }
     let rows = runs::results(&mut conn, &run)?;
+    // The CSV is §9 exactly; JSON and XLSX also say which counted records
+    // are under appeal or repair now.
+    let contested = match args.format {
+        ExportFormat::Csv => Vec::new(),
+        ExportFormat::Json | ExportFormat::Xlsx => {
+            crate::service::contested::in_quarter(&mut conn, &ctx.rules()?, period, None)?
+        }
+    };
     let bytes = match args.format {
         ExportFormat::Csv => export::csv(&rows)?,
-        ExportFormat::Json => export::json(Some(&run), &rows)?,
+        ExportFormat::Json => export::json(Some(&run), &rows, &contested)?,
         ExportFormat::Xlsx => {
             if args.out.is_none() && std::io::stdout().is_terminal() {
                 bail!("an XLSX export is binary: give --out FILE");
             }
-            export::xlsx(&run, &rows)?
+            export::xlsx(&run, &rows, &contested)?
         }
     };
     match &args.out {

@@ -99,17 +99,27 @@ pub struct PeriodQuery {
 }
 
 /// How a company's numbers came about: every indicator, community, record
-/// and rule that counted (the method's explanation tree).
+/// and rule that counted (the method's explanation tree), and `contested`:
+/// the records it counted that are under appeal or repair now.
 #[utoipa::path(get, path = "/companies/{code}/explanation", params(CompanyPath, PeriodQuery),
     responses((status = 200, body = Object)))]
 pub async fn explanation(
     path: web::Path<String>,
     query: web::Query<PeriodQuery>,
     db: web::Data<Database>,
+    book: web::Data<RuleBook>,
 ) -> Result<HttpResponse, ApiError> {
     let period = query.period.as_deref().map(parse_period).transpose()?;
+    let book = book.get_ref().clone();
     let explanation = with_company(path.into_inner(), db, move |db, code| {
-        companies::explanation(&mut *db.get()?, code, period)?.ok_or(ApiError::NotFound)
+        let mut conn = db.get()?;
+        let explanation =
+            companies::explanation(&mut conn, code, period)?.ok_or(ApiError::NotFound)?;
+        Ok(crate::service::contested::mark(
+            &mut conn,
+            &book,
+            explanation,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(explanation))

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::domain::{labels, ListPlacement};
 use crate::scoring::{Fixed2, ResultRow};
+use crate::service::contested::ContestedRecord;
 use crate::storage::runs::Run;
 
 /// The §9 columns, in order.
@@ -131,16 +132,60 @@ pub fn csv(rows: &[ResultRow]) -> Result<Vec<u8>, csv::Error> {
 struct JsonExport<'a> {
     run: Option<&'a Run>,
     rows: &'a [ResultRow],
+    /// Records the quarter counted that are under appeal or repair now.
+    contested: &'a [ContestedRecord],
 }
 
-pub fn json(run: Option<&Run>, rows: &[ResultRow]) -> Result<Vec<u8>, serde_json::Error> {
-    serde_json::to_vec_pretty(&JsonExport { run, rows })
+pub fn json(
+    run: Option<&Run>,
+    rows: &[ResultRow],
+    contested: &[ContestedRecord],
+) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec_pretty(&JsonExport {
+        run,
+        rows,
+        contested,
+    })
+}
+
+/// The second sheet: the records counted that are not settled, so that the
+/// notice never presents them as if they were.
+fn contested_sheet(
+    book: &mut Workbook,
+    header: &Format,
+    contested: &[ContestedRecord],
+) -> Result<(), XlsxError> {
+    let sheet = book.add_worksheet();
+    sheet.set_name("异议与修复中的记录")?;
+    for (col, h) in ["统一社会信用代码", "记录类别", "记录编号", "状态"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string_with_format(0, u16::try_from(col).unwrap_or(0), *h, header)?;
+    }
+    for (i, c) in contested.iter().enumerate() {
+        let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        sheet.write_string(row, 0, &c.company_code)?;
+        sheet.write_string(row, 1, c.kind_label())?;
+        sheet.write_string(row, 2, &c.record_id)?;
+        sheet.write_string(row, 3, c.label())?;
+    }
+    if contested.is_empty() {
+        sheet.write_string(1, 0, "无：本季度计入的记录均无待处理的申诉或信用修复申请。")?;
+    }
+    sheet.set_column_width(0, 22)?;
+    sheet.set_column_width(2, 16)?;
+    Ok(())
 }
 
 /// An XLSX for public notice: a title row naming the rule set and run, Chinese
 /// headers, a frozen header row, grade and list colours. Every cell is written
 /// as text or number, never as a formula.
-pub fn xlsx(run: &Run, rows: &[ResultRow]) -> Result<Vec<u8>, XlsxError> {
+pub fn xlsx(
+    run: &Run,
+    rows: &[ResultRow],
+    contested: &[ContestedRecord],
+) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(format!("{} 信用评价结果", run.period))?;
@@ -171,7 +216,14 @@ pub fn xlsx(run: &Run, rows: &[ResultRow]) -> Result<Vec<u8>, XlsxError> {
             &run.rule_sha256.get(..12).unwrap_or_default(),
             run.id,
             labels::run_status(run.status)
-        ),
+        ) + &if contested.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " — {} 条计入的记录异议中或修复中，见“异议与修复中的记录”",
+                contested.len()
+            )
+        },
         &title,
     )?;
     for (col, h) in CHINESE_COLUMNS.iter().enumerate() {
@@ -226,6 +278,7 @@ pub fn xlsx(run: &Run, rows: &[ResultRow]) -> Result<Vec<u8>, XlsxError> {
     sheet.set_column_width(1, 22)?;
     sheet.set_column_width(2, 30)?;
     sheet.autofilter(1, 0, u32::try_from(rows.len() + 1).unwrap_or(u32::MAX), 22)?;
+    contested_sheet(&mut book, &header, contested)?;
     book.save_to_buffer()
 }
 

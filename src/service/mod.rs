@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod appeals;
 pub mod companies;
+pub mod contested;
 pub mod delivery;
 pub mod demo;
 pub mod notice;

@@ -17,6 +17,7 @@ use crate::http::ApiError;
 use crate::rules::{ConductKind, Indicator, RuleBook};
 use crate::scoring::{normalised, Explanation, ResultRow};
 use crate::service::companies::{self, Contest, CreditFile, RecordStatus};
+use crate::service::notice::PendingResult;
 use crate::storage::Database;
 
 pub struct ScoreCard {
@@ -80,6 +81,35 @@ pub struct CompanyPage {
     pub as_of: String,
     pub file: Vec<FileRow>,
     pub results: Vec<ResultLine>,
+    /// Results in public notice (公示中), not yet in effect.
+    pub pending: Vec<PendingLine>,
+}
+
+/// A result in public notice beside the quarter's published one.
+pub struct PendingLine {
+    pub card: ScoreCard,
+    /// The company's own notice, e.g. `2026-04-05 至 2026-04-11`.
+    pub notice: String,
+    /// What is published for that quarter now, or empty.
+    pub published: String,
+}
+
+fn pending_line(p: &PendingResult) -> PendingLine {
+    PendingLine {
+        card: card(&p.result),
+        notice: format!("{} 至 {}", p.starts_on, p.ends_on),
+        published: p.published.as_ref().map_or_else(String::new, |r| {
+            format!(
+                "总分 {}，等级 {}，{}",
+                r.total,
+                r.grade,
+                match r.list {
+                    ListPlacement::None => "未列入红黑榜",
+                    other => labels::list(other),
+                }
+            )
+        }),
+    }
 }
 
 fn status_label(s: RecordStatus) -> &'static str {
@@ -205,7 +235,12 @@ fn file_rows(file: &CreditFile) -> Vec<FileRow> {
         .collect()
 }
 
-fn company_page(viewer: Viewer, file: CreditFile, explanation: Option<Explanation>) -> CompanyPage {
+fn company_page(
+    viewer: Viewer,
+    file: CreditFile,
+    explanation: Option<Explanation>,
+    pending: &[PendingResult],
+) -> CompanyPage {
     let latest = file.results.last();
     let quarters: Vec<String> = file.results.iter().map(|r| r.period.to_string()).collect();
     let trend_chart = charts::lines(
@@ -288,6 +323,7 @@ fn company_page(viewer: Viewer, file: CreditFile, explanation: Option<Explanatio
                 rank: r.rank,
             })
             .collect(),
+        pending: pending.iter().map(pending_line).collect(),
         code: file.company.company_code,
         name: file.company.name,
         district: file.company.district,
@@ -307,7 +343,7 @@ pub async fn show(
     let db = db.get_ref().clone();
     let book = book.get_ref().clone();
     let today = clock.today();
-    let (file, explanation) = web::block(move || -> Result<_, ApiError> {
+    let (file, explanation, pending) = web::block(move || -> Result<_, ApiError> {
         let mut conn = db.get()?;
         let file =
             companies::credit_file(&mut conn, &book, &code, today)?.ok_or(ApiError::NotFound)?;
@@ -317,8 +353,9 @@ pub async fn show(
             Some(period) => companies::explanation(&mut conn, &code, Some(period))?,
             None => None,
         };
-        Ok((file, explanation))
+        let pending = crate::service::notice::pending_for(&mut conn, &code)?;
+        Ok((file, explanation, pending))
     })
     .await??;
-    page(&company_page(viewer, file, explanation))
+    page(&company_page(viewer, file, explanation, &pending))
 }

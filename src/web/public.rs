@@ -1,6 +1,7 @@
 //! The public pages: the quarter's red and black lists as a printable
 //! notice (公示), the latest on `/` and any published quarter on
-//! `/periods/{P}`. Only published runs are ever shown here.
+//! `/periods/{P}`. Only published runs, and drafts in their public notice
+//! (marked 公示中, not yet in effect), are ever shown here.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -28,6 +29,9 @@ pub struct Notice {
     pub period: Period,
     pub period_label: String,
     pub published_on: String,
+    /// A draft in public notice: its notice, e.g. `2026-04-05 至 2026-04-11`;
+    /// empty for a published run.
+    pub in_notice: String,
     pub rule_name: String,
     pub rule_version: String,
     pub rated: usize,
@@ -39,7 +43,8 @@ pub struct Notice {
 #[template(path = "notice.html")]
 struct NoticePage {
     viewer: Viewer,
-    notice: Option<Notice>,
+    /// A quarter in notice first (公示中), then the published one.
+    notices: Vec<Notice>,
     /// (YYYYQn, label) of every published quarter, latest first.
     quarters: Vec<(Period, String)>,
 }
@@ -67,6 +72,10 @@ fn notice(conn: &mut Conn, run: &Run) -> Result<Notice, StorageError> {
             .published_at
             .map(|t| t.date().to_string())
             .unwrap_or_default(),
+        in_notice: match (run.in_notice(), run.notice_from, run.notice_until) {
+            (true, Some(from), Some(until)) => format!("{from} 至 {until}"),
+            _ => String::new(),
+        },
         rule_name: run.rule_name.clone(),
         rule_version: run.rule_version.clone(),
         rated: rows.len(),
@@ -88,22 +97,34 @@ fn notice_page(
         let p = run.period()?;
         quarters.push((p, labels::period(p)));
     }
+    let in_notice = crate::storage::notices::in_notice(&mut conn)?;
+    let pending = match wanted {
+        // The latest quarter in notice, unless an older one than what is published.
+        None => in_notice.last().filter(|r| {
+            published
+                .first()
+                .is_none_or(|p| r.period.as_str() >= p.period.as_str())
+        }),
+        Some(p) => in_notice.iter().find(|r| r.period == p.to_string()),
+    };
     let run = match wanted {
         None => published.first(),
         Some(p) => {
             let code = p.to_string();
-            Some(
-                published
-                    .iter()
-                    .find(|r| r.period == code)
-                    .ok_or(ApiError::NotFound)?,
-            )
+            let found = published.iter().find(|r| r.period == code);
+            if found.is_none() && pending.is_none() {
+                return Err(ApiError::NotFound);
+            }
+            found
         }
     };
-    let notice = run.map(|r| notice(&mut conn, r)).transpose()?;
+    let mut notices = Vec::new();
+    for r in pending.into_iter().chain(run) {
+        notices.push(notice(&mut conn, r)?);
+    }
     Ok(NoticePage {
         viewer,
-        notice,
+        notices,
         quarters,
     })
 }

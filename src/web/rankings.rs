@@ -16,6 +16,7 @@ use crate::http::ratings::{filter_of, RankingQuery};
 use crate::http::ApiError;
 use crate::report::export;
 use crate::report::ranking::{self, Sort, Table};
+use crate::rules::RuleBook;
 use crate::scoring::ResultRow;
 use crate::service::read_cache::{ReadCache, Source};
 use crate::storage::runs::Run;
@@ -274,6 +275,7 @@ pub async fn download(
     query: web::Query<PageQuery>,
     db: web::Data<Database>,
     cache: web::Data<ReadCache>,
+    book: web::Data<RuleBook>,
 ) -> Result<HttpResponse, PageError> {
     Viewer::admit(&req, Gate::Official).await?;
     let format = path.into_inner();
@@ -282,7 +284,14 @@ pub async fn download(
     let db = db.get_ref().clone();
     let cache = cache.into_inner();
     let wanted = query.period.clone();
-    let (_, run, table) = web::block(move || load(&db, &cache, wanted.as_deref())).await??;
+    let book = book.get_ref().clone();
+    let (run, table, contested) = web::block(move || -> Result<_, ApiError> {
+        let (_, run, table) = load(&db, &cache, wanted.as_deref())?;
+        let contested =
+            crate::service::contested::in_quarter(&mut *db.get()?, &book, run.period()?, None)?;
+        Ok((run, table, contested))
+    })
+    .await??;
     let rows: Vec<ResultRow> = ranking::select(&table, &filter)
         .into_iter()
         .cloned()
@@ -293,7 +302,7 @@ pub async fn download(
             "text/csv; charset=utf-8",
         ),
         "xlsx" => (
-            export::xlsx(&run, &rows).map_err(|e| ApiError::Internal(e.to_string()))?,
+            export::xlsx(&run, &rows, &contested).map_err(|e| ApiError::Internal(e.to_string()))?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
         _ => return Err(PageError::Api(ApiError::NotFound)),

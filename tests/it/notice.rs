@@ -5,6 +5,7 @@
 //! notice only for the company whose result changed. Notifications reach a
 //! local SMTP sink once, after retries while it is away.
 
+use calamine::{Data, Reader, Xlsx};
 use propcredit::configuration::Settings;
 use propcredit::service::delivery::{deliver_due, NotificationSettings, Tls};
 use propcredit::service::notice::NoticeSettings;
@@ -101,6 +102,31 @@ fn the_notice_publishes_once_and_not_while_an_appeal_is_pending(t: TestDb) {
             (200, Some(first))
         );
 
+        // The pages say the same: the public notice marks the quarter as in
+        // notice (not in effect) above the published lists; the company's
+        // page shows its pending result with the last day to object.
+        let (status, _, home) = api.page("/periods/2025Q4").await;
+        assert_eq!(status, 200);
+        assert!(
+            home.contains("公示中") && home.contains(&format!("公示期 {today} 至 {first_end}")),
+            "{home}"
+        );
+        assert!(
+            home.contains("发布日期"),
+            "the published lists stay: {home}"
+        );
+        let page = api
+            .visit(&format!("/companies/{OWN}"), Some(COMPANY))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("公示中")
+                && page.contains(&format!("本企业的公示期 {today} 至 {first_end}")),
+            "{page}"
+        );
+
         // Day 1: the company objects to a record of the quarter.
         api.advance_days(1);
         let (status, appeal) = api
@@ -113,6 +139,39 @@ fn the_notice_publishes_once_and_not_while_an_appeal_is_pending(t: TestDb) {
             .await;
         assert_eq!(status.as_u16(), 201, "{appeal}");
         let appeal = appeal["id"].as_i64().unwrap();
+        // The published 2025Q4 counted the record: its explanation and the
+        // officials' export say it is under appeal, not settled.
+        let (status, explained) = api
+            .get(
+                &format!("/companies/{OWN}/explanation?period=2025Q4"),
+                Some(COMPANY),
+            )
+            .await;
+        assert_eq!(status.as_u16(), 200, "{explained}");
+        assert_eq!(
+            explained["contested"],
+            json!([{ "company_code": OWN, "record_kind": "complaint", "record_id": "T000000715", "mark": "under_appeal" }])
+        );
+        assert!(
+            explained["total"].is_number(),
+            "the explanation itself is kept"
+        );
+        let xlsx = api
+            .visit("/rankings/export.xlsx?period=2025Q4", Some(ADMIN))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+        let marks = book.worksheet_range("异议与修复中的记录").unwrap();
+        assert_eq!(
+            (marks.get((1, 0)), marks.get((1, 2)), marks.get((1, 3))),
+            (
+                Some(&Data::String(OWN.into())),
+                Some(&Data::String("T000000715".into())),
+                Some(&Data::String("异议中".into()))
+            )
+        );
 
         // Day 8: the notice has ended, but the appeal holds it.
         api.advance_days(7);

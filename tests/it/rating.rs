@@ -285,7 +285,7 @@ fn the_xlsx_notice_has_title_chinese_headers_and_no_formulas(t: TestDb) {
     let run = runs::get(&mut conn, summary.run_id).unwrap().unwrap();
     let mut rows = runs::results(&mut conn, &run).unwrap();
     rows[0].company_name = "=HYPERLINK(\"http://x\")".into();
-    let bytes = propcredit::report::export::xlsx(&run, &rows).unwrap();
+    let bytes = propcredit::report::export::xlsx(&run, &rows, &[]).unwrap();
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
     let formulas = book.worksheet_formula("2025Q3 信用评价结果").unwrap();
     assert!(
