@@ -23,6 +23,9 @@ pub enum UserCommand {
         /// Read a password for web sign-in from standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// The contact address notifications to the user's company go to.
+        #[arg(long, value_parser = email)]
+        email: Option<String>,
     },
     /// Revoke a user and every token of theirs.
     Revoke { name: String },
@@ -37,6 +40,7 @@ pub fn user(ctx: &Context, command: UserCommand) -> anyhow::Result<()> {
             role,
             company,
             password_stdin,
+            email,
         } => {
             let role = Role::from_parts(role, company.as_deref()).context(
                 "a company user needs --company CODE, and only a company user may have one",
@@ -58,6 +62,15 @@ pub fn user(ctx: &Context, command: UserCommand) -> anyhow::Result<()> {
                 &actor,
                 ctx.clock.now(),
             )?;
+            if let Some(address) = &email {
+                users::set_email(
+                    &mut conn,
+                    &user.name,
+                    Some(address),
+                    &actor,
+                    ctx.clock.now(),
+                )?;
+            }
             println!(
                 "user {} ({}) added; keep this API token, it is shown only once:",
                 user.name, user.role
@@ -70,4 +83,12 @@ pub fn user(ctx: &Context, command: UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// An email address, checked at the edge.
+fn email(text: &str) -> Result<String, String> {
+    text.trim()
+        .parse::<lettre::Address>()
+        .map(|a| a.to_string())
+        .map_err(|e| format!("'{text}' is not an email address: {e}"))
 }

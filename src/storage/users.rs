@@ -152,13 +152,7 @@ pub fn set_email(
     now: NaiveDateTime,
 ) -> Result<(), UserError> {
     conn.transaction(|conn| {
-        let user: Option<User> = users::table
-            .filter(users::name.eq(name))
-            .filter(users::revoked_at.is_null())
-            .select(User::as_select())
-            .first(conn)
-            .optional()?;
-        let user = user.ok_or_else(|| UserError::NotFound(name.into()))?;
+        let user = active_by_name(conn, name)?.ok_or_else(|| UserError::NotFound(name.into()))?;
         diesel::update(users::table.find(user.id))
             .set(users::email.eq(email))
             .execute(conn)?;
@@ -181,13 +175,7 @@ pub fn revoke(
     now: NaiveDateTime,
 ) -> Result<(), UserError> {
     conn.transaction(|conn| {
-        let user: Option<User> = users::table
-            .filter(users::name.eq(name))
-            .filter(users::revoked_at.is_null())
-            .select(User::as_select())
-            .first(conn)
-            .optional()?;
-        let user = user.ok_or_else(|| UserError::NotFound(name.into()))?;
+        let user = active_by_name(conn, name)?.ok_or_else(|| UserError::NotFound(name.into()))?;
         diesel::update(users::table.find(user.id))
             .set(users::revoked_at.eq(Some(now)))
             .execute(conn)?;

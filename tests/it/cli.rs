@@ -330,9 +330,28 @@ fn user_add_prints_a_working_token_and_revoke_kills_it(t: TestDb) {
             "company",
             "--company",
             "913346UW3LKQ70JX54",
+            "--email",
+            "ko@example.com",
         ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut conn = t.db.get().unwrap();
+    assert_eq!(
+        propcredit::storage::notifications::addresses_of(&mut conn, "913346UW3LKQ70JX54").unwrap(),
+        vec!["ko@example.com".to_string()],
+        "the company's contact address"
+    );
+    drop(conn);
+    assert_clean_failure(
+        &propcredit(
+            &t.url,
+            &rules,
+            &[
+                "user", "add", "--name", "x", "--role", "admin", "--email", "nope",
+            ],
+        ),
+        "is not an email address",
+    );
     let stdout = text(&out.stdout);
     let token = stdout.lines().last().unwrap().to_string();
     assert!(token.starts_with("pc_") && token.len() == 67, "{stdout}");
