@@ -20,6 +20,9 @@ pub struct Settings {
     pub repair: crate::service::repairs::RepairSettings,
     pub notice: crate::service::notice::NoticeSettings,
     pub notifications: crate::service::delivery::NotificationSettings,
+    /// Optional as a whole: without it, only admins read `/metrics`.
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     pub clock: ClockSettings,
 }
 
@@ -52,6 +55,14 @@ impl ClockSettings {
     pub fn clock(&self) -> Result<crate::clock::Clock, SettingsError> {
         Ok(crate::clock::Clock::system_in(self.zone()?))
     }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// A bearer token a Prometheus scraper sends for `/metrics` (admins'
+    /// tokens work too); unset: admins only.
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,6 +121,9 @@ pub struct ServerSettings {
     /// and the audit log) is taken from `X-Forwarded-For` / `Forwarded`, which
     /// only a proxy of our own may set. Off: the connection's address.
     pub behind_proxy: bool,
+    /// On SIGTERM or SIGINT: how long in-flight requests (an import, a
+    /// run) may take to finish before the process stops anyway.
+    pub shutdown_timeout_seconds: u64,
 }
 
 impl ServerSettings {
@@ -186,6 +200,8 @@ impl Settings {
             .set_default("server.secure_cookies", false)
             .map_err(err)?
             .set_default("server.behind_proxy", false)
+            .map_err(err)?
+            .set_default("server.shutdown_timeout_seconds", 60)
             .map_err(err)?
             .set_default("telemetry.format", "pretty")
             .map_err(err)?

@@ -8,7 +8,7 @@
 //! | interfaces | `http`, `web`, `cli` | the JSON API, the pages for people, and the command line: parse, call a service, answer |
 //! | services | `service`, `report`, `import` | one use case each, composed inside one transaction |
 //! | engine and rules | `scoring`, `rules` | the pure method: data and a rule set in, results out |
-//! | infrastructure | `storage`, `configuration`, `startup`, `telemetry`, `clock` | diesel on both databases, settings, the running app |
+//! | infrastructure | `storage`, `configuration`, `startup`, `telemetry`, `metrics`, `clock` | diesel on both databases, settings, the running app |
 //! | domain | `domain` | the plain values every layer speaks |
 //!
 //! `generate` makes synthetic cities in the import formats (demo data,
@@ -21,6 +21,7 @@ pub mod domain;
 pub mod generate;
 pub mod http;
 pub mod import;
+pub mod metrics;
 pub mod report;
 pub mod rules;
 pub mod scoring;

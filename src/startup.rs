@@ -3,17 +3,18 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 
 use crate::clock::Clock;
 use crate::configuration::Settings;
+use crate::metrics::Metrics;
 use crate::rules::RuleBook;
 use crate::storage::Database;
 
 pub struct Application {
     port: u16,
     server: Server,
+    metrics: Metrics,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +27,8 @@ pub enum StartupError {
     Rules(#[from] crate::rules::RuleErrors),
     #[error("cannot start the password-check thread: {0}")]
     Thread(std::io::Error),
+    #[error("cannot set up the metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -78,11 +81,16 @@ impl Application {
         ));
         let secure = settings.server.secure_cookies;
         let read_cache = web::Data::new(crate::service::read_cache::ReadCache::default());
+        let metrics = Metrics::new()?;
+        metrics.scheduler_enabled(settings.scheduler.enabled);
+        let metrics_data = web::Data::new(metrics.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(crate::http::forget_on_write))
                 .wrap(crate::http::security_headers(secure))
-                .wrap(Logger::new("%a %r %s %b bytes %D ms"))
+                // Outermost: the request id and the access line cover everything.
+                .wrap(actix_web::middleware::from_fn(crate::http::observe))
+                .app_data(metrics_data.clone())
                 .app_data(db.clone())
                 .app_data(clock.clone())
                 .app_data(rules.clone())
@@ -116,8 +124,21 @@ impl Application {
             addr: settings.server.bind.clone(),
             source,
         })?
+        // SIGTERM / SIGINT: stop accepting, let in-flight requests (an
+        // import, a run) finish within the timeout; a transaction cut short
+        // is rolled back by the database, never half-committed.
+        .shutdown_timeout(settings.server.shutdown_timeout_seconds)
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            metrics,
+        })
+    }
+
+    /// The application's metrics, for the scheduler beside it.
+    pub fn metrics(&self) -> Metrics {
+        self.metrics.clone()
     }
 
     pub fn port(&self) -> u16 {

@@ -34,17 +34,18 @@ pub fn serve(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
     }
     let system = actix_web::rt::System::new();
     system.block_on(async {
+        let app = Application::build_with(settings, db.clone(), rules, ctx.clock.clone())?;
         actix_web::rt::spawn(crate::service::scheduler::run(
             db.clone(),
             ctx.clock.clone(),
             crate::service::scheduler::Plan::from_settings(settings),
+            app.metrics(),
         ));
         actix_web::rt::spawn(crate::service::delivery::run(
             db.clone(),
             ctx.clock.clone(),
             settings.notifications.clone(),
         ));
-        let app = Application::build_with(settings, db, rules, ctx.clock.clone())?;
         tracing::info!(bind = %settings.server.bind, port = app.port(), "propcredit is listening");
         app.run_until_stopped().await?;
         Ok::<(), anyhow::Error>(())

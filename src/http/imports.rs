@@ -177,6 +177,19 @@ pub async fn upload(
         report
     })
     .await?;
+    let metrics = app_data::<crate::metrics::Metrics>(&req)?;
+    match &result {
+        Ok(r) => metrics.imported(
+            kind.as_str(),
+            r.rows_added,
+            r.rows_updated,
+            r.rows_unchanged,
+        ),
+        Err(ImportError::Rejected { .. } | ImportError::File { .. }) => {
+            metrics.import_rejected(kind.as_str());
+        }
+        Err(ImportError::Storage(_)) => {}
+    }
     match result {
         Ok(report) => Ok(HttpResponse::Ok().json(report)),
         Err(e @ ImportError::Rejected { .. }) => {

@@ -14,6 +14,7 @@ pub mod guard;
 mod health;
 pub mod imports;
 mod notices;
+mod observe;
 mod params;
 pub mod passwords;
 pub mod ratings;
@@ -27,6 +28,7 @@ use crate::service::read_cache::{Lookup, Miss, Source};
 use actix_web::web;
 
 pub use error::{decision_reason, ApiError};
+pub use observe::observe;
 
 /// A piece of shared application state; missing is a programming error,
 /// answered as 500.
@@ -39,6 +41,8 @@ pub fn app_data<T: 'static>(req: &actix_web::HttpRequest) -> Result<web::Data<T>
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(crate::web::routes)
         .route("/health", web::get().to(health::health))
+        .route("/ready", web::get().to(health::ready))
+        .route("/metrics", web::get().to(health::metrics))
         .route("/api/docs", web::get().to(docs::docs_page))
         .route("/api/docs.js", web::get().to(docs::docs_script))
         .service(

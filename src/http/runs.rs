@@ -77,6 +77,7 @@ pub async fn start(
     db: web::Data<Database>,
     book: web::Data<RuleBook>,
     clock: web::Data<Clock>,
+    metrics: web::Data<crate::metrics::Metrics>,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period(&body.period)?;
     let explicit = match &body.rule_sha256 {
@@ -97,6 +98,7 @@ pub async fn start(
     let db = db.get_ref().clone();
     let actor = caller.actor();
     let clock = clock.get_ref().clone();
+    let started = std::time::Instant::now();
     let summary = web::block(move || {
         rating::rate_period(
             &db,
@@ -109,8 +111,9 @@ pub async fn start(
             },
         )
     })
-    .await?
-    .map_err(rating_error)?;
+    .await?;
+    metrics.run("api", summary.is_ok(), started.elapsed());
+    let summary = summary.map_err(rating_error)?;
     Ok(HttpResponse::Created().json(summary))
 }
 

@@ -87,16 +87,7 @@ impl Authenticator {
         name: String,
         password: String,
     ) -> Result<NewSession, ApiError> {
-        let address = if self.settings.server.behind_proxy {
-            req.connection_info().realip_remote_addr().and_then(|a| {
-                a.parse::<std::net::SocketAddr>()
-                    .map(|s| s.ip())
-                    .or_else(|_| a.parse())
-                    .ok()
-            })
-        } else {
-            req.peer_addr().map(|a| a.ip())
-        };
+        let address = super::observe::client_address(req, self.settings.server.behind_proxy);
         let shown_address = address.map_or_else(|| "unknown".to_string(), |a| a.to_string());
         let admitted = match self.throttle.begin(&name, address) {
             Ok(a) => a,

@@ -275,7 +275,7 @@ pub fn tick(db: &Database, clock: &Clock, plan: &Plan) -> Result<Ticked, TickErr
 
 /// Runs forever on the actix runtime: a tick at once (catching up what was
 /// missed while down), then at each time the cron expression matches.
-pub async fn run(db: Database, clock: Clock, plan: Plan) {
+pub async fn run(db: Database, clock: Clock, plan: Plan, metrics: crate::metrics::Metrics) {
     if !plan.scheduler.enabled {
         tracing::info!("the quarterly scheduler is disabled on this replica");
         return;
@@ -289,8 +289,25 @@ pub async fn run(db: Database, clock: Clock, plan: Plan) {
     };
     loop {
         let (db2, clock2, plan2) = (db.clone(), clock.clone(), plan.clone());
-        match actix_web::rt::task::spawn_blocking(move || tick(&db2, &clock2, &plan2)).await {
+        let started = std::time::Instant::now();
+        let outcome =
+            actix_web::rt::task::spawn_blocking(move || tick(&db2, &clock2, &plan2)).await;
+        metrics.tick(clock.now(), matches!(outcome, Ok(Ok(_))));
+        match outcome {
             Ok(Ok(done)) => {
+                for summary in &done.rated {
+                    metrics.run(
+                        "scheduler",
+                        true,
+                        summary.load + summary.compute + summary.store,
+                    );
+                }
+                if done.rated.is_empty() && done.published.is_empty() {
+                    tracing::debug!(
+                        took_ms = started.elapsed().as_millis(),
+                        "the scheduler had nothing to do"
+                    );
+                }
                 for summary in done.rated {
                     tracing::info!(run_id = summary.run_id, period = %summary.period, status = summary.status.as_str(), "scheduled rating done");
                 }

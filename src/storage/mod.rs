@@ -15,6 +15,7 @@ pub mod indexes;
 pub mod moments;
 pub mod notices;
 pub mod notifications;
+pub mod observe;
 pub mod rating_data;
 mod record_keys;
 pub mod records;

@@ -253,6 +253,7 @@ pub async fn start(
     let actor = viewer.caller.actor();
     let db2 = db.get_ref().clone();
     let clock2 = clock.get_ref().clone();
+    let started = std::time::Instant::now();
     let summary = web::block(move || {
         let request = RunRequest {
             period,
@@ -262,8 +263,11 @@ pub async fn start(
         };
         rating::rate_period(&db2, &clock2, request)
     })
-    .await?
-    .map_err(|e| match e {
+    .await?;
+    if let Some(m) = req.app_data::<web::Data<crate::metrics::Metrics>>() {
+        m.run("page", summary.is_ok(), started.elapsed());
+    }
+    let summary = summary.map_err(|e| match e {
         rating::RatingError::Storage(s) => ApiError::from(s),
         other => ApiError::Internal(other.to_string()),
     })?;

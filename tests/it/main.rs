@@ -20,6 +20,7 @@ mod import;
 mod import_checks;
 mod import_formats;
 mod notice;
+mod operations;
 mod outage;
 mod pages;
 mod pages_officials;

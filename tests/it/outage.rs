@@ -185,6 +185,11 @@ fn postgres_away_answers_503_fast_and_recovers() {
             || proxy.back(),
         )
         .await;
+        // The load balancer's readiness check follows the database too.
+        let ready = async || timed(reqwest::Client::new().get(format!("{base}/ready"))).await;
+        assert_eq!(ready().await.0, 200);
+        outage_and_recovery(ready, || proxy.down(), || proxy.back()).await;
+        assert_eq!(ready().await.0, 200, "ready again");
     });
 }
 
