@@ -32,6 +32,7 @@ mod read_cache;
 mod reimport;
 mod repair;
 mod scheduler;
+mod shutdown;
 mod smtp_sink;
 mod tallies;
 mod upgrade;

@@ -24,9 +24,9 @@ fn peak_kib(pid: u32) -> u64 {
         .unwrap()
 }
 
-struct Server {
-    child: Child,
-    base: String,
+pub struct Server {
+    pub child: Child,
+    pub base: String,
 }
 
 impl Drop for Server {
@@ -36,7 +36,7 @@ impl Drop for Server {
     }
 }
 
-fn serve(url: &str, rules: &Path) -> Server {
+pub fn serve(url: &str, rules: &Path) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -186,7 +186,7 @@ fn hostile_uploads_and_floods_leave_the_server_answering(t: TestDb) {
 }
 
 /// A surveys file large enough that importing it takes a while.
-fn big_surveys(dir: &Path, rows: usize) -> PathBuf {
+pub fn big_surveys(dir: &Path, rows: usize) -> PathBuf {
     let path = dir.join("surveys.csv");
     let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     writeln!(
@@ -210,7 +210,7 @@ fn big_surveys(dir: &Path, rows: usize) -> PathBuf {
 }
 
 /// Rows in `table` (a fixed name of this file's, never user input).
-fn count(t: &TestDb, table: &str) -> i64 {
+pub fn count(t: &TestDb, table: &str) -> i64 {
     use diesel::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Count {
