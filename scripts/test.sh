@@ -31,3 +31,5 @@ echo "== contract test (Schemathesis against the running service)" >&2
 bash scripts/contract-test.sh "${CARGO_TARGET_DIR:-target}/debug/propcredit"
 echo "== cargo test" >&2
 cargo test --locked
+echo "== backup, destroy, restore, compare (scripts/test-backup.sh)" >&2
+bash scripts/test-backup.sh "${CARGO_TARGET_DIR:-target}/debug/propcredit" 

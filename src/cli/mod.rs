@@ -4,6 +4,7 @@
 //! Every error ends as one readable sentence on standard error and a
 //! non-zero exit code.
 
+mod backup;
 mod context;
 mod data;
 mod runs;
@@ -80,6 +81,8 @@ enum Command {
     Generate(data::GenerateArgs),
     /// Check that derived data (the survey counts ratings read) agrees with the records.
     Verify(verify::VerifyArgs),
+    /// Copy the embedded SQLite database online (VACUUM INTO), checked.
+    Backup(backup::BackupArgs),
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -109,6 +112,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::User { command } => users::user(&ctx, command),
         Command::Generate(args) => data::generate(args),
         Command::Verify(args) => verify::verify(&ctx, &args),
+        Command::Backup(args) => backup::backup(&ctx, &args),
     };
     if cli.global.report_resources {
         context::report_resources(started);
