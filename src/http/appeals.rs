@@ -39,7 +39,7 @@ pub async fn file(
     let appeal_settings = settings.appeals.clone();
     let clock = clock.get_ref().clone();
     let today = clock.today();
-    let appeal = web::block(move || {
+    let appeal = crate::http::block(move || {
         service::file(
             &db,
             &clock,
@@ -95,7 +95,7 @@ pub async fn list(
     let company = caller.company().map(str::to_string);
     let status = query.into_inner().status;
     let db = db.get_ref().clone();
-    let list = web::block(move || {
+    let list = crate::http::block(move || {
         let mut conn = db.get()?;
         appeals::list(&mut conn, company.as_deref(), status)
     })
@@ -142,7 +142,7 @@ pub async fn decide(
     let book = book.get_ref().clone();
     let notice = settings.notice.clone();
     let clock = clock.get_ref().clone();
-    let (appeal, reruns) = web::block(move || {
+    let (appeal, reruns) = crate::http::block(move || {
         let ruling = service::Ruling {
             id,
             uphold: body.uphold,

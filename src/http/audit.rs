@@ -55,7 +55,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter_of(query.into_inner())?;
     let db = db.get_ref().clone();
-    let entries = web::block(move || -> Result<_, ApiError> {
+    let entries = crate::http::block(move || -> Result<_, ApiError> {
         let mut conn = db.get()?;
         Ok(audit::search(&mut conn, &filter).map_err(crate::storage::StorageError::from)?)
     })

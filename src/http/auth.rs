@@ -8,7 +8,7 @@
 
 use std::future::{ready, Ready};
 
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use super::ApiError;
 use crate::configuration::Settings;
@@ -142,7 +142,7 @@ pub async fn resolve(
             .await?
         }
         Credential::Session(s) => {
-            web::block(move || users::by_session(&mut *db.get()?, &s, now)).await??
+            crate::http::block(move || users::by_session(&mut *db.get()?, &s, now)).await??
         }
         Credential::None => None,
     };

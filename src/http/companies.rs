@@ -34,7 +34,7 @@ async fn with_company<T: Send + 'static>(
     f: impl FnOnce(&Database, &str) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let db = db.get_ref().clone();
-    web::block(move || f(&db, &code)).await?
+    crate::http::block(move || f(&db, &code)).await?
 }
 
 /// A company and its latest published result.

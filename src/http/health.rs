@@ -18,7 +18,7 @@ use crate::storage::Database;
 /// 200 when the database answers, 503 when it does not.
 pub async fn health(db: web::Data<Database>) -> Result<HttpResponse, ApiError> {
     let db = db.get_ref().clone();
-    web::block(move || db.ping())
+    crate::http::block(move || db.ping())
         .await?
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     Ok(HttpResponse::Ok().json(json!({ "status": "ok", "database": "ok" })))
@@ -31,7 +31,7 @@ pub async fn ready(
 ) -> Result<HttpResponse, ApiError> {
     let db = db.get_ref().clone();
     let dir = settings.rules.dir.clone();
-    let checks = web::block(move || {
+    let checks = crate::http::block(move || {
         let database = match db.ping() {
             Ok(()) => "ok".to_string(),
             Err(e) => format!("not answering: {e}"),
@@ -114,7 +114,7 @@ pub async fn metrics(
     let db = db.get_ref().clone();
     let metrics = metrics.get_ref().clone();
     let review = settings.appeals.review_working_days;
-    let text = web::block(move || {
+    let text = crate::http::block(move || {
         metrics.scrape(&ScrapeContext {
             db: &db,
             now,

@@ -88,7 +88,7 @@ async fn spool(
     limit_mib: u64,
 ) -> Result<tempfile::NamedTempFile, ApiError> {
     let internal = |e: std::io::Error| ApiError::Internal(format!("cannot spool the upload: {e}"));
-    let mut file = web::block(tempfile::NamedTempFile::new)
+    let mut file = crate::http::block(tempfile::NamedTempFile::new)
         .await?
         .map_err(internal)?;
     let mut pending: Vec<u8> = Vec::with_capacity(SPOOL_CHUNK);
@@ -108,7 +108,7 @@ async fn spool(
         }
         if pending.len() >= SPOOL_CHUNK || (last && !pending.is_empty()) {
             let bytes = std::mem::replace(&mut pending, Vec::with_capacity(SPOOL_CHUNK));
-            file = web::block(move || file.write_all(&bytes).map(|()| file))
+            file = crate::http::block(move || file.write_all(&bytes).map(|()| file))
                 .await?
                 .map_err(internal)?;
         }
@@ -154,7 +154,7 @@ pub async fn upload(
     let book = book.get_ref().clone();
     let clock = app_data::<Clock>(&req)?.get_ref().clone();
     let file = format!("upload:{}", kind.as_str());
-    let result = web::block(move || {
+    let result = crate::http::block(move || {
         let table = Table::open(spooled.path(), format).map_err(|message| ImportError::File {
             file: file.clone(),
             message,

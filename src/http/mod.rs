@@ -28,7 +28,7 @@ use crate::service::read_cache::{Lookup, Miss, Source};
 use actix_web::web;
 
 pub use error::{decision_reason, ApiError};
-pub use observe::observe;
+pub use observe::{block, observe};
 
 /// A piece of shared application state; missing is a programming error,
 /// answered as 500.
@@ -106,7 +106,7 @@ where
     match lookup(cache, Source::Memory) {
         Err(Miss::NotInMemory) => {
             let (cache, db) = (cache.clone(), db.clone());
-            Ok(web::block(move || lookup(&cache, Source::Database(&db))).await??)
+            Ok(crate::http::block(move || lookup(&cache, Source::Database(&db))).await??)
         }
         other => Ok(other?),
     }

@@ -39,7 +39,7 @@ pub async fn period_notice(
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period(&path.into_inner())?;
     let db = db.get_ref().clone();
-    let (run, rows) = web::block(move || notice::in_notice_for(&mut *db.get()?, period))
+    let (run, rows) = crate::http::block(move || notice::in_notice_for(&mut *db.get()?, period))
         .await??
         .ok_or(ApiError::NotFound)?;
     let on = |l: ListPlacement| -> Vec<PublicRow<'_>> {
@@ -72,7 +72,7 @@ pub async fn company_notice(
 ) -> Result<HttpResponse, ApiError> {
     let code = path.into_inner();
     let db = db.get_ref().clone();
-    let pending = web::block(move || notice::pending_for(&mut *db.get()?, &code)).await??;
+    let pending = crate::http::block(move || notice::pending_for(&mut *db.get()?, &code)).await??;
     Ok(HttpResponse::Ok().json(Pending { pending }))
 }
 
@@ -102,7 +102,8 @@ pub async fn list(
     };
     let db = db.get_ref().clone();
     let found =
-        web::block(move || notifications::list(&mut *db.get()?, company.as_deref(), 500)).await??;
+        crate::http::block(move || notifications::list(&mut *db.get()?, company.as_deref(), 500))
+            .await??;
     Ok(HttpResponse::Ok().json(NotificationList {
         notifications: found,
     }))
@@ -146,12 +147,14 @@ pub async fn set_email(
     let db = db.get_ref().clone();
     let now = clock.now();
     let kept = email.clone();
-    web::block(move || users::set_email(&mut *db.get()?, &name, kept.as_deref(), &actor, now))
-        .await?
-        .map_err(|e| match e {
-            users::UserError::NotFound(_) => ApiError::Unauthenticated,
-            users::UserError::Storage(s) => s.into(),
-            other => ApiError::Internal(other.to_string()),
-        })?;
+    crate::http::block(move || {
+        users::set_email(&mut *db.get()?, &name, kept.as_deref(), &actor, now)
+    })
+    .await?
+    .map_err(|e| match e {
+        users::UserError::NotFound(_) => ApiError::Unauthenticated,
+        users::UserError::Storage(s) => s.into(),
+        other => ApiError::Internal(other.to_string()),
+    })?;
     Ok(HttpResponse::Ok().json(ContactAddress { email }))
 }

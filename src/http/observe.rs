@@ -34,6 +34,17 @@ pub fn client_address(req: &HttpRequest, behind_proxy: bool) -> Option<IpAddr> {
     }
 }
 
+/// `web::block` inside the request's span: what a service logs on the
+/// blocking pool carries the request id too.
+pub async fn block<F, R>(f: F) -> Result<R, actix_web::error::BlockingError>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let span = tracing::Span::current();
+    web::block(move || span.in_scope(f)).await
+}
+
 /// A caller's id is kept when it is short and plain (it ends up in logs).
 fn sane(id: &str) -> bool {
     (1..=128).contains(&id.len())

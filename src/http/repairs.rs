@@ -46,7 +46,7 @@ pub async fn apply(
     let repair_settings = settings.repair.clone();
     let clock = clock.get_ref().clone();
     let today = clock.today();
-    let application = web::block(move || {
+    let application = crate::http::block(move || {
         service::apply(
             &db,
             &clock,
@@ -105,7 +105,7 @@ pub async fn list(
     let company = caller.company().map(str::to_string);
     let status = query.into_inner().status;
     let db = db.get_ref().clone();
-    let list = web::block(move || {
+    let list = crate::http::block(move || {
         let mut conn = db.get()?;
         repairs::list(&mut conn, company.as_deref(), status)
     })
@@ -124,7 +124,7 @@ pub async fn by_code(
 ) -> Result<HttpResponse, ApiError> {
     let code = crate::service::reports::normalise(&path.into_inner());
     let db = db.get_ref().clone();
-    let found = web::block(move || {
+    let found = crate::http::block(move || {
         let mut conn = db.get()?;
         repairs::by_query_code(&mut conn, &code)
     })
@@ -137,7 +137,7 @@ pub async fn by_code(
 /// company it belongs to (others: not found).
 async fn visible(caller: &Caller, db: &Database, id: i64) -> Result<RepairApplication, ApiError> {
     let db = db.clone();
-    let found = web::block(move || {
+    let found = crate::http::block(move || {
         let mut conn = db.get()?;
         repairs::get(&mut conn, id)
     })
@@ -216,7 +216,7 @@ pub async fn upload_evidence(
     let max_files = settings.repair.evidence_max_files;
     let now = clock.now();
     let db = db.get_ref().clone();
-    let stored = web::block(move || {
+    let stored = crate::http::block(move || {
         let mut conn = db.get()?;
         conn.transaction(|conn| {
             // Decided meanwhile: its evidence is closed.
@@ -272,7 +272,7 @@ pub async fn list_evidence(
     let id = path.into_inner();
     visible(&caller, db.get_ref(), id).await?;
     let db = db.get_ref().clone();
-    let files = web::block(move || {
+    let files = crate::http::block(move || {
         let mut conn = db.get()?;
         repairs::evidence_of(&mut conn, id)
     })
@@ -291,7 +291,7 @@ pub async fn evidence_file(
     let (id, file) = path.into_inner();
     visible(&caller, db.get_ref(), id).await?;
     let db = db.get_ref().clone();
-    let (content_type, bytes) = web::block(move || {
+    let (content_type, bytes) = crate::http::block(move || {
         let mut conn = db.get()?;
         repairs::evidence_content(&mut conn, id, file)
     })
@@ -344,7 +344,7 @@ pub async fn decide(
     let book = book.get_ref().clone();
     let notice = settings.notice.clone();
     let clock = clock.get_ref().clone();
-    let (repair, reruns) = web::block(move || {
+    let (repair, reruns) = crate::http::block(move || {
         let decision = service::Decision {
             id,
             approve: body.approve,

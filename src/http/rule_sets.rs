@@ -167,7 +167,7 @@ pub async fn what_if(
     let period = parse_period(&body.period)?;
     let draft = parse_draft(&body.rules)?;
     let db = db.get_ref().clone();
-    let w = web::block(move || {
+    let w = crate::http::block(move || {
         crate::service::rating::what_if(&mut *db.get()?, period, &draft).map_err(|e| match e {
             crate::service::rating::RatingError::Storage(s) => ApiError::from(s),
             other => ApiError::Internal(other.to_string()),

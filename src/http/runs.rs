@@ -39,7 +39,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let period = query.period.as_deref().map(parse_period).transpose()?;
     let db = db.get_ref().clone();
-    let list = web::block(move || {
+    let list = crate::http::block(move || {
         let mut conn = db.get()?;
         runs::list(&mut conn, period)
     })
@@ -99,7 +99,7 @@ pub async fn start(
     let actor = caller.actor();
     let clock = clock.get_ref().clone();
     let started = std::time::Instant::now();
-    let summary = web::block(move || {
+    let summary = crate::http::block(move || {
         rating::rate_period(
             &db,
             &clock,
@@ -176,7 +176,7 @@ pub async fn publish(
     let book = book.get_ref().clone();
     let settings = settings.get_ref().clone();
     let clock = clock.get_ref().clone();
-    let run = web::block(move || {
+    let run = crate::http::block(move || {
         let publication = publishing::Publication {
             run_id: id,
             actor: &actor,
@@ -228,7 +228,7 @@ pub async fn announce(
     let db = db.get_ref().clone();
     let settings = settings.get_ref().clone();
     let clock = clock.get_ref().clone();
-    let run = web::block(move || {
+    let run = crate::http::block(move || {
         notice::start(
             &mut *db.get()?,
             &clock,
@@ -269,7 +269,7 @@ pub async fn diff(
     let id = path.into_inner();
     let against = query.against;
     let db = db.get_ref().clone();
-    let body = web::block(move || -> Result<DiffBody, ApiError> {
+    let body = crate::http::block(move || -> Result<DiffBody, ApiError> {
         let (run, base, diff) =
             compare_runs(&mut *db.get()?, id, against).map_err(|e| match e {
                 CompareError::NoRun(_) => ApiError::NotFound,

@@ -101,7 +101,7 @@ impl Authenticator {
         let who = name.clone();
         let now = self.clock.now();
         // argon2 is deliberately slow: off the worker thread.
-        let outcome = web::block(move || -> Result<Outcome, ApiError> {
+        let outcome = crate::http::block(move || -> Result<Outcome, ApiError> {
             let mut conn = db.get()?;
             let user = users::active_by_name(&mut conn, &who)?;
             let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
@@ -162,7 +162,7 @@ impl Authenticator {
         if let Some(token) = req.cookie(name).map(|c| c.value().to_string()) {
             let db = self.db.get_ref().clone();
             let now = self.clock.now();
-            web::block(move || {
+            crate::http::block(move || {
                 let mut conn = db.get()?;
                 users::end_session(&mut conn, &token, now)
             })

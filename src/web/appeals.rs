@@ -57,8 +57,8 @@ async fn render(
 ) -> Result<HttpResponse, PageError> {
     let company = viewer.company.clone();
     let db = db.clone();
-    let list =
-        web::block(move || appeals::list(&mut *db.get()?, company.as_deref(), None)).await??;
+    let list = crate::http::block(move || appeals::list(&mut *db.get()?, company.as_deref(), None))
+        .await??;
     let today = clock.today();
     let rows = list
         .into_iter()
@@ -143,7 +143,7 @@ pub async fn file(
     let clock2 = clock.get_ref().clone();
     let appeal_settings = settings.appeals.clone();
     let actor = viewer.caller.actor();
-    let result = web::block(move || {
+    let result = crate::http::block(move || {
         service::file(
             &db2,
             &clock2,
@@ -232,7 +232,7 @@ pub async fn decide(
     let book = book.get_ref().clone();
     let notice = settings.notice.clone();
     let actor = viewer.caller.actor();
-    let result = web::block(move || {
+    let result = crate::http::block(move || {
         let ruling = service::Ruling {
             id,
             uphold,

@@ -57,7 +57,7 @@ pub async fn show(
     );
     let filter = filter_of(q)?;
     let db = db.get_ref().clone();
-    let entries = web::block(move || -> Result<_, ApiError> {
+    let entries = crate::http::block(move || -> Result<_, ApiError> {
         Ok(audit::search(&mut *db.get()?, &filter).map_err(StorageError::from)?)
     })
     .await??;

@@ -343,7 +343,7 @@ pub async fn show(
     let db = db.get_ref().clone();
     let book = book.get_ref().clone();
     let today = clock.today();
-    let (file, explanation, pending) = web::block(move || -> Result<_, ApiError> {
+    let (file, explanation, pending) = crate::http::block(move || -> Result<_, ApiError> {
         let mut conn = db.get()?;
         let file =
             companies::credit_file(&mut conn, &book, &code, today)?.ok_or(ApiError::NotFound)?;

@@ -71,7 +71,7 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let viewer = Viewer::admit(&req, Gate::Official).await?;
     let db = db.get_ref().clone();
-    let f = web::block(move || facts(&db)).await??;
+    let f = crate::http::block(move || facts(&db)).await??;
     let today = clock.today();
     let (period_label, rows) = match &f.latest {
         Some((p, rows)) => (labels::period(*p), rows.as_slice()),

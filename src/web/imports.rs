@@ -51,7 +51,7 @@ pub async fn show(req: HttpRequest, db: web::Data<Database>) -> Result<HttpRespo
         return Err(ApiError::Forbidden.into());
     }
     let db = db.get_ref().clone();
-    let recent = web::block(move || -> Result<_, ApiError> {
+    let recent = crate::http::block(move || -> Result<_, ApiError> {
         Ok(batches::recent(&mut *db.get()?, RECENT).map_err(StorageError::from)?)
     })
     .await??;

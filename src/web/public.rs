@@ -133,7 +133,7 @@ fn notice_page(
 pub async fn home(req: HttpRequest, db: web::Data<Database>) -> Result<HttpResponse, PageError> {
     let viewer = Viewer::of(&req).await?;
     let db = db.get_ref().clone();
-    let body = web::block(move || notice_page(&db, viewer, None)).await??;
+    let body = crate::http::block(move || notice_page(&db, viewer, None)).await??;
     page(&body)
 }
 
@@ -146,6 +146,6 @@ pub async fn period(
     let period: Period = path.parse().map_err(|_| ApiError::NotFound)?;
     let viewer = Viewer::of(&req).await?;
     let db = db.get_ref().clone();
-    let body = web::block(move || notice_page(&db, viewer, Some(period))).await??;
+    let body = crate::http::block(move || notice_page(&db, viewer, Some(period))).await??;
     page(&body)
 }

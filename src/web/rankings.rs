@@ -188,7 +188,7 @@ pub async fn show(
     let cache = cache.into_inner();
     let wanted = query.period.clone();
     let (published, run, table) =
-        web::block(move || load(&db, &cache, wanted.as_deref())).await??;
+        crate::http::block(move || load(&db, &cache, wanted.as_deref())).await??;
     let selected = ranking::select(&table, &filter);
     let matching = selected.len();
     let pages = u32::try_from(matching.div_ceil(PER_PAGE as usize).max(1)).unwrap_or(u32::MAX);
@@ -285,7 +285,7 @@ pub async fn download(
     let cache = cache.into_inner();
     let wanted = query.period.clone();
     let book = book.get_ref().clone();
-    let (run, table, contested) = web::block(move || -> Result<_, ApiError> {
+    let (run, table, contested) = crate::http::block(move || -> Result<_, ApiError> {
         let (_, run, table) = load(&db, &cache, wanted.as_deref())?;
         let contested =
             crate::service::contested::in_quarter(&mut *db.get()?, &book, run.period()?, None)?;

@@ -75,7 +75,7 @@ pub async fn show(
     let viewer = Viewer::admit(&req, Gate::Company(&code)).await?;
     let db = db.get_ref().clone();
     let lookup = code.clone();
-    let (exists, report) = web::block(move || -> Result<_, ApiError> {
+    let (exists, report) = crate::http::block(move || -> Result<_, ApiError> {
         let mut conn = db.get()?;
         let exists = crate::storage::records::company(&mut conn, &lookup)
             .map_err(crate::storage::StorageError::from)?
@@ -109,7 +109,7 @@ pub async fn issue(
     let clock = clock.get_ref().clone();
     let actor = viewer.caller.actor();
     let company = code.clone();
-    web::block(move || reports::issue(&mut *db.get()?, &clock, &company, &actor))
+    crate::http::block(move || reports::issue(&mut *db.get()?, &clock, &company, &actor))
         .await??
         .ok_or(ApiError::NotFound)?;
     Ok(see_other(&format!("/companies/{code}/report")).finish())
@@ -166,7 +166,7 @@ async fn verify_page(
         None => None,
         Some(c) => {
             let db = db.clone();
-            web::block(move || reports::verify(&mut *db.get()?, &c)).await??
+            crate::http::block(move || reports::verify(&mut *db.get()?, &c)).await??
         }
     };
     let status = if code.is_some() && found.is_none() {

@@ -175,7 +175,7 @@ async fn list_page(
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let db = db.clone();
-    let all = web::block(move || runs::list(&mut *db.get()?, None)).await??;
+    let all = crate::http::block(move || runs::list(&mut *db.get()?, None)).await??;
     page_with_status(
         &RunsPage {
             viewer,
@@ -254,7 +254,7 @@ pub async fn start(
     let db2 = db.get_ref().clone();
     let clock2 = clock.get_ref().clone();
     let started = std::time::Instant::now();
-    let summary = web::block(move || {
+    let summary = crate::http::block(move || {
         let request = RunRequest {
             period,
             rule_set: &rule_set,
@@ -355,7 +355,7 @@ async fn run_page(
         clock,
     } = context;
     let notice_days = settings.notice.days;
-    let (run, compared, readiness) = web::block(move || -> Result<_, ApiError> {
+    let (run, compared, readiness) = crate::http::block(move || -> Result<_, ApiError> {
         let mut conn = db.get()?;
         let run = runs::get(&mut conn, id)?.ok_or(ApiError::NotFound)?;
         let compared = match compare_runs(&mut conn, id, None) {
@@ -431,7 +431,7 @@ pub async fn publish(
     let context = PageContext::new(&db, &book, &settings, &clock);
     let at_once = Some(form.at_once.trim().to_string()).filter(|r| !r.is_empty());
     let c = context.clone();
-    let result = web::block(move || {
+    let result = crate::http::block(move || {
         let publication = publishing::Publication {
             run_id: id,
             actor: &actor,
@@ -500,7 +500,7 @@ pub async fn announce(
     let actor = viewer.caller.actor();
     let context = PageContext::new(&db, &book, &settings, &clock);
     let c = context.clone();
-    let result = web::block(move || {
+    let result = crate::http::block(move || {
         notice::start(
             &mut *c.db.get()?,
             &c.clock,

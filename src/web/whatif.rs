@@ -47,7 +47,7 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let viewer = Viewer::admit(&req, Gate::Admin).await?;
     let db = db.get_ref().clone();
-    let latest = web::block(move || -> Result<_, ApiError> {
+    let latest = crate::http::block(move || -> Result<_, ApiError> {
         Ok(runs::published(&mut *db.get()?)?
             .first()
             .map(|r| r.period.clone()))
@@ -116,7 +116,7 @@ pub async fn run(
         Err(errors) => return refuse(viewer, errors.0.iter().map(ToString::to_string).collect()),
     };
     let db = db.get_ref().clone();
-    let w = web::block(move || {
+    let w = crate::http::block(move || {
         rating::what_if(&mut *db.get()?, p, &draft).map_err(|e| match e {
             rating::RatingError::Storage(s) => ApiError::from(s),
             other => ApiError::Internal(other.to_string()),

@@ -36,3 +36,4 @@ mod shutdown;
 mod smtp_sink;
 mod tallies;
 mod upgrade;
+mod upgrade_release;
