@@ -16,7 +16,7 @@ use prometheus::{
 };
 
 use crate::domain::{AppealStatus, RepairStatus};
-use crate::service::appeals::working_days_between;
+use crate::service;
 use crate::storage::{appeals, observe, repairs, Database, StorageError};
 
 #[derive(Clone)]
@@ -43,7 +43,7 @@ struct Inner {
 pub struct ScrapeContext<'a> {
     pub db: &'a Database,
     pub now: NaiveDateTime,
-    pub appeal_review_working_days: u32,
+    pub appeals: &'a crate::service::appeals::AppealSettings,
 }
 
 fn register<T: prometheus::core::Collector + Clone + 'static>(
@@ -224,12 +224,11 @@ impl Metrics {
     pub fn scrape(&self, context: &ScrapeContext<'_>) -> Result<String, StorageError> {
         let today = context.now.date();
         let mut conn = context.db.get()?;
+        // Overdue as the officials' queues say it.
         let pending = appeals::list(&mut conn, None, Some(AppealStatus::Pending))?;
         let overdue = pending
             .iter()
-            .filter(|a| {
-                working_days_between(a.filed_at.date(), today) > context.appeal_review_working_days
-            })
+            .filter(|a| service::appeals::view((*a).clone(), context.appeals, today).overdue)
             .count();
         self.0
             .appeals
@@ -240,7 +239,10 @@ impl Metrics {
             .with_label_values(&["overdue"])
             .set(count(overdue));
         let applications = repairs::list(&mut conn, None, Some(RepairStatus::Pending))?;
-        let late = applications.iter().filter(|a| a.review_due < today).count();
+        let late = applications
+            .iter()
+            .filter(|a| service::repairs::view((*a).clone(), today).overdue)
+            .count();
         self.0
             .repairs
             .with_label_values(&["pending"])

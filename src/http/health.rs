@@ -5,6 +5,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
+use subtle::ConstantTimeEq;
 
 use super::auth::{credential, resolve, Credential};
 use super::ApiError;
@@ -87,7 +88,7 @@ async fn may_scrape(
 ) -> Result<(), ApiError> {
     let presented = credential(req, settings)?;
     if let (Credential::Token(t), Some(expected)) = (&presented, &settings.metrics.token) {
-        if !expected.is_empty() && constant_time_eq(t.as_bytes(), expected.as_bytes()) {
+        if !expected.is_empty() && bool::from(t.as_bytes().ct_eq(expected.as_bytes())) {
             return Ok(());
         }
     }
@@ -96,10 +97,6 @@ async fn may_scrape(
         caller if caller.role().is_some_and(|r| r.name() == RoleName::Admin) => Ok(()),
         _ => Err(ApiError::Forbidden),
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub async fn metrics(
@@ -113,12 +110,12 @@ pub async fn metrics(
     may_scrape(&req, &settings, now).await?;
     let db = db.get_ref().clone();
     let metrics = metrics.get_ref().clone();
-    let review = settings.appeals.review_working_days;
+    let appeals = settings.appeals.clone();
     let text = crate::http::block(move || {
         metrics.scrape(&ScrapeContext {
             db: &db,
             now,
-            appeal_review_working_days: review,
+            appeals: &appeals,
         })
     })
     .await??;

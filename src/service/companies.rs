@@ -102,6 +102,16 @@ pub enum Contest {
     UnderRepair,
 }
 
+impl Contest {
+    /// 异议中 / 修复中, as pages and notices mark the record.
+    pub fn label(self) -> &'static str {
+        match self {
+            Contest::UnderAppeal => "异议中",
+            Contest::UnderRepair => "修复中",
+        }
+    }
+}
+
 /// A company's credit file (信用档案).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CreditFile {

@@ -26,10 +26,7 @@ pub struct ContestedRecord {
 impl ContestedRecord {
     /// 异议中 / 修复中.
     pub fn label(&self) -> &'static str {
-        match self.mark {
-            Contest::UnderAppeal => "异议中",
-            Contest::UnderRepair => "修复中",
-        }
+        self.mark.label()
     }
 
     /// The record's kind as a Chinese reader sees it.
@@ -46,21 +43,15 @@ pub fn in_quarter(
     period: Period,
     company: Option<&str>,
 ) -> Result<Vec<ContestedRecord>, StorageError> {
-    let mut out = Vec::new();
-    for appeal in appeals::list(conn, company, Some(AppealStatus::Pending))? {
-        let Some(facts) = appeals::record_facts(conn, appeal.record_kind, &appeal.record_id)?
-        else {
-            continue;
-        };
-        if !touched_quarters(conn, book, &appeal, &facts, &[period])?.is_empty() {
-            out.push(ContestedRecord {
-                company_code: appeal.company_code,
-                record_kind: appeal.record_kind,
-                record_id: appeal.record_id,
-                mark: Contest::UnderAppeal,
-            });
-        }
-    }
+    let mut out: Vec<ContestedRecord> = pending_appeals_in(conn, book, period, company)?
+        .into_iter()
+        .map(|appeal| ContestedRecord {
+            company_code: appeal.company_code,
+            record_kind: appeal.record_kind,
+            record_id: appeal.record_id,
+            mark: Contest::UnderAppeal,
+        })
+        .collect();
     for application in repairs::list(conn, company, Some(RepairStatus::Pending))? {
         let Some(record) = repairs::record_state(conn, &application.record_id)? else {
             continue;
@@ -83,6 +74,27 @@ pub fn in_quarter(
     });
     out.dedup();
     Ok(out)
+}
+
+/// The pending appeals (of `company`, or of every company) against a
+/// record that `period` counted.
+pub(crate) fn pending_appeals_in(
+    conn: &mut Conn,
+    book: &RuleBook,
+    period: Period,
+    company: Option<&str>,
+) -> Result<Vec<appeals::Appeal>, StorageError> {
+    let mut found = Vec::new();
+    for appeal in appeals::list(conn, company, Some(AppealStatus::Pending))? {
+        let Some(facts) = appeals::record_facts(conn, appeal.record_kind, &appeal.record_id)?
+        else {
+            continue;
+        };
+        if !touched_quarters(conn, book, &appeal, &facts, &[period])?.is_empty() {
+            found.push(appeal);
+        }
+    }
+    Ok(found)
 }
 
 /// An explanation with the records it counts that are not settled now.

@@ -12,13 +12,13 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
-use crate::domain::{AppealStatus, Period};
+use crate::domain::Period;
 use crate::rules::RuleBook;
 use crate::scoring::ResultRow;
 use crate::storage::audit::{self, NewAuditEntry};
 use crate::storage::notices::{self, CompanyNotice};
 use crate::storage::runs::{self, Run};
-use crate::storage::{appeals, chains, Conn, StorageError};
+use crate::storage::{chains, Conn, StorageError};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -244,7 +244,6 @@ pub fn readiness(
         Some(head) => chains::members(conn, head)?,
         None => vec![run.clone()],
     };
-    let pending = appeals::list(conn, None, Some(AppealStatus::Pending))?;
     for member in &members {
         let Some(until) = member.notice_until.filter(|_| member.in_notice()) else {
             return Ok(Readiness::NotAnnounced { run: member.id });
@@ -255,7 +254,7 @@ pub fn readiness(
                 until,
             });
         }
-        let held = holding(conn, book, member, until, &pending)?;
+        let held = holding(conn, book, member, until)?;
         if !held.is_empty() {
             return Ok(Readiness::Held {
                 run: member.id,
@@ -273,23 +272,12 @@ fn holding(
     book: &RuleBook,
     run: &Run,
     until: NaiveDate,
-    pending: &[appeals::Appeal],
 ) -> Result<Vec<i64>, StorageError> {
-    let period: Period = run.period()?;
     let mut held = Vec::new();
-    for appeal in pending {
+    for appeal in crate::service::contested::pending_appeals_in(conn, book, run.period()?, None)? {
         let ends =
             notices::of_company(conn, run.id, &appeal.company_code)?.map_or(until, |n| n.ends_on);
-        if appeal.filed_at.date() > ends {
-            continue;
-        }
-        let Some(facts) = appeals::record_facts(conn, appeal.record_kind, &appeal.record_id)?
-        else {
-            continue;
-        };
-        let touched =
-            crate::service::appeals::touched_quarters(conn, book, appeal, &facts, &[period])?;
-        if !touched.is_empty() {
+        if appeal.filed_at.date() <= ends {
             held.push(appeal.id);
         }
     }

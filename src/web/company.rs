@@ -221,11 +221,7 @@ fn file_rows(file: &CreditFile) -> Vec<FileRow> {
             occurred_on: r.occurred_on.to_string(),
             status: status_label(r.status),
             expires_on: r.expires_on.map(|d| d.to_string()).unwrap_or_default(),
-            contested: match r.contested {
-                Some(Contest::UnderAppeal) => "异议中",
-                Some(Contest::UnderRepair) => "修复中",
-                None => "",
-            },
+            contested: r.contested.map_or("", Contest::label),
             repair: match (r.repaired_from, r.repairable_from, r.status) {
                 (Some(d), _, _) => format!("{d} 起已修复"),
                 (None, Some(d), RecordStatus::Active) => format!("{d} 起可申请信用修复"),
