@@ -65,12 +65,45 @@ word!(
         Repair,
         /// A published quarter decided that it leaves the market (清退).
         Exit,
+        /// A subsidy application of its was reviewed, approved, returned or paid.
+        Subsidy,
     }
 );
 
 word!(
     /// Where a credit repair application (信用修复申请) is in its life.
     RepairStatus { Pending, Approved, Rejected }
+);
+
+word!(
+    /// The state of a community's buildings and facilities (基础条件), which
+    /// reward schemes such as Jiang'an's tier their rates by.
+    BaseCondition { Good, Fair, Poor }
+);
+
+impl BaseCondition {
+    /// The word officials write: 好 / 一般 / 差.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Self::Good => "好",
+            Self::Fair => "一般",
+            Self::Poor => "差",
+        }
+    }
+
+    /// A cell's value: the English word (any letter case) or the Chinese one.
+    pub fn from_cell(s: &str) -> Option<Self> {
+        use strum::IntoEnumIterator;
+        let s = s.trim();
+        Self::iter().find(|b| b.as_str().eq_ignore_ascii_case(s) || b.chinese() == s)
+    }
+}
+
+word!(
+    /// Where a subsidy application (奖补申报) is in its life: submitted by the
+    /// company, reviewed by a district official (初审), approved by a city
+    /// official (复核), or returned to the company with a reason (退回).
+    SubsidyStatus { Submitted, Reviewed, Approved, Rejected }
 );
 
 word!(

@@ -5,7 +5,7 @@
 //! the generator's headers) reads the declaration from there.
 
 use super::columns::{opt, req, Cells, Column, Context};
-use crate::domain::{self, CommunityType, CompanyCode, ImportKind, Period};
+use crate::domain::{self, BaseCondition, CommunityType, CompanyCode, ImportKind, Period};
 use crate::storage::records::*;
 
 /// Work that depends on a kind's record type: [`ImportKind::with_record`]
@@ -106,6 +106,7 @@ impl FromRow for Community {
         req("old_community", "是否老旧小区"),
         req("households", "户数"),
         opt("floor_area_m2", "建筑面积"),
+        opt("base_condition", "基础条件"),
     ];
     fn from_row(c: &mut Cells<'_>, _ctx: &Context<'_>) -> Option<Self> {
         let code = c.text("community_code");
@@ -126,6 +127,11 @@ impl FromRow for Community {
             Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
             _ => Err("is not a number >= 0".to_string()),
         });
+        let base_condition = c.optional("base_condition", |s| {
+            BaseCondition::from_cell(s).ok_or_else(|| {
+                "is not a base condition: good [好], fair [一般] or poor [差]".to_string()
+            })
+        });
         let (community_code, name, district, community_type, old_community, households) =
             all!(code, name, district, ctype, old, households)?;
         if c.errors.is_empty() {
@@ -137,6 +143,7 @@ impl FromRow for Community {
                 old_community,
                 households,
                 floor_area_m2: area,
+                base_condition,
                 batch_id: 0,
             })
         } else {

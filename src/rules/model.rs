@@ -290,6 +290,10 @@ pub struct Subsidy {
     pub old_community: Option<bool>,
     #[serde(default)]
     pub community_types: Option<Vec<String>>,
+    /// Only communities of these base conditions (good / fair / poor); a
+    /// community without one never passes.
+    #[serde(default)]
+    pub base_conditions: Option<Vec<String>>,
     /// Yuan per household per quarter, by grade.
     #[serde(default)]
     pub per_household: Option<BTreeMap<String, f64>>,

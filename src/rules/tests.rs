@@ -231,6 +231,14 @@ fn lists_subsidies_and_levels_name_existing_things() {
     );
     assert_rejected(
         &edited(
+            "per_household = { A = 6.0, B = 3.0 }",
+            "base_conditions = [\"poor\", \"差\"]\nper_household = { A = 6.0, B = 3.0 }",
+        ),
+        "subsidies[0].base_conditions[1]",
+        "not a base condition",
+    );
+    assert_rejected(
+        &edited(
             "requires_active_conduct = \"GOOD-PARTY-BRANCH\"",
             "requires_active_conduct = \"GOOD-NONE\"",
         ),

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::model::*;
-use crate::domain::{exact_decimal, CommunityType};
+use crate::domain::{exact_decimal, BaseCondition, CommunityType};
 
 type Problems = Vec<(String, String)>;
 
@@ -329,6 +329,14 @@ pub(super) fn check(r: &RuleSet) -> Problems {
                 add(
                     format!("{key}.community_types[{j}]"),
                     format!("'{t}' is not a community type"),
+                );
+            }
+        }
+        for (j, b) in s.base_conditions.iter().flatten().enumerate() {
+            if b.parse::<BaseCondition>().is_err() {
+                add(
+                    format!("{key}.base_conditions[{j}]"),
+                    format!("'{b}' is not a base condition (good, fair or poor)"),
                 );
             }
         }

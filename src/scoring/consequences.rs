@@ -136,6 +136,10 @@ pub(super) fn subsidies(
                             .community_types
                             .as_ref()
                             .is_none_or(|ts| ts.iter().any(|t| t == c.community_type.as_str()))
+                        && programme.base_conditions.as_ref().is_none_or(|bs| {
+                            c.base_condition
+                                .is_some_and(|b| bs.iter().any(|x| x == b.as_str()))
+                        })
                         && programme
                             .min_fee_collection
                             .is_none_or(|min| fee.is_some_and(|f| f >= min));
@@ -146,6 +150,7 @@ pub(super) fn subsidies(
                             households: c.households,
                             rate: *rate,
                             amount,
+                            base_condition: c.base_condition,
                         });
                         line.amount += amount;
                     }

@@ -46,6 +46,11 @@ pub fn input_digest(input: &RatingInput) -> String {
         f.text(c.community_type.as_str());
         f.show(c.old_community);
         f.show(c.households);
+        // Only when given: the inputs of every run before base conditions
+        // existed digest as they did.
+        if let Some(b) = c.base_condition {
+            f.text(b.as_str());
+        }
     }
     f.table("contracts", input.contracts.len());
     for c in &input.contracts {

@@ -22,12 +22,18 @@ pub struct HouseholdPart {
     /// Yuan per household for the company's grade.
     pub rate: f64,
     pub amount: f64,
+    /// The community's base condition (基础条件), when given: what a tiered
+    /// programme's `base_conditions` filter let through.
+    pub base_condition: Option<crate::domain::BaseCondition>,
 }
 
+/// One programme's part of a company's subsidy. Generic over the
+/// per-household part only so that explanations stored before a part's
+/// layout changed still read (`storage::explanation_format`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct SubsidyLine {
+pub struct SubsidyLineOf<P> {
     pub programme: String,
-    pub per_household: Vec<HouseholdPart>,
+    pub per_household: Vec<P>,
     pub per_company: Option<f64>,
     /// Before a budget cap scaled it down, when one did.
     pub before_budget: Option<f64>,
@@ -35,6 +41,8 @@ pub struct SubsidyLine {
     /// Yuan; rounded down to the cent when the budget scaled it.
     pub amount: f64,
 }
+
+pub type SubsidyLine = SubsidyLineOf<HouseholdPart>;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreditTerm {
@@ -102,8 +110,12 @@ pub struct Improvement {
     pub gain: Fixed2,
 }
 
+pub type Explanation = ExplanationOf<HouseholdPart>;
+
+/// The explanation, generic over the per-household subsidy part (see
+/// [`SubsidyLineOf`]); everything reads it as [`Explanation`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Explanation {
+pub struct ExplanationOf<P> {
     pub company_code: String,
     pub company_name: String,
     pub period: Period,
@@ -125,10 +137,55 @@ pub struct Explanation {
     pub list_reason: String,
     pub decision: Decision,
     pub decision_reason: String,
-    pub subsidies: Vec<SubsidyLine>,
+    pub subsidies: Vec<SubsidyLineOf<P>>,
     pub subsidy: Fixed2,
     pub credit: CreditExplanation,
     pub what_would_raise: Vec<Improvement>,
+}
+
+impl<P> ExplanationOf<P> {
+    /// The same explanation with each per-household part mapped.
+    pub fn map_parts<Q>(self, f: impl Fn(P) -> Q) -> ExplanationOf<Q> {
+        let subsidies = self
+            .subsidies
+            .into_iter()
+            .map(|l| SubsidyLineOf {
+                programme: l.programme,
+                per_household: l.per_household.into_iter().map(&f).collect(),
+                per_company: l.per_company,
+                before_budget: l.before_budget,
+                budget_factor: l.budget_factor,
+                amount: l.amount,
+            })
+            .collect();
+        ExplanationOf {
+            company_code: self.company_code,
+            company_name: self.company_name,
+            period: self.period,
+            rule_set: self.rule_set,
+            communities: self.communities,
+            base: self.base,
+            conduct: self.conduct,
+            overdue_rectifications: self.overdue_rectifications,
+            overdue_rectification_points: self.overdue_rectification_points,
+            bonus: self.bonus,
+            penalty: self.penalty,
+            total: self.total,
+            rank: self.rank,
+            district_rank: self.district_rank,
+            grade: self.grade,
+            grade_rule: self.grade_rule,
+            veto: self.veto,
+            list: self.list,
+            list_reason: self.list_reason,
+            decision: self.decision,
+            decision_reason: self.decision_reason,
+            subsidies,
+            subsidy: self.subsidy,
+            credit: self.credit,
+            what_would_raise: self.what_would_raise,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::Fixed2;
-use crate::domain::{CommunityType, ListPlacement, Period};
+use crate::domain::{BaseCondition, CommunityType, ListPlacement, Period};
 
 #[derive(Debug, Clone)]
 pub struct CompanyIn {
@@ -20,6 +20,8 @@ pub struct CommunityIn {
     pub community_type: CommunityType,
     pub old_community: bool,
     pub households: u32,
+    /// 基础条件, when the community file gives it.
+    pub base_condition: Option<BaseCondition>,
 }
 
 #[derive(Debug, Clone)]

@@ -9,8 +9,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::{
-    AppealStatus, Decision, ImportKind, ListPlacement, NotificationEvent, RecordKind, RepairStatus,
-    RoleName, RunStatus,
+    AppealStatus, BaseCondition, Decision, ImportKind, ListPlacement, NotificationEvent, RecordKind,
+    RepairStatus, RoleName, RunStatus, SubsidyStatus,
 };
 
 macro_rules! text_codec {
@@ -45,6 +45,8 @@ text_codec!(
     RunStatus,
     AppealStatus,
     RepairStatus,
+    SubsidyStatus,
+    BaseCondition,
     NotificationEvent,
     RecordKind,
     Decision,

@@ -26,6 +26,7 @@ pub mod runs;
 pub mod scan;
 pub mod schedule;
 pub mod schema;
+pub mod schema_subsidies;
 pub mod snapshot;
 pub mod tallies;
 pub mod users;

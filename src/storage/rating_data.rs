@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::moments::{Day, Moment};
 use super::schema::*;
 use super::{runs, Conn, StorageError};
-use crate::domain::{CommunityType, Period};
+use crate::domain::{BaseCondition, CommunityType, Period};
 use crate::scoring::input::*;
 
 /// S, E, and the datetimes [S 00:00, E+1 00:00) that hold the period's timestamps.
@@ -112,13 +112,15 @@ fn load_register(
             companies::district,
         ))
         .load(conn)?;
-    let communities: Vec<(String, String, String, bool, i32)> = communities::table
+    type CommunityRow = (String, String, String, bool, i32, Option<BaseCondition>);
+    let communities: Vec<CommunityRow> = communities::table
         .select((
             communities::community_code,
             communities::district,
             communities::community_type,
             communities::old_community,
             communities::households,
+            communities::base_condition,
         ))
         .load(conn)?;
     let contracts: Vec<(String, String, Day, Option<Day>)> = contracts::table
@@ -171,7 +173,7 @@ fn load_register(
     companies.sort_unstable_by(|a, b| a.code.cmp(&b.code));
     let mut communities: Vec<CommunityIn> = communities
         .into_iter()
-        .map(|(code, district, t, old_community, households)| {
+        .map(|(code, district, t, old_community, households, base_condition)| {
             let community_type = CommunityType::parse(&t)
                 .ok_or_else(|| bad(format!("community {code} has an unknown type {t}")))?;
             let households = u32::try_from(households)
@@ -182,6 +184,7 @@ fn load_register(
                 community_type,
                 old_community,
                 households,
+                base_condition,
             })
         })
         .collect::<Result<_, StorageError>>()?;

@@ -56,6 +56,8 @@ pub struct Community {
     pub old_community: bool,
     pub households: i32,
     pub floor_area_m2: Option<f64>,
+    /// 基础条件, when given: what tiered subsidy programmes pay by.
+    pub base_condition: Option<crate::domain::BaseCondition>,
     #[serde(skip)]
     pub batch_id: i64,
 }

@@ -93,6 +93,7 @@ diesel::table! {
         households -> Integer,
         floor_area_m2 -> Nullable<Double>,
         batch_id -> BigInt,
+        base_condition -> Nullable<Text>,
     }
 }
 

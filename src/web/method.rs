@@ -128,6 +128,19 @@ fn subsidy_row(s: &crate::rules::Subsidy) -> SubsidyRow {
         let names: Vec<String> = types.iter().map(|t| weights_name(t)).collect();
         conditions.push(format!("小区类型：{}", names.join("、")));
     }
+    if let Some(bases) = &s.base_conditions {
+        let names: Vec<String> = bases
+            .iter()
+            .map(|b| match b.parse::<crate::domain::BaseCondition>() {
+                Ok(c) => c.chinese().to_string(),
+                Err(_) => b.clone(),
+            })
+            .collect();
+        conditions.push(format!(
+            "小区基础条件为{}（未填报基础条件的小区不计入）",
+            names.join("、")
+        ));
+    }
     if let Some(grades) = &s.grades {
         conditions.push(format!("等级为 {}", grades.join("、")));
     }

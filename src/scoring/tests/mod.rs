@@ -8,6 +8,7 @@ use crate::rules::{GradingMethod, LoadedRuleSet, RuleSet};
 const EXAMPLE_RULES: &str = include_str!("../../../tests/data/small-city/rules.toml");
 
 mod lists;
+mod tiers;
 
 fn rules() -> RuleSet {
     LoadedRuleSet::from_text("example", EXAMPLE_RULES)
@@ -66,6 +67,7 @@ fn city(n: usize) -> RatingInput {
             code: c.clone(),
             district: "江汉区".into(),
             community_type: CommunityType::Commercial,
+            base_condition: None,
             old_community: false,
             households: 100,
         });
