@@ -19,6 +19,7 @@ pub struct Settings {
     pub appeals: crate::service::appeals::AppealSettings,
     pub repair: crate::service::repairs::RepairSettings,
     pub notice: crate::service::notice::NoticeSettings,
+    pub subsidy: crate::service::subsidies::SubsidySettings,
     pub notifications: crate::service::delivery::NotificationSettings,
     /// Optional as a whole: without it, only admins read `/metrics`.
     #[serde(default)]
@@ -230,6 +231,21 @@ impl Settings {
             .set_default("repair.evidence_max_files", 10)
             .map_err(err)?
             .set_default("notice.days", 7)
+            .map_err(err)?
+            .set_default("subsidy.apply_window_days", 30)
+            .map_err(err)?
+            .set_default("subsidy.review_days", 15)
+            .map_err(err)?
+            .set_default(
+                "subsidy.fund_sources",
+                vec!["市级财政", "区级财政", "专项资金"],
+            )
+            .map_err(err)?
+            .set_default("subsidy.documents", vec!["奖补申报表"])
+            .map_err(err)?
+            .set_default("subsidy.document_max_mib", 10)
+            .map_err(err)?
+            .set_default("subsidy.document_max_files", 20)
             .map_err(err)?
             .set_default("notifications.enabled", false)
             .map_err(err)?

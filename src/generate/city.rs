@@ -79,6 +79,13 @@ pub(crate) fn communities(
         let name = names::community_name(usize::try_from(i).unwrap_or(0), &mut || rng.next_u64());
         let district = *rng.pick(&DISTRICTS);
         let households_text = households.to_string();
+        // Old communities are in fair or poor condition, the others good:
+        // derived, not drawn, so every other generated value stays as it was.
+        let base = match (old, households % 2) {
+            (false, _) => "好",
+            (true, 0) => "一般",
+            (true, _) => "差",
+        };
         w.row([
             code.as_str(),
             &name,
@@ -87,6 +94,7 @@ pub(crate) fn communities(
             if old { "true" } else { "false" },
             &households_text,
             &area,
+            base,
         ])?;
         communities.push(Community {
             code,

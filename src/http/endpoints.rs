@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use utoipa::OpenApi;
 
 use super::{
-    appeals, audit, companies, imports, notices, ratings, repairs, rule_sets, runs, session,
+    appeals, audit, companies, imports, notices, payments, ratings, repairs, rule_sets, runs,
+    session, subsidies,
 };
 
 /// Who may call an endpoint.
@@ -74,6 +75,21 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { method: "get", path: "/repairs/{id}/evidence", summary: "An application's evidence files (officials; a company: its own)", access: Access::SignedIn, route: || web::get().to(repairs::list_evidence) },
     Endpoint { method: "get", path: "/repairs/{id}/evidence/{file}", summary: "One evidence file as uploaded", access: Access::SignedIn, route: || web::get().to(repairs::evidence_file) },
     Endpoint { method: "post", path: "/repairs/{id}/decision", summary: "Approve (the record is repaired from a confirmed day; published quarters that counted it are re-run as drafts) or reject a repair application", access: Access::Admin, route: || web::post().to(repairs::decide) },
+    Endpoint { method: "get", path: "/subsidies/entitlements", summary: "Subsidy entitlements (应补金额) recorded at publication, with the last day to apply (a company: its own)", access: Access::SignedIn, route: || web::get().to(subsidies::entitlements) },
+    Endpoint { method: "get", path: "/subsidies/entitlements/{id}", summary: "One entitlement: the communities and households behind it and every change a later publication made, with who caused it", access: Access::SignedIn, route: || web::get().to(subsidies::entitlement) },
+    Endpoint { method: "get", path: "/subsidies/applications", summary: "Subsidy applications (申报) with missing documents, overdue reviews and payments (a company: its own)", access: Access::SignedIn, route: || web::get().to(subsidies::applications) },
+    Endpoint { method: "post", path: "/subsidies/applications", summary: "Apply for one of your company's entitlements within subsidy.apply_window_days of publication (or submit a returned application again)", access: Access::Company, route: || web::post().to(subsidies::apply) },
+    Endpoint { method: "get", path: "/subsidies/applications/{id}", summary: "One application: its steps, documents, payments and the entitlement's changes", access: Access::SignedIn, route: || web::get().to(subsidies::application) },
+    Endpoint { method: "post", path: "/subsidies/applications/{id}/documents", summary: "Add one of the programme's documents (PDF, PNG or JPEG, size-limited) to your submitted or returned application", access: Access::Company, route: || web::post().to(subsidies::upload) },
+    Endpoint { method: "get", path: "/subsidies/applications/{id}/documents/{doc}", summary: "One document as uploaded", access: Access::SignedIn, route: || web::get().to(subsidies::document) },
+    Endpoint { method: "post", path: "/subsidies/applications/{id}/review", summary: "District review (初审): pass with an amount not above the entitlement (a lower one with its reason), or return to the company", access: Access::Admin, route: || web::post().to(subsidies::review) },
+    Endpoint { method: "post", path: "/subsidies/applications/{id}/approval", summary: "City approval (复核), by another official than the reviewer: commits the amount to a budget line (refused if it would overdraw it), or returns to the company", access: Access::Admin, route: || web::post().to(subsidies::approve) },
+    Endpoint { method: "post", path: "/subsidies/applications/{id}/payments", summary: "Record a payment (拨付) of an approved application: date, amount, voucher; never above the approval or the budget", access: Access::Admin, route: || web::post().to(payments::pay) },
+    Endpoint { method: "get", path: "/subsidies/payments", summary: "Payments, newest first, reversed ones included (a company: its own)", access: Access::SignedIn, route: || web::get().to(payments::list) },
+    Endpoint { method: "post", path: "/subsidies/payments/{id}/reversal", summary: "Reverse a payment with a reason: it is kept, audited and no longer counts", access: Access::Admin, route: || web::post().to(payments::reverse) },
+    Endpoint { method: "put", path: "/subsidies/budgets", summary: "Set the budget of a programme, year and fund source (not below what is committed on it)", access: Access::Admin, route: || web::put().to(payments::set_budget) },
+    Endpoint { method: "get", path: "/subsidies/ledger", summary: "The budget ledger: per programme, year and fund source, budget, committed, paid, unpaid and remaining", access: Access::Official, route: || web::get().to(payments::ledger) },
+    Endpoint { method: "get", path: "/subsidies/disbursements.xlsx", summary: "The disbursement sheet (奖补资金拨付表) for the finance office, with the ledger", access: Access::Official, route: || web::get().to(payments::sheet) },
     Endpoint { method: "get", path: "/notifications", summary: "Notifications to companies and their delivery (a company: its own)", access: Access::SignedIn, route: || web::get().to(notices::list) },
     Endpoint { method: "put", path: "/account/email", summary: "Set your contact address: notifications to your company go to it", access: Access::SignedIn, route: || web::put().to(notices::set_email) },
     Endpoint { method: "get", path: "/audit", summary: "The audit log", access: Access::Admin, route: || web::get().to(audit::list) },
@@ -138,6 +154,10 @@ async fn openapi_json() -> web::Json<Value> {
         appeals::list, appeals::file, appeals::decide,
         repairs::list, repairs::apply, repairs::by_code, repairs::upload_evidence,
         repairs::list_evidence, repairs::evidence_file, repairs::decide,
+        subsidies::entitlements, subsidies::entitlement, subsidies::applications, subsidies::apply,
+        subsidies::application, subsidies::upload, subsidies::document, subsidies::review,
+        subsidies::approve, payments::pay, payments::list, payments::reverse, payments::set_budget,
+        payments::ledger, payments::sheet,
         audit::list,
         session::sign_in, session::sign_out,
         openapi_json,

@@ -17,12 +17,15 @@ mod notices;
 mod observe;
 mod params;
 pub mod passwords;
+mod payments;
 pub mod ratings;
 mod repairs;
 mod rule_sets;
 mod runs;
 pub mod session;
+mod subsidies;
 pub mod throttle;
+mod upload;
 
 use crate::service::read_cache::{Lookup, Miss, Source};
 use actix_web::web;

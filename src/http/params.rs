@@ -90,3 +90,41 @@ pub struct RuleSetPath {
 pub struct KindPath {
     kind: crate::domain::ImportKind,
 }
+
+/// `{id}`: a subsidy entitlement's number.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct EntitlementPath {
+    #[param(minimum = 1)]
+    id: i64,
+}
+
+/// `{id}`: a subsidy application's number.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct SubsidyApplicationPath {
+    #[param(minimum = 1)]
+    id: i64,
+}
+
+/// `{id}` and `{doc}`: a subsidy application and one of its documents.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct SubsidyDocumentPath {
+    #[param(minimum = 1)]
+    id: i64,
+    #[param(minimum = 1)]
+    doc: i64,
+}
+
+/// `{id}`: a payment's number.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct PaymentPath {
+    #[param(minimum = 1)]
+    id: i64,
+}

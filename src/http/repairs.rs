@@ -3,7 +3,6 @@
 //! follows the application; admins approve or reject.
 
 use actix_web::{web, HttpResponse};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -172,7 +171,7 @@ enum Refused {
 pub async fn upload_evidence(
     path: web::Path<i64>,
     query: web::Query<UploadQuery>,
-    mut payload: web::Payload,
+    payload: web::Payload,
     caller: Caller,
     db: web::Data<Database>,
     settings: web::Data<Settings>,
@@ -189,30 +188,9 @@ pub async fn upload_evidence(
             "repair application {id} was decided already: evidence can only be added while it is pending"
         )));
     }
-    let file_name = query.into_inner().file_name.trim().to_string();
-    if file_name.is_empty() || file_name.chars().count() > 200 {
-        return Err(ApiError::bad_request(
-            "bad_file_name",
-            "give the file's name (at most 200 characters)",
-        ));
-    }
-    let limit_mib = settings.repair.evidence_max_mib;
-    let limit = usize::try_from(limit_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
-    let mut content = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::bad_request("bad_upload", format!("the upload broke off: {e}"))
-        })?;
-        if content.len().saturating_add(chunk.len()) > limit {
-            return Err(ApiError::PayloadTooLarge(limit_mib));
-        }
-        content.extend_from_slice(&chunk);
-    }
-    let content_type = service::evidence_type(&content).ok_or_else(|| {
-        ApiError::UnsupportedMediaType(
-            "evidence must be a PDF, PNG or JPEG file (read from its content)".into(),
-        )
-    })?;
+    let file_name = super::upload::file_name(&query.into_inner().file_name)?;
+    let (content, content_type) =
+        super::upload::read(payload, settings.repair.evidence_max_mib, "evidence").await?;
     let max_files = settings.repair.evidence_max_files;
     let now = clock.now();
     let db = db.get_ref().clone();

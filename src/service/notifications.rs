@@ -73,7 +73,7 @@ fn decided_reason<'a>(
     reason.ok_or_else(|| StorageError::Corrupt(format!("{what} {id} is decided without a reason")))
 }
 
-fn message(
+pub(crate) fn message(
     event: NotificationEvent,
     company: &str,
     subject: String,

@@ -107,9 +107,20 @@ pub fn publish(
             }
         }
         let published = runs::publish(conn, run_id, actor, now, reason)?;
-        crate::service::notifications::exit_decisions(conn, now, &published)?;
+        after_publication(conn, now, &published)?;
         Ok(published)
     })
+}
+
+/// What a publication sets off, in its own transaction: companies told of
+/// exit decisions, and the subsidy entitlements recorded.
+pub(crate) fn after_publication(
+    conn: &mut Conn,
+    now: chrono::NaiveDateTime,
+    published: &Run,
+) -> Result<(), StorageError> {
+    crate::service::notifications::exit_decisions(conn, now, published)?;
+    crate::service::entitlements::record(conn, now, published)
 }
 
 /// The scheduler's part: every draft whose notice has ended with nothing

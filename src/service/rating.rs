@@ -240,7 +240,7 @@ fn store_run(
             let stored = runs::get(conn, run_id)?.ok_or_else(|| {
                 StorageError::Corrupt(format!("run {run_id} vanished in its transaction"))
             })?;
-            crate::service::notifications::exit_decisions(conn, finished_at, &stored)?;
+            crate::service::publishing::after_publication(conn, finished_at, &stored)?;
         }
         Ok::<_, StorageError>(run_id)
     })?;

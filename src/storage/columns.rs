@@ -9,8 +9,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::{
-    AppealStatus, BaseCondition, Decision, ImportKind, ListPlacement, NotificationEvent, RecordKind,
-    RepairStatus, RoleName, RunStatus, SubsidyStatus,
+    AppealStatus, BaseCondition, Decision, ImportKind, ListPlacement, NotificationEvent,
+    RecordKind, RepairStatus, RoleName, RunStatus, SubsidyStatus,
 };
 
 macro_rules! text_codec {

@@ -116,8 +116,7 @@ mod tests {
 
     #[test]
     fn format_2_reads_back_what_it_wrote_and_the_layout_has_not_moved() {
-        let mut explanation: Explanation =
-            serde_json::from_str(JSON_TEXT).expect("fixture JSON");
+        let mut explanation: Explanation = serde_json::from_str(JSON_TEXT).expect("fixture JSON");
         explanation.subsidies[0].per_household[0].base_condition =
             Some(crate::domain::BaseCondition::Fair);
         let encoded = encode(&explanation).expect("encodes");

@@ -16,6 +16,7 @@ pub mod moments;
 pub mod notices;
 pub mod notifications;
 pub mod observe;
+pub mod payments;
 pub mod rating_data;
 mod record_keys;
 pub mod records;
@@ -28,6 +29,7 @@ pub mod schedule;
 pub mod schema;
 pub mod schema_subsidies;
 pub mod snapshot;
+pub mod subsidies;
 pub mod tallies;
 pub mod users;
 

@@ -173,20 +173,22 @@ fn load_register(
     companies.sort_unstable_by(|a, b| a.code.cmp(&b.code));
     let mut communities: Vec<CommunityIn> = communities
         .into_iter()
-        .map(|(code, district, t, old_community, households, base_condition)| {
-            let community_type = CommunityType::parse(&t)
-                .ok_or_else(|| bad(format!("community {code} has an unknown type {t}")))?;
-            let households = u32::try_from(households)
-                .map_err(|_| bad(format!("community {code} has {households} households")))?;
-            Ok(CommunityIn {
-                code,
-                district,
-                community_type,
-                old_community,
-                households,
-                base_condition,
-            })
-        })
+        .map(
+            |(code, district, t, old_community, households, base_condition)| {
+                let community_type = CommunityType::parse(&t)
+                    .ok_or_else(|| bad(format!("community {code} has an unknown type {t}")))?;
+                let households = u32::try_from(households)
+                    .map_err(|_| bad(format!("community {code} has {households} households")))?;
+                Ok(CommunityIn {
+                    code,
+                    district,
+                    community_type,
+                    old_community,
+                    households,
+                    base_condition,
+                })
+            },
+        )
         .collect::<Result<_, StorageError>>()?;
     communities.sort_unstable_by(|a, b| a.code.cmp(&b.code));
     let mut contracts: Vec<ContractIn> = contracts

@@ -1,0 +1,476 @@
+//! Subsidy entitlements (应补金额), their changes, the applications (申报)
+//! for them and the documents an application carries: rows and queries.
+//! The rules (windows, two reviewers, amounts) are `service::subsidies`'s.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::run_results;
+use super::schema_subsidies::{
+    subsidy_applications as apps, subsidy_documents as docs,
+    subsidy_entitlement_changes as changes, subsidy_entitlements as ents,
+};
+use super::{AnyConnection, Conn, StorageError};
+use crate::domain::SubsidyStatus;
+
+/// What a company is entitled to from one programme in one quarter.
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, utoipa::ToSchema)]
+#[diesel(table_name = ents)]
+pub struct Entitlement {
+    pub id: i64,
+    pub period: String,
+    pub company_code: String,
+    pub programme: String,
+    /// The published run whose numbers it holds.
+    pub run_id: i64,
+    /// 应补金额, in cents.
+    pub amount_cents: i64,
+    /// Communities and households behind the per-household part.
+    pub communities: i32,
+    pub households: i64,
+    /// The run's explanation of the amount (JSON of its subsidy line).
+    #[serde(skip)]
+    pub detail: String,
+    /// The publication that first made it positive: the apply window runs from here.
+    #[schema(value_type = crate::domain::LocalDateTime)]
+    pub opened_at: NaiveDateTime,
+}
+
+/// One amount an entitlement had, and who or what set it.
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, utoipa::ToSchema)]
+#[diesel(table_name = changes)]
+pub struct EntitlementChange {
+    pub id: i64,
+    #[serde(skip)]
+    pub entitlement_id: i64,
+    pub run_id: i64,
+    /// None: the first amount.
+    pub before_cents: Option<i64>,
+    pub after_cents: i64,
+    /// Who published the run that changed it.
+    pub actor: String,
+    /// Why: the run and who started it (an upheld appeal's re-run names its decider).
+    pub cause: String,
+    #[schema(value_type = crate::domain::LocalDateTime)]
+    pub changed_at: NaiveDateTime,
+}
+
+/// An application for one entitlement, at whatever step it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, utoipa::ToSchema)]
+#[diesel(table_name = apps)]
+pub struct SubsidyApplication {
+    pub id: i64,
+    pub entitlement_id: i64,
+    pub company_code: String,
+    pub status: SubsidyStatus,
+    /// The company's statement (申报说明).
+    pub statement: String,
+    /// The entitlement when (last) submitted, in cents.
+    pub requested_cents: i64,
+    pub submitted_by: String,
+    #[schema(value_type = crate::domain::LocalDateTime)]
+    pub submitted_at: NaiveDateTime,
+    /// 初审: the district official, the reason and the amount proposed.
+    pub reviewed_by: Option<String>,
+    #[schema(value_type = Option<crate::domain::LocalDateTime>)]
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub review_reason: Option<String>,
+    pub reviewed_cents: Option<i64>,
+    /// 复核: the city official, the reason and the amount approved.
+    pub approved_by: Option<String>,
+    #[schema(value_type = Option<crate::domain::LocalDateTime>)]
+    pub approved_at: Option<NaiveDateTime>,
+    pub approve_reason: Option<String>,
+    pub approved_cents: Option<i64>,
+    /// Why an amount is below the entitlement.
+    pub difference_reason: Option<String>,
+    /// The budget line the approval commits: year and fund source.
+    pub budget_year: Option<i32>,
+    pub fund_source: Option<String>,
+    /// 退回: who returned it to the company, when and why.
+    pub returned_by: Option<String>,
+    #[schema(value_type = Option<crate::domain::LocalDateTime>)]
+    pub returned_at: Option<NaiveDateTime>,
+    pub return_reason: Option<String>,
+}
+
+/// A document without its content.
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, utoipa::ToSchema)]
+#[diesel(table_name = docs)]
+pub struct Document {
+    pub id: i64,
+    pub application_id: i64,
+    /// Which of the programme's documents it is (e.g. 接管合同).
+    pub document: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub uploaded_by: String,
+    #[schema(value_type = crate::domain::LocalDateTime)]
+    pub uploaded_at: NaiveDateTime,
+}
+
+/// The companies of a run with a subsidy, and their explanations' bytes
+/// are read one by one by the caller: here only who.
+pub fn subsidised_in(conn: &mut Conn, run_id: i64) -> Result<Vec<String>, StorageError> {
+    Ok(run_results::table
+        .filter(run_results::run_id.eq(run_id))
+        .filter(run_results::subsidy_cents.gt(0))
+        .select(run_results::company_code)
+        .order(run_results::company_code)
+        .load(conn)?)
+}
+
+pub fn of_period(conn: &mut Conn, period: &str) -> Result<Vec<Entitlement>, StorageError> {
+    Ok(ents::table
+        .filter(ents::period.eq(period))
+        .order((ents::company_code, ents::programme))
+        .select(Entitlement::as_select())
+        .load(conn)?)
+}
+
+/// Entitlements, newest quarter first; of one company and/or quarter.
+pub fn list(
+    conn: &mut Conn,
+    company: Option<&str>,
+    period: Option<&str>,
+) -> Result<Vec<Entitlement>, StorageError> {
+    let mut q = ents::table
+        .select(Entitlement::as_select())
+        .order((ents::period.desc(), ents::company_code, ents::programme))
+        .into_boxed();
+    if let Some(c) = company {
+        q = q.filter(ents::company_code.eq(c.to_string()));
+    }
+    if let Some(p) = period {
+        q = q.filter(ents::period.eq(p.to_string()));
+    }
+    Ok(q.load(conn)?)
+}
+
+pub fn get(conn: &mut Conn, id: i64) -> Result<Option<Entitlement>, StorageError> {
+    Ok(ents::table
+        .find(id)
+        .select(Entitlement::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The numbers an entitlement is set to.
+pub struct Amount<'a> {
+    pub run_id: i64,
+    pub amount_cents: i64,
+    pub communities: i32,
+    pub households: i64,
+    pub detail: &'a str,
+}
+
+pub fn insert(
+    conn: &mut Conn,
+    period: &str,
+    company: &str,
+    programme: &str,
+    amount: &Amount<'_>,
+    opened_at: NaiveDateTime,
+) -> Result<i64, StorageError> {
+    Ok(diesel::insert_into(ents::table)
+        .values((
+            ents::period.eq(period),
+            ents::company_code.eq(company),
+            ents::programme.eq(programme),
+            ents::run_id.eq(amount.run_id),
+            ents::amount_cents.eq(amount.amount_cents),
+            ents::communities.eq(amount.communities),
+            ents::households.eq(amount.households),
+            ents::detail.eq(amount.detail),
+            ents::opened_at.eq(opened_at),
+        ))
+        .returning(ents::id)
+        .get_result(conn)?)
+}
+
+/// Sets an entitlement to a later run's numbers; `reopen`: it was zero, so
+/// the apply window starts again.
+pub fn update(
+    conn: &mut Conn,
+    id: i64,
+    amount: &Amount<'_>,
+    reopen: Option<NaiveDateTime>,
+) -> Result<(), StorageError> {
+    diesel::update(ents::table.find(id))
+        .set((
+            ents::run_id.eq(amount.run_id),
+            ents::amount_cents.eq(amount.amount_cents),
+            ents::communities.eq(amount.communities),
+            ents::households.eq(amount.households),
+            ents::detail.eq(amount.detail),
+        ))
+        .execute(conn)?;
+    if let Some(at) = reopen {
+        diesel::update(ents::table.find(id))
+            .set(ents::opened_at.eq(at))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub struct NewChange<'a> {
+    pub entitlement_id: i64,
+    pub run_id: i64,
+    pub before_cents: Option<i64>,
+    pub after_cents: i64,
+    pub actor: &'a str,
+    pub cause: &'a str,
+    pub changed_at: NaiveDateTime,
+}
+
+pub fn add_change(conn: &mut Conn, c: &NewChange<'_>) -> Result<(), StorageError> {
+    diesel::insert_into(changes::table)
+        .values((
+            changes::entitlement_id.eq(c.entitlement_id),
+            changes::run_id.eq(c.run_id),
+            changes::before_cents.eq(c.before_cents),
+            changes::after_cents.eq(c.after_cents),
+            changes::actor.eq(c.actor),
+            changes::cause.eq(c.cause),
+            changes::changed_at.eq(c.changed_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn changes_of(conn: &mut Conn, id: i64) -> Result<Vec<EntitlementChange>, StorageError> {
+    Ok(changes::table
+        .filter(changes::entitlement_id.eq(id))
+        .order(changes::id)
+        .select(EntitlementChange::as_select())
+        .load(conn)?)
+}
+
+pub struct NewApplication<'a> {
+    pub entitlement_id: i64,
+    pub company_code: &'a str,
+    pub statement: &'a str,
+    pub requested_cents: i64,
+    pub submitted_by: &'a str,
+    pub submitted_at: NaiveDateTime,
+}
+
+pub fn insert_application(conn: &mut Conn, new: &NewApplication<'_>) -> Result<i64, StorageError> {
+    Ok(diesel::insert_into(apps::table)
+        .values((
+            apps::entitlement_id.eq(new.entitlement_id),
+            apps::company_code.eq(new.company_code),
+            apps::status.eq(SubsidyStatus::Submitted),
+            apps::statement.eq(new.statement),
+            apps::requested_cents.eq(new.requested_cents),
+            apps::submitted_by.eq(new.submitted_by),
+            apps::submitted_at.eq(new.submitted_at),
+        ))
+        .returning(apps::id)
+        .get_result(conn)?)
+}
+
+/// A returned application submitted again: the earlier steps are cleared
+/// (the audit log keeps them).
+pub fn resubmit(conn: &mut Conn, id: i64, new: &NewApplication<'_>) -> Result<(), StorageError> {
+    diesel::update(apps::table.find(id))
+        .set((
+            apps::status.eq(SubsidyStatus::Submitted),
+            apps::statement.eq(new.statement),
+            apps::requested_cents.eq(new.requested_cents),
+            apps::submitted_by.eq(new.submitted_by),
+            apps::submitted_at.eq(new.submitted_at),
+            apps::reviewed_by.eq(None::<String>),
+            apps::reviewed_at.eq(None::<NaiveDateTime>),
+            apps::review_reason.eq(None::<String>),
+            apps::reviewed_cents.eq(None::<i64>),
+            apps::difference_reason.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn application(conn: &mut Conn, id: i64) -> Result<Option<SubsidyApplication>, StorageError> {
+    Ok(apps::table
+        .find(id)
+        .select(SubsidyApplication::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The application, locked until the transaction ends so that two steps
+/// of it queue (PostgreSQL `FOR UPDATE`; SQLite's write transactions are
+/// serialised already).
+pub fn application_locked(
+    conn: &mut Conn,
+    id: i64,
+) -> Result<Option<SubsidyApplication>, StorageError> {
+    Ok(match conn {
+        AnyConnection::Sqlite(c) => apps::table
+            .find(id)
+            .select(SubsidyApplication::as_select())
+            .first(c)
+            .optional()?,
+        AnyConnection::Pg(c) => apps::table
+            .find(id)
+            .select(SubsidyApplication::as_select())
+            .for_update()
+            .first(c)
+            .optional()?,
+    })
+}
+
+pub fn application_of(
+    conn: &mut Conn,
+    entitlement_id: i64,
+) -> Result<Option<SubsidyApplication>, StorageError> {
+    Ok(apps::table
+        .filter(apps::entitlement_id.eq(entitlement_id))
+        .select(SubsidyApplication::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Applications with their entitlements, newest first; of one company
+/// and/or status.
+pub fn applications(
+    conn: &mut Conn,
+    company: Option<&str>,
+    status: Option<SubsidyStatus>,
+) -> Result<Vec<(SubsidyApplication, Entitlement)>, StorageError> {
+    let mut q = apps::table
+        .inner_join(ents::table)
+        .select((SubsidyApplication::as_select(), Entitlement::as_select()))
+        .order(apps::id.desc())
+        .into_boxed();
+    if let Some(c) = company {
+        q = q.filter(apps::company_code.eq(c.to_string()));
+    }
+    if let Some(s) = status {
+        q = q.filter(apps::status.eq(s));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// The district review (初审): reviewed, with the amount it proposes.
+pub struct Review<'a> {
+    pub by: &'a str,
+    pub at: NaiveDateTime,
+    pub reason: &'a str,
+    pub cents: i64,
+    pub difference_reason: Option<&'a str>,
+}
+
+pub fn set_reviewed(conn: &mut Conn, id: i64, r: &Review<'_>) -> Result<(), StorageError> {
+    diesel::update(apps::table.find(id))
+        .set((
+            apps::status.eq(SubsidyStatus::Reviewed),
+            apps::reviewed_by.eq(r.by),
+            apps::reviewed_at.eq(r.at),
+            apps::review_reason.eq(r.reason),
+            apps::reviewed_cents.eq(r.cents),
+            apps::difference_reason.eq(r.difference_reason),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The city approval (复核) against a budget line.
+pub fn set_approved(
+    conn: &mut Conn,
+    id: i64,
+    r: &Review<'_>,
+    year: i32,
+    fund_source: &str,
+) -> Result<(), StorageError> {
+    diesel::update(apps::table.find(id))
+        .set((
+            apps::status.eq(SubsidyStatus::Approved),
+            apps::approved_by.eq(r.by),
+            apps::approved_at.eq(r.at),
+            apps::approve_reason.eq(r.reason),
+            apps::approved_cents.eq(r.cents),
+            apps::difference_reason.eq(r.difference_reason),
+            apps::budget_year.eq(year),
+            apps::fund_source.eq(fund_source),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_returned(
+    conn: &mut Conn,
+    id: i64,
+    by: &str,
+    at: NaiveDateTime,
+    reason: &str,
+) -> Result<(), StorageError> {
+    diesel::update(apps::table.find(id))
+        .set((
+            apps::status.eq(SubsidyStatus::Rejected),
+            apps::returned_by.eq(by),
+            apps::returned_at.eq(at),
+            apps::return_reason.eq(reason),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub struct NewDocument<'a> {
+    pub application_id: i64,
+    pub document: &'a str,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub content: &'a [u8],
+    pub uploaded_by: &'a str,
+    pub uploaded_at: NaiveDateTime,
+}
+
+pub fn add_document(conn: &mut Conn, new: &NewDocument<'_>) -> Result<Document, StorageError> {
+    let size = i64::try_from(new.content.len())
+        .map_err(|_| StorageError::Corrupt("a document larger than i64".into()))?;
+    let id: i64 = diesel::insert_into(docs::table)
+        .values((
+            docs::application_id.eq(new.application_id),
+            docs::document.eq(new.document),
+            docs::file_name.eq(new.file_name),
+            docs::content_type.eq(new.content_type),
+            docs::sha256.eq(crate::rules::sha256_hex(new.content)),
+            docs::size_bytes.eq(size),
+            docs::content.eq(new.content),
+            docs::uploaded_by.eq(new.uploaded_by),
+            docs::uploaded_at.eq(new.uploaded_at),
+        ))
+        .returning(docs::id)
+        .get_result(conn)?;
+    Ok(docs::table
+        .find(id)
+        .select(Document::as_select())
+        .first(conn)?)
+}
+
+/// An application's documents (without content), in upload order.
+pub fn documents_of(conn: &mut Conn, application_id: i64) -> Result<Vec<Document>, StorageError> {
+    Ok(docs::table
+        .filter(docs::application_id.eq(application_id))
+        .order(docs::id)
+        .select(Document::as_select())
+        .load(conn)?)
+}
+
+/// One document's content type and bytes.
+pub fn document_content(
+    conn: &mut Conn,
+    application_id: i64,
+    document_id: i64,
+) -> Result<Option<(String, Vec<u8>)>, StorageError> {
+    Ok(docs::table
+        .filter(docs::application_id.eq(application_id))
+        .filter(docs::id.eq(document_id))
+        .select((docs::content_type, docs::content))
+        .first(conn)
+        .optional()?)
+}
