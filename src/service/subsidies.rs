@@ -121,7 +121,7 @@ impl SubsidyError {
             Self::NothingToApply => "nothing_to_apply",
             Self::WindowClosed(_) => "apply_window_closed",
             Self::AlreadyApplied(_) => "already_applied",
-            Self::Empty(_) => "empty_reason",
+            Self::Empty(_) => "no_reason",
             Self::WrongStep { .. } => "wrong_step",
             Self::AboveEntitlement { .. } => "above_entitlement",
             Self::DifferenceUnexplained => "difference_unexplained",

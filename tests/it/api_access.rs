@@ -101,6 +101,7 @@ fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
             )
             .await;
         assert_eq!(status.as_u16(), 200);
+        let sub = crate::subsidies::prepare(&api, &t).await;
         let (_, sets) = api.get("/rule-sets", Some(ADMIN)).await;
         let sha = sets["rule_sets"][0]["sha256"].as_str().unwrap().to_string();
         let (status, doc) = api.get("/openapi.json", None).await;
@@ -112,6 +113,27 @@ fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
                 operations += 1;
                 let access = op["x-access"].as_str().unwrap();
                 let concrete = path
+                    .replace(
+                        "/subsidies/applications/{id}/approval",
+                        &format!("/subsidies/applications/{}/approval", sub.reviewed),
+                    )
+                    .replace(
+                        "/subsidies/applications/{id}/payments",
+                        &format!("/subsidies/applications/{}/payments", sub.reviewed),
+                    )
+                    .replace(
+                        "/subsidies/applications/{id}",
+                        &format!("/subsidies/applications/{}", sub.own_app),
+                    )
+                    .replace("{doc}", &sub.own_doc.to_string())
+                    .replace(
+                        "/subsidies/entitlements/{id}",
+                        &format!("/subsidies/entitlements/{}", sub.own_entitlement),
+                    )
+                    .replace(
+                        "/subsidies/payments/{id}",
+                        &format!("/subsidies/payments/{}", sub.payment),
+                    )
                     .replace(
                         "/repairs/by-code/{code}",
                         &format!("/repairs/by-code/{query_code}"),
@@ -133,6 +155,8 @@ fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
                 // The draft's quarter has no published run: name the one to compare with.
                 let concrete = if path.ends_with("/diff") {
                     format!("{concrete}?against=1")
+                } else if path == "/subsidies/applications/{id}/documents" {
+                    format!("{concrete}?document=奖补申报表&file_name=a.pdf")
                 } else if path.ends_with("/evidence") {
                     format!("{concrete}?file_name=e.pdf")
                 } else {
@@ -151,6 +175,13 @@ fn every_documented_operation_keeps_its_access_rule(t: TestDb) {
                     ("post", "/repairs") => repair("R9100001"),
                     ("post", "/repairs/{id}/decision") => json_body(serde_json::json!({ "approve": true, "reason": "已整改" })),
                     ("post", "/repairs/{id}/evidence") => Some(("application/pdf", pdf.clone())),
+                    ("post", "/subsidies/applications") => json_body(serde_json::json!({ "entitlement_id": sub.free, "statement": "申报" })),
+                    ("post", "/subsidies/applications/{id}/documents") => Some(("application/pdf", pdf.clone())),
+                    ("post", "/subsidies/applications/{id}/review") => json_body(serde_json::json!({ "pass": true, "reason": "材料齐全" })),
+                    ("post", "/subsidies/applications/{id}/approval") => json_body(serde_json::json!({ "pass": true, "reason": "同意", "fund_source": "市级财政", "budget_year": 2026 })),
+                    ("post", "/subsidies/applications/{id}/payments") => json_body(serde_json::json!({ "paid_on": "2026-03-01", "amount": "1.00", "voucher": "T-1" })),
+                    ("post", "/subsidies/payments/{id}/reversal") => json_body(serde_json::json!({ "reason": "冲销" })),
+                    ("put", "/subsidies/budgets") => json_body(serde_json::json!({ "programme": sub.programme, "year": 2026, "fund_source": "市级财政", "amount": "100000000.00" })),
                     ("post", "/session") => json_body(serde_json::json!({ "name": "pat", "password": PASSWORD })),
                     ("post", other) => panic!("no test body for POST {other}: add one"),
                     _ => None,

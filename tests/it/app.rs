@@ -241,3 +241,8 @@ pub fn json_body(v: Value) -> Option<(&'static str, Vec<u8>)> {
 pub fn run_async(f: impl std::future::Future<Output = ()>) {
     actix_web::rt::System::new().block_on(f);
 }
+
+/// Cents as the yuan text the API takes ("1370.86").
+pub fn yuan(cents: i64) -> String {
+    propcredit::domain::format_cents(cents)
+}

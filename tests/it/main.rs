@@ -34,6 +34,7 @@ mod repair;
 mod scheduler;
 mod shutdown;
 mod smtp_sink;
+mod subsidies;
 mod tallies;
 mod upgrade;
 mod upgrade_release;
