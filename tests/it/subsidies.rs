@@ -445,17 +445,15 @@ fn a_quarters_subsidies_are_followed_from_computation_to_payment(t: TestDb) {
             .get((5, 10))
             .and_then(|d| d.as_f64())
             .expect("the total");
-        assert!(
-            (total * 100.0 - approved_cents as f64).abs() < 0.5,
-            "{total}"
-        );
+        // The sheet's numbers are yuan: compared as the cents they print as.
+        assert_eq!(format!("{total:.2}"), crate::app::yuan(approved_cents));
         let summary = book.worksheet_range("预算执行情况").unwrap();
         assert_eq!(
             summary
                 .get((1, 5))
                 .and_then(|d| d.as_f64())
-                .map(|y| (y * 100.0).round() as i64),
-            Some(live)
+                .map(|y| format!("{y:.2}")),
+            Some(crate::app::yuan(live))
         );
 
         // A return: the company is told why and submits again.
