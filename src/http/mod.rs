@@ -24,6 +24,7 @@ mod rule_sets;
 mod runs;
 pub mod session;
 mod subsidies;
+pub use subsidies::list_views as subsidies_views;
 pub mod throttle;
 mod upload;
 

@@ -15,6 +15,7 @@ mod rankings;
 mod report;
 mod runs;
 mod session;
+mod subsidies;
 pub mod viewer;
 mod whatif;
 
@@ -37,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/appeals", web::get().to(appeals::show))
         .route("/appeals", web::post().to(appeals::file))
         .route("/appeals/{id}/decision", web::post().to(appeals::decide))
+        .route("/subsidies", web::get().to(subsidies::show))
         .route("/audit", web::get().to(audit::show))
         .route("/dashboard", web::get().to(dashboard::show))
         .route("/what-if", web::get().to(whatif::show))

@@ -456,6 +456,36 @@ fn a_quarters_subsidies_are_followed_from_computation_to_payment(t: TestDb) {
             Some(crate::app::yuan(live))
         );
 
+        // The pages: the company follows its own; officials see the queue,
+        // the payments and the ledger.
+        let page = api.visit("/subsidies", Some(COMPANY)).await;
+        assert_eq!(page.status().as_u16(), 200);
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("本企业的申报")
+                && html.contains("已核定")
+                && html.contains("已冲销：账号有误"),
+            "{html}"
+        );
+        assert!(!html.contains("预算执行"), "the ledger is the officials'");
+        let html = api
+            .visit("/subsidies", Some(INSPECTOR))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("申报审核队列")
+                && html.contains("预算执行")
+                && html.contains("100000.00"),
+            "{html}"
+        );
+        assert_eq!(
+            api.visit("/subsidies", None).await.status().as_u16(),
+            303,
+            "sign in first"
+        );
+
         // A return: the company is told why and submits again.
         let second_ent = own
             .iter()
