@@ -1,3 +1,5 @@
+-- Notifications of the subsidy event go with it.
+DELETE FROM notifications WHERE event = 'subsidy';
 ALTER TABLE notifications DROP CONSTRAINT notifications_event_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
     CHECK (event IN ('notice', 'appeal', 'repair', 'exit'));

@@ -1,3 +1,5 @@
+-- Notifications of the subsidy event go with it.
+DELETE FROM notifications WHERE event = 'subsidy';
 DROP TABLE subsidy_payments;
 DROP TABLE subsidy_budgets;
 DROP TABLE subsidy_documents;
