@@ -16,6 +16,7 @@ use crate::helpers::TestDb;
 mod companies;
 mod officials;
 mod public;
+mod subsidies;
 
 /// One headless Chromium with its chromedriver, for one test.
 pub struct Browser {
