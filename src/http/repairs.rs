@@ -275,11 +275,7 @@ pub async fn evidence_file(
     })
     .await??
     .ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(("Content-Disposition", "attachment"))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(bytes))
+    Ok(super::upload::attachment(content_type, bytes))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -91,16 +91,17 @@ pub async fn entitlements(
     let list = crate::http::block(move || {
         let mut conn = db.get()?;
         let list = subsidies::list(&mut conn, company.as_deref(), period.as_deref())?;
-        list.into_iter()
-            .map(|e| {
-                let application_id = subsidies::application_of(&mut conn, e.id)?.map(|a| a.id);
-                Ok(EntitlementView {
+        let ids: Vec<i64> = list.iter().map(|e| e.id).collect();
+        let applied = subsidies::application_ids(&mut conn, &ids)?;
+        Ok::<_, crate::storage::StorageError>(
+            list.into_iter()
+                .map(|e| EntitlementView {
                     apply_until: service::apply_until(e.opened_at, &window),
-                    application_id,
+                    application_id: applied.get(&e.id).copied(),
                     entitlement: e,
                 })
-            })
-            .collect::<Result<Vec<_>, crate::storage::StorageError>>()
+                .collect::<Vec<_>>(),
+        )
     })
     .await??;
     Ok(HttpResponse::Ok().json(EntitlementList { entitlements: list }))
@@ -371,11 +372,7 @@ pub async fn document(
         crate::http::block(move || subsidies::document_content(&mut *db.get()?, id, doc))
             .await??
             .ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(("Content-Disposition", "attachment"))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(bytes))
+    Ok(super::upload::attachment(content_type, bytes))
 }
 
 /// An official's decision at the district review (初审) or the city approval (复核).

@@ -44,3 +44,13 @@ pub fn file_name(raw: &str) -> Result<String, ApiError> {
     }
     Ok(name.to_string())
 }
+
+/// A stored file sent back as uploaded: as an attachment, its type not
+/// sniffed (it was checked when it came in).
+pub fn attachment(content_type: String, bytes: Vec<u8>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("Content-Disposition", "attachment"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(bytes)
+}

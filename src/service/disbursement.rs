@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, XlsxError};
 use serde::Serialize;
 
-use super::subsidies::{given, notify, yuan, SubsidyError, SubsidySettings};
+use super::subsidies::{given, yuan, SubsidyError, SubsidySettings};
 use crate::domain::SubsidyStatus;
 use crate::rules::RuleBook;
 use crate::storage::audit::{self, NewAuditEntry};
@@ -44,7 +44,10 @@ pub fn set_budget(
     }
     conn.transaction(|conn| {
         let before = payments::budget_locked(conn, line)?;
-        let committed = payments::committed(conn)?.get(line).copied().unwrap_or(0);
+        let committed = payments::committed(conn, Some(line))?
+            .get(line)
+            .copied()
+            .unwrap_or(0);
         if amount_cents < committed {
             return Err(SubsidyError::BelowCommitted(yuan(committed)));
         }
@@ -87,11 +90,7 @@ pub fn pay(conn: &mut Conn, now: NaiveDateTime, p: &Paying<'_>) -> Result<Paymen
             subsidies::application_locked(conn, p.application_id)?.ok_or(SubsidyError::NotFound)?;
         let (line, approved) = approved_line(conn, &a)?;
         let e = subsidies::get(conn, a.entitlement_id)?.ok_or(SubsidyError::NotFound)?;
-        let paid: i64 = payments::of_application(conn, a.id)?
-            .iter()
-            .filter(|x| x.reversed_at.is_none())
-            .map(|x| x.amount_cents)
-            .sum();
+        let paid = payments::live_total(&payments::of_application(conn, a.id)?);
         // A later re-run may have lowered the entitlement below the approval.
         let ceiling = approved.min(e.amount_cents);
         if paid + p.amount_cents > ceiling {
@@ -106,7 +105,10 @@ pub fn pay(conn: &mut Conn, now: NaiveDateTime, p: &Paying<'_>) -> Result<Paymen
         let budget = payments::budget_locked(conn, &line)?.ok_or_else(|| {
             SubsidyError::NoBudget(line.programme.clone(), line.year, line.fund_source.clone())
         })?;
-        let line_paid = payments::paid(conn)?.get(&line).copied().unwrap_or(0);
+        let line_paid = payments::paid(conn, Some(&line))?
+            .get(&line)
+            .copied()
+            .unwrap_or(0);
         if line_paid + p.amount_cents > budget.amount_cents {
             return Err(SubsidyError::BudgetExceeded {
                 programme: line.programme.clone(),
@@ -139,7 +141,7 @@ pub fn pay(conn: &mut Conn, now: NaiveDateTime, p: &Paying<'_>) -> Result<Paymen
             )
             .values(None, serde_json::to_string(&payment).ok()),
         )?;
-        notify(
+        super::notifications::subsidy_step(
             conn,
             now,
             &e,
@@ -238,8 +240,8 @@ pub struct LedgerLine {
 /// The ledger: every line with a budget or anything recorded against it.
 pub fn ledger(conn: &mut Conn) -> Result<Vec<LedgerLine>, StorageError> {
     let budgets = payments::budgets(conn)?;
-    let committed = payments::committed(conn)?;
-    let paid = payments::paid(conn)?;
+    let committed = payments::committed(conn, None)?;
+    let paid = payments::paid(conn, None)?;
     let mut lines: Vec<Line> = budgets
         .iter()
         .map(|b| Line {

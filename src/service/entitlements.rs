@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
 
-use crate::domain::{format_cents, labels, NotificationEvent, RunStatus};
+use crate::domain::RunStatus;
 use crate::scoring::explain::SubsidyLine;
 use crate::scoring::Fixed2;
 use crate::storage::runs::{self, Run};
@@ -129,14 +129,8 @@ fn record_run(conn: &mut Conn, now: NaiveDateTime, run: &Run) -> Result<(), Stor
     let notes = opened
         .into_iter()
         .map(|(company, programme, cents)| {
-            let subject = format!("【奖补】{}奖补资金可以申报", labels::period(period));
-            let body = format!(
-                "贵公司 {} 在奖补项目“{programme}”中的应补金额为 {} 元，请在规定期限内登录系统申报并上传所需材料。\n\n（本邮件由物业服务企业信用评价系统自动发送，请勿回复。）\n",
-                labels::period(period),
-                format_cents(cents)
-            );
-            super::notifications::message(NotificationEvent::Subsidy, &company, subject, body, now)
+            super::notifications::subsidy_entitled(&company, period, &programme, cents, now)
         })
-        .collect::<Vec<_>>();
+        .collect::<Result<Vec<_>, _>>()?;
     crate::storage::notifications::enqueue(conn, &notes)
 }

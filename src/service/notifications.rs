@@ -59,6 +59,81 @@ struct ExitMail<'a> {
     grade: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "entitled.txt")]
+struct EntitledMail<'a> {
+    period_label: String,
+    programme: &'a str,
+    amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "subsidy.txt")]
+struct SubsidyMail<'a> {
+    period_label: String,
+    programme: &'a str,
+    id: i64,
+    what: &'a str,
+    detail: &'a str,
+}
+
+/// Tells a company that a publication entitled it to `cents` from `programme`.
+pub fn subsidy_entitled(
+    company: &str,
+    period: crate::domain::Period,
+    programme: &str,
+    cents: i64,
+    now: NaiveDateTime,
+) -> Result<NewNotification, StorageError> {
+    let body = render(&EntitledMail {
+        period_label: labels::period(period),
+        programme,
+        amount: crate::domain::format_cents(cents),
+    })?;
+    let subject = format!("【奖补】{}奖补资金可以申报", labels::period(period));
+    Ok(message(
+        NotificationEvent::Subsidy,
+        company,
+        subject,
+        body,
+        now,
+    ))
+}
+
+/// Tells the company of a step of its subsidy application (`what`, with
+/// `detail`), in the step's transaction.
+pub fn subsidy_step(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    entitlement: &crate::storage::subsidies::Entitlement,
+    id: i64,
+    what: &str,
+    detail: &str,
+) -> Result<(), StorageError> {
+    let period_label = entitlement
+        .period
+        .parse()
+        .map_or_else(|_| entitlement.period.clone(), labels::period);
+    let body = render(&SubsidyMail {
+        period_label,
+        programme: &entitlement.programme,
+        id,
+        what,
+        detail,
+    })?;
+    let subject = format!("【奖补】申报 {id} {what}");
+    notifications::enqueue(
+        conn,
+        &[message(
+            NotificationEvent::Subsidy,
+            &entitlement.company_code,
+            subject,
+            body,
+            now,
+        )],
+    )
+}
+
 fn render(t: &impl Template) -> Result<String, StorageError> {
     t.render()
         .map_err(|e| StorageError::Corrupt(format!("a notification did not render: {e}")))
@@ -73,7 +148,7 @@ fn decided_reason<'a>(
     reason.ok_or_else(|| StorageError::Corrupt(format!("{what} {id} is decided without a reason")))
 }
 
-pub(crate) fn message(
+fn message(
     event: NotificationEvent,
     company: &str,
     subject: String,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Days, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{labels, NotificationEvent, Period, SubsidyStatus};
+use crate::domain::SubsidyStatus;
 use crate::storage::audit::{self, NewAuditEntry};
 use crate::storage::payments::{self, Line, Payment};
 use crate::storage::subsidies::{
@@ -45,6 +45,15 @@ impl SubsidySettings {
         self.programme_documents
             .get(programme)
             .unwrap_or(&self.documents)
+    }
+
+    /// The programme's documents that `held` does not include yet.
+    pub fn missing_documents(&self, programme: &str, held: &[Document]) -> Vec<String> {
+        self.documents_for(programme)
+            .iter()
+            .filter(|d| !held.iter().any(|h| &h.document == *d))
+            .cloned()
+            .collect()
     }
 
     pub fn knows_fund(&self, fund: &str) -> bool {
@@ -218,17 +227,9 @@ pub fn view(
     })?;
     let documents = subsidies::documents_of(conn, application.id)?;
     let required: Vec<String> = settings.documents_for(&entitlement.programme).to_vec();
-    let missing = required
-        .iter()
-        .filter(|r| !documents.iter().any(|d| &d.document == *r))
-        .cloned()
-        .collect();
+    let missing = settings.missing_documents(&entitlement.programme, &documents);
     let payments = payments::of_application(conn, application.id)?;
-    let paid_cents = payments
-        .iter()
-        .filter(|p| p.reversed_at.is_none())
-        .map(|p| p.amount_cents)
-        .sum();
+    let paid_cents = payments::live_total(&payments);
     let due = review_due(&application, settings);
     let changes = subsidies::changes_of(conn, entitlement.id)?;
     Ok(ApplicationView {
@@ -263,37 +264,6 @@ fn audit_step(
             .values(None, Some(values.to_string())),
     )?;
     Ok(())
-}
-
-/// Tells the company of a step of its application, in the step's transaction.
-pub(crate) fn notify(
-    conn: &mut Conn,
-    now: NaiveDateTime,
-    entitlement: &Entitlement,
-    application_id: i64,
-    what: &str,
-    detail: &str,
-) -> Result<(), StorageError> {
-    let period = entitlement
-        .period
-        .parse::<Period>()
-        .map(labels::period)
-        .unwrap_or_else(|_| entitlement.period.clone());
-    let subject = format!("【奖补】申报 {application_id} {what}");
-    let body = format!(
-        "贵公司 {period} 奖补项目“{}”的申报（编号 {application_id}）{what}。\n\n{detail}\n\n（本邮件由物业服务企业信用评价系统自动发送，请勿回复。）\n",
-        entitlement.programme
-    );
-    crate::storage::notifications::enqueue(
-        conn,
-        &[super::notifications::message(
-            NotificationEvent::Subsidy,
-            &entitlement.company_code,
-            subject,
-            body,
-            now,
-        )],
-    )
 }
 
 /// A company's application for one of its entitlements.
@@ -417,7 +387,7 @@ pub fn rule(
         if !r.pass {
             subsidies::set_returned(conn, a.id, r.actor, now, reason)?;
             audit_step(conn, r.actor, now, a.id, "subsidy_returned", serde_json::json!({ "step": r.step, "reason": reason }))?;
-            notify(conn, now, &e, a.id, "已退回", &format!("退回理由：{reason}\n请补正后在期限内重新提交。"))?;
+            super::notifications::subsidy_step(conn, now, &e, a.id, "已退回", &format!("退回理由：{reason}\n请补正后在期限内重新提交。"))?;
             return subsidies::application(conn, a.id)?.ok_or(SubsidyError::NotFound);
         }
         let cents = r.amount_cents.unwrap_or(e.amount_cents);
@@ -443,20 +413,13 @@ pub fn rule(
         };
         match r.step {
             Step::Review => {
-                let missing: Vec<String> = {
-                    let held = subsidies::documents_of(conn, a.id)?;
-                    settings
-                        .documents_for(&e.programme)
-                        .iter()
-                        .filter(|d| !held.iter().any(|h| &h.document == *d))
-                        .cloned()
-                        .collect()
-                };
+                let held = subsidies::documents_of(conn, a.id)?;
+                let missing = settings.missing_documents(&e.programme, &held);
                 if !missing.is_empty() {
                     return Err(SubsidyError::DocumentsMissing(missing));
                 }
                 subsidies::set_reviewed(conn, a.id, &review)?;
-                notify(conn, now, &e, a.id, "已通过初审", &format!("初审金额：{} 元\n初审意见：{reason}", yuan(cents)))?;
+                super::notifications::subsidy_step(conn, now, &e, a.id, "已通过初审", &format!("初审金额：{} 元\n初审意见：{reason}", yuan(cents)))?;
             }
             Step::Approve => {
                 let fund = r.fund_source.map(str::trim).unwrap_or_default();
@@ -470,7 +433,7 @@ pub fn rule(
                 };
                 let budget = payments::budget_locked(conn, &line)?
                     .ok_or_else(|| SubsidyError::NoBudget(line.programme.clone(), line.year, line.fund_source.clone()))?;
-                let committed = payments::committed(conn)?.get(&line).copied().unwrap_or(0);
+                let committed = payments::committed(conn, Some(&line))?.get(&line).copied().unwrap_or(0);
                 if committed + cents > budget.amount_cents {
                     return Err(SubsidyError::BudgetExceeded {
                         programme: line.programme,
@@ -481,7 +444,7 @@ pub fn rule(
                     });
                 }
                 subsidies::set_approved(conn, a.id, &review, line.year, &line.fund_source)?;
-                notify(conn, now, &e, a.id, "已通过复核", &format!("核定金额：{} 元（{} {} 年度）\n复核意见：{reason}", yuan(cents), line.fund_source, line.year))?;
+                super::notifications::subsidy_step(conn, now, &e, a.id, "已通过复核", &format!("核定金额：{} 元（{} {} 年度）\n复核意见：{reason}", yuan(cents), line.fund_source, line.year))?;
             }
         }
         let action = match r.step {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::audit::{self, NewAuditEntry};
 use super::schema::{appeals, complaints, conduct_records, import_batches, inspections};
-use super::{AnyConnection, Conn, StorageError};
+use super::{Conn, StorageError};
 use crate::domain::{AppealStatus, RecordKind};
 
 /// The table a record kind lives in, as the audit log names it.
@@ -190,19 +190,10 @@ pub fn file(
 /// row (`FOR UPDATE`); SQLite's transactions hold the write lock from their
 /// start (BEGIN IMMEDIATE), which serialises them already.
 pub fn get_locked(conn: &mut Conn, id: i64) -> Result<Option<Appeal>, StorageError> {
-    Ok(match conn {
-        AnyConnection::Sqlite(c) => appeals::table
-            .find(id)
-            .select(Appeal::as_select())
-            .first(c)
-            .optional()?,
-        AnyConnection::Pg(c) => appeals::table
-            .find(id)
-            .select(Appeal::as_select())
-            .for_update()
-            .first(c)
-            .optional()?,
-    })
+    Ok(super::first_locked!(
+        conn,
+        appeals::table.find(id).select(Appeal::as_select())
+    )?)
 }
 
 pub fn get(conn: &mut Conn, id: i64) -> Result<Option<Appeal>, StorageError> {

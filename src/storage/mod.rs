@@ -42,6 +42,21 @@ use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+/// The first row of `$query` (`Option`), locked until the transaction ends
+/// so that two writers of it queue instead of both passing a check:
+/// PostgreSQL locks the row (`FOR UPDATE`); SQLite's write transactions
+/// (BEGIN IMMEDIATE) are serialised already. The query is written once and
+/// typed for each backend.
+macro_rules! first_locked {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            $crate::storage::AnyConnection::Sqlite(c) => $query.first(c).optional(),
+            $crate::storage::AnyConnection::Pg(c) => $query.for_update().first(c).optional(),
+        }
+    };
+}
+pub(crate) use first_locked;
+
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 

@@ -12,7 +12,7 @@ use super::schema_subsidies::{
     subsidy_applications as apps, subsidy_budgets as budgets, subsidy_entitlements as ents,
     subsidy_payments as pays,
 };
-use super::{AnyConnection, Conn, StorageError};
+use super::{Conn, StorageError};
 use crate::domain::SubsidyStatus;
 
 /// One budget line's key: programme, year and fund source.
@@ -67,19 +67,10 @@ pub fn budget_locked(conn: &mut Conn, line: &Line) -> Result<Option<Budget>, Sto
         line.year,
         line.fund_source.as_str(),
     );
-    Ok(match conn {
-        AnyConnection::Sqlite(c) => budgets::table
-            .find(key)
-            .select(Budget::as_select())
-            .first(c)
-            .optional()?,
-        AnyConnection::Pg(c) => budgets::table
-            .find(key)
-            .select(Budget::as_select())
-            .for_update()
-            .first(c)
-            .optional()?,
-    })
+    Ok(super::first_locked!(
+        conn,
+        budgets::table.find(key).select(Budget::as_select())
+    )?)
 }
 
 pub fn budgets(conn: &mut Conn) -> Result<Vec<Budget>, StorageError> {
@@ -128,10 +119,14 @@ pub fn set_budget(
     Ok(())
 }
 
-/// What is committed (approved) on each line: the approved applications' amounts.
-pub fn committed(conn: &mut Conn) -> Result<BTreeMap<Line, i64>, StorageError> {
+/// What is committed (approved) on each line, or on `only` that line: the
+/// approved applications' amounts.
+pub fn committed(
+    conn: &mut Conn,
+    only: Option<&Line>,
+) -> Result<BTreeMap<Line, i64>, StorageError> {
     type Approved = (String, Option<i32>, Option<String>, Option<i64>);
-    let rows: Vec<Approved> = apps::table
+    let mut q = apps::table
         .inner_join(ents::table)
         .filter(apps::status.eq(SubsidyStatus::Approved))
         .select((
@@ -140,7 +135,14 @@ pub fn committed(conn: &mut Conn) -> Result<BTreeMap<Line, i64>, StorageError> {
             apps::fund_source,
             apps::approved_cents,
         ))
-        .load(conn)?;
+        .into_boxed();
+    if let Some(l) = only {
+        q = q
+            .filter(ents::programme.eq(l.programme.clone()))
+            .filter(apps::budget_year.eq(l.year))
+            .filter(apps::fund_source.eq(l.fund_source.clone()));
+    }
+    let rows: Vec<Approved> = q.load(conn)?;
     let mut out = BTreeMap::new();
     for (programme, year, fund, cents) in rows {
         let (Some(year), Some(fund_source), Some(cents)) = (year, fund, cents) else {
@@ -158,9 +160,9 @@ pub fn committed(conn: &mut Conn) -> Result<BTreeMap<Line, i64>, StorageError> {
     Ok(out)
 }
 
-/// What is paid on each line: the payments not reversed.
-pub fn paid(conn: &mut Conn) -> Result<BTreeMap<Line, i64>, StorageError> {
-    let rows: Vec<(String, i32, String, i64)> = pays::table
+/// What is paid on each line, or on `only` that line: the payments not reversed.
+pub fn paid(conn: &mut Conn, only: Option<&Line>) -> Result<BTreeMap<Line, i64>, StorageError> {
+    let mut q = pays::table
         .filter(pays::reversed_at.is_null())
         .select((
             pays::programme,
@@ -168,7 +170,14 @@ pub fn paid(conn: &mut Conn) -> Result<BTreeMap<Line, i64>, StorageError> {
             pays::fund_source,
             pays::amount_cents,
         ))
-        .load(conn)?;
+        .into_boxed();
+    if let Some(l) = only {
+        q = q
+            .filter(pays::programme.eq(l.programme.clone()))
+            .filter(pays::budget_year.eq(l.year))
+            .filter(pays::fund_source.eq(l.fund_source.clone()));
+    }
+    let rows: Vec<(String, i32, String, i64)> = q.load(conn)?;
     let mut out = BTreeMap::new();
     for (programme, year, fund_source, cents) in rows {
         *out.entry(Line {
@@ -190,6 +199,15 @@ pub fn of_application(conn: &mut Conn, application_id: i64) -> Result<Vec<Paymen
         .load(conn)?)
 }
 
+/// What `payments` paid: those not reversed.
+pub fn live_total(payments: &[Payment]) -> i64 {
+    payments
+        .iter()
+        .filter(|p| p.reversed_at.is_none())
+        .map(|p| p.amount_cents)
+        .sum()
+}
+
 /// Every payment, newest first; of one company's applications when given.
 pub fn list(conn: &mut Conn, company: Option<&str>) -> Result<Vec<Payment>, StorageError> {
     let mut q = pays::table
@@ -204,19 +222,10 @@ pub fn list(conn: &mut Conn, company: Option<&str>) -> Result<Vec<Payment>, Stor
 }
 
 pub fn payment_locked(conn: &mut Conn, id: i64) -> Result<Option<Payment>, StorageError> {
-    Ok(match conn {
-        AnyConnection::Sqlite(c) => pays::table
-            .find(id)
-            .select(Payment::as_select())
-            .first(c)
-            .optional()?,
-        AnyConnection::Pg(c) => pays::table
-            .find(id)
-            .select(Payment::as_select())
-            .for_update()
-            .first(c)
-            .optional()?,
-    })
+    Ok(super::first_locked!(
+        conn,
+        pays::table.find(id).select(Payment::as_select())
+    )?)
 }
 
 pub fn voucher_used(conn: &mut Conn, voucher: &str) -> Result<bool, StorageError> {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::audit::{self, NewAuditEntry};
 use super::moments::Day;
 use super::schema::{conduct_records, repair_applications, repair_evidence};
-use super::{AnyConnection, Conn, StorageError};
+use super::{Conn, StorageError};
 use crate::domain::RepairStatus;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, utoipa::ToSchema)]
@@ -167,19 +167,12 @@ pub fn by_query_code(
 /// decisions queue (PostgreSQL `FOR UPDATE`; SQLite's write transactions
 /// are serialised already).
 pub fn get_locked(conn: &mut Conn, id: i64) -> Result<Option<RepairApplication>, StorageError> {
-    Ok(match conn {
-        AnyConnection::Sqlite(c) => repair_applications::table
+    Ok(super::first_locked!(
+        conn,
+        repair_applications::table
             .find(id)
             .select(RepairApplication::as_select())
-            .first(c)
-            .optional()?,
-        AnyConnection::Pg(c) => repair_applications::table
-            .find(id)
-            .select(RepairApplication::as_select())
-            .for_update()
-            .first(c)
-            .optional()?,
-    })
+    )?)
 }
 
 /// Applications, newest first; of one company and/or status when given.

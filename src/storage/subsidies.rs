@@ -11,7 +11,7 @@ use super::schema_subsidies::{
     subsidy_applications as apps, subsidy_documents as docs,
     subsidy_entitlement_changes as changes, subsidy_entitlements as ents,
 };
-use super::{AnyConnection, Conn, StorageError};
+use super::{Conn, StorageError};
 use crate::domain::SubsidyStatus;
 
 /// What a company is entitled to from one programme in one quarter.
@@ -308,19 +308,10 @@ pub fn application_locked(
     conn: &mut Conn,
     id: i64,
 ) -> Result<Option<SubsidyApplication>, StorageError> {
-    Ok(match conn {
-        AnyConnection::Sqlite(c) => apps::table
-            .find(id)
-            .select(SubsidyApplication::as_select())
-            .first(c)
-            .optional()?,
-        AnyConnection::Pg(c) => apps::table
-            .find(id)
-            .select(SubsidyApplication::as_select())
-            .for_update()
-            .first(c)
-            .optional()?,
-    })
+    Ok(super::first_locked!(
+        conn,
+        apps::table.find(id).select(SubsidyApplication::as_select())
+    )?)
 }
 
 pub fn application_of(
@@ -332,6 +323,22 @@ pub fn application_of(
         .select(SubsidyApplication::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// The application of each of `entitlements` that has one, by entitlement.
+pub fn application_ids(
+    conn: &mut Conn,
+    entitlements: &[i64],
+) -> Result<std::collections::BTreeMap<i64, i64>, StorageError> {
+    let mut out = std::collections::BTreeMap::new();
+    for chunk in entitlements.chunks(500) {
+        let rows: Vec<(i64, i64)> = apps::table
+            .filter(apps::entitlement_id.eq_any(chunk))
+            .select((apps::entitlement_id, apps::id))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 /// Applications with their entitlements, newest first; of one company

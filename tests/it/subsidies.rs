@@ -739,7 +739,6 @@ pub(crate) struct Prepared {
 }
 
 pub(crate) async fn prepare(api: &Api, t: &TestDb) -> Prepared {
-    use propcredit::service::{disbursement, subsidies as service};
     let (_, own) = api.get("/subsidies/entitlements", Some(COMPANY)).await;
     let own: Vec<i64> = own["entitlements"]
         .as_array()
@@ -780,89 +779,16 @@ pub(crate) async fn prepare(api: &Api, t: &TestDb) -> Prepared {
     let now = api.clock.now();
     let (reviewed, payment) = tokio::task::spawn_blocking(move || {
         let mut conn = db.get().unwrap();
-        let s = service::SubsidySettings {
-            apply_window_days: 30,
-            review_days: 15,
-            fund_sources: vec!["市级财政".into()],
-            documents: vec!["奖补申报表".into()],
-            programme_documents: Default::default(),
-            document_max_mib: 1,
-            document_max_files: 5,
+        let [(ent, company, programme), (ent2, company2, programme2)] = &others[..] else {
+            unreachable!("two entitlements")
         };
-        let mut ids = Vec::new();
-        for (ent, company, programme) in &others {
-            let line = propcredit::storage::payments::Line {
-                programme: programme.clone(),
-                year: 2026,
-                fund_source: "市级财政".into(),
-            };
-            propcredit::storage::payments::set_budget(
-                &mut conn,
-                &line,
-                100_000_000,
-                "user:ada",
-                now,
-            )
-            .unwrap();
-            let a = service::apply(
-                &mut conn,
-                now,
-                &s,
-                &service::Applying {
-                    company,
-                    entitlement_id: *ent,
-                    statement: "申报",
-                    actor: "user:x",
-                },
-            )
-            .unwrap();
-            propcredit::storage::subsidies::add_document(
-                &mut conn,
-                &propcredit::storage::subsidies::NewDocument {
-                    application_id: a.id,
-                    document: "奖补申报表",
-                    file_name: "a.pdf",
-                    content_type: "application/pdf",
-                    content: PDF,
-                    uploaded_by: "user:x",
-                    uploaded_at: now,
-                },
-            )
-            .unwrap();
-            let id = a.id;
-            let ruling = move |step, actor| service::Ruling {
-                id,
-                step,
-                actor,
-                pass: true,
-                reason: "同意",
-                amount_cents: None,
-                difference_reason: None,
-                fund_source: Some("市级财政"),
-                budget_year: Some(2026),
-            };
-            service::rule(
-                &mut conn,
-                now,
-                &s,
-                &ruling(service::Step::Review, "user:bo"),
-            )
-            .unwrap();
-            ids.push((a.id, ruling));
-        }
-        let (approved, ruling) = &ids[1];
-        service::rule(
+        let reviewed = through_the_steps(&mut conn, now, company, *ent, programme, false);
+        let approved = through_the_steps(&mut conn, now, company2, *ent2, programme2, true);
+        let paid = propcredit::service::disbursement::pay(
             &mut conn,
             now,
-            &s,
-            &ruling(service::Step::Approve, "user:ada"),
-        )
-        .unwrap();
-        let paid = disbursement::pay(
-            &mut conn,
-            now,
-            &disbursement::Paying {
-                application_id: *approved,
+            &propcredit::service::disbursement::Paying {
+                application_id: approved,
                 paid_on: now.date(),
                 amount_cents: 100,
                 voucher: "P-1",
@@ -870,7 +796,7 @@ pub(crate) async fn prepare(api: &Api, t: &TestDb) -> Prepared {
             },
         )
         .unwrap();
-        (ids[0].0, paid.id)
+        (reviewed, paid.id)
     })
     .await
     .unwrap();
@@ -883,6 +809,81 @@ pub(crate) async fn prepare(api: &Api, t: &TestDb) -> Prepared {
         payment,
         programme: others_programme(api).await,
     }
+}
+
+/// The settings the services are called with beside the app.
+pub(crate) fn settings() -> propcredit::service::subsidies::SubsidySettings {
+    propcredit::service::subsidies::SubsidySettings {
+        apply_window_days: 30,
+        review_days: 15,
+        fund_sources: vec!["市级财政".into()],
+        documents: vec!["奖补申报表".into()],
+        programme_documents: Default::default(),
+        document_max_mib: 1,
+        document_max_files: 5,
+    }
+}
+
+/// Through the services: a budget of 100000.00 for `programme` in 2026 from 市级财政,
+/// `company`'s application for `entitlement` with its document, reviewed by
+/// bo and, when `approve`, approved in full by ada. The application's id.
+pub(crate) fn through_the_steps(
+    conn: &mut propcredit::storage::Conn,
+    now: chrono::NaiveDateTime,
+    company: &str,
+    entitlement: i64,
+    programme: &str,
+    approve: bool,
+) -> i64 {
+    use propcredit::service::subsidies as service;
+    use propcredit::storage::{payments, subsidies};
+    let s = settings();
+    let line = payments::Line {
+        programme: programme.to_string(),
+        year: 2026,
+        fund_source: "市级财政".into(),
+    };
+    payments::set_budget(conn, &line, 10_000_000, "user:ada", now).unwrap();
+    let applying = service::Applying {
+        company,
+        entitlement_id: entitlement,
+        statement: "申报",
+        actor: "user:x",
+    };
+    let a = service::apply(conn, now, &s, &applying).unwrap();
+    let document = subsidies::NewDocument {
+        application_id: a.id,
+        document: "奖补申报表",
+        file_name: "a.pdf",
+        content_type: "application/pdf",
+        content: PDF,
+        uploaded_by: "user:x",
+        uploaded_at: now,
+    };
+    subsidies::add_document(conn, &document).unwrap();
+    let steps: &[(service::Step, &str)] = if approve {
+        &[
+            (service::Step::Review, "user:bo"),
+            (service::Step::Approve, "user:ada"),
+        ]
+    } else {
+        &[(service::Step::Review, "user:bo")]
+    };
+    for &(step, actor) in steps {
+        let ruling = service::Ruling {
+            id: a.id,
+            step,
+            actor,
+            pass: true,
+            reason: "同意",
+            amount_cents: None,
+            difference_reason: None,
+            fund_source: Some("市级财政"),
+            budget_year: Some(2026),
+        };
+        service::rule(conn, now, &s, &ruling).unwrap();
+    }
+    a.id
 }
 
 async fn others_programme(api: &Api) -> String {

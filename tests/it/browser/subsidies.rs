@@ -15,72 +15,20 @@ on_both_backends! {
 /// OWN applies for its first entitlement; it is reviewed, approved, paid in
 /// two instalments and one of them reversed — through the services.
 fn one_paid_application(t: &TestDb) {
-    use propcredit::service::{disbursement, subsidies as service};
-    use propcredit::storage::{payments, subsidies};
+    use propcredit::service::disbursement;
     let mut conn = t.db.get().unwrap();
     let now = crate::helpers::SYSTEM.now();
-    let s = service::SubsidySettings {
-        apply_window_days: 30,
-        review_days: 15,
-        fund_sources: vec!["市级财政".into()],
-        documents: vec!["奖补申报表".into()],
-        programme_documents: Default::default(),
-        document_max_mib: 1,
-        document_max_files: 5,
-    };
-    let e = subsidies::list(&mut conn, Some(OWN), None)
+    let e = propcredit::storage::subsidies::list(&mut conn, Some(OWN), None)
         .unwrap()
         .into_iter()
         .find(|e| e.amount_cents > 0)
         .unwrap();
-    let line = payments::Line {
-        programme: e.programme.clone(),
-        year: 2026,
-        fund_source: "市级财政".into(),
-    };
-    payments::set_budget(&mut conn, &line, 10_000_000, "user:ada", now).unwrap();
-    let applying = service::Applying {
-        company: OWN,
-        entitlement_id: e.id,
-        statement: "申报",
-        actor: "user:kim",
-    };
-    let a = service::apply(&mut conn, now, &s, &applying).unwrap();
-    subsidies::add_document(
-        &mut conn,
-        &subsidies::NewDocument {
-            application_id: a.id,
-            document: "奖补申报表",
-            file_name: "a.pdf",
-            content_type: "application/pdf",
-            content: b"%PDF-1.4\n%%EOF\n",
-            uploaded_by: "user:kim",
-            uploaded_at: now,
-        },
-    )
-    .unwrap();
-    for (step, actor) in [
-        (service::Step::Review, "user:bo"),
-        (service::Step::Approve, "user:ada"),
-    ] {
-        let ruling = service::Ruling {
-            id: a.id,
-            step,
-            actor,
-            pass: true,
-            reason: "同意",
-            amount_cents: None,
-            difference_reason: None,
-            fund_source: Some("市级财政"),
-            budget_year: Some(2026),
-        };
-        service::rule(&mut conn, now, &s, &ruling).unwrap();
-    }
+    let id = crate::subsidies::through_the_steps(&mut conn, now, OWN, e.id, &e.programme, true);
     let half = e.amount_cents / 2;
     let mut paid = Vec::new();
     for (amount, voucher) in [(half, "V-1"), (e.amount_cents - half, "V-2")] {
         let paying = disbursement::Paying {
-            application_id: a.id,
+            application_id: id,
             paid_on: now.date(),
             amount_cents: amount,
             voucher,
