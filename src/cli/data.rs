@@ -76,7 +76,9 @@ pub fn import(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
         let file = path.display().to_string();
         let progress = |rows: u64| match &bar {
             Some(bar) => bar.set_position(rows),
-            None if rows % 500_000 == 0 => tracing::info!(file = %file, rows, "import progress"),
+            None if rows.is_multiple_of(500_000) => {
+                tracing::info!(file = %file, rows, "import progress")
+            }
             None => {}
         };
         let result = import::import_path(

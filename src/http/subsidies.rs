@@ -242,7 +242,7 @@ pub async fn applications(
 }
 
 /// The application when the caller may see it (others: not found).
-pub(super) async fn visible(
+pub async fn visible(
     caller: &Caller,
     db: &Database,
     settings: &Settings,
@@ -305,7 +305,7 @@ pub async fn upload(
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    caller.company().ok_or(ApiError::Forbidden)?;
+    let company = caller.company().ok_or(ApiError::Forbidden)?.to_string();
     let view = visible(&caller, &db, &settings, clock.today(), id).await?;
     let query = query.into_inner();
     let file_name = super::upload::file_name(&query.file_name)?;
@@ -322,34 +322,20 @@ pub async fn upload(
     let now = clock.now();
     let db = db.get_ref().clone();
     let stored = crate::http::block(move || {
-        let mut conn = db.get()?;
-        conn.transaction(|conn| {
-            let a = subsidies::application_locked(conn, id)?.ok_or(SubsidyError::NotFound)?;
-            if !matches!(a.status, SubsidyStatus::Submitted | SubsidyStatus::Rejected) {
-                return Err(SubsidyError::WrongStep {
-                    id,
-                    status: a.status,
-                    needed: "submitted or returned",
-                });
-            }
-            if subsidies::documents_of(conn, id)?.len()
-                >= usize::try_from(s.document_max_files).unwrap_or(usize::MAX)
-            {
-                return Err(SubsidyError::TooManyDocuments(s.document_max_files));
-            }
-            Ok(subsidies::add_document(
-                conn,
-                &subsidies::NewDocument {
-                    application_id: id,
-                    document: &document,
-                    file_name: &file_name,
-                    content_type,
-                    content: &content,
-                    uploaded_by: &actor,
-                    uploaded_at: now,
-                },
-            )?)
-        })
+        crate::service::subsidy_documents::add(
+            &mut *db.get()?,
+            now,
+            &s,
+            &crate::service::subsidy_documents::Adding {
+                application_id: id,
+                company: &company,
+                document: &document,
+                file_name: &file_name,
+                content_type,
+                content: &content,
+                actor: &actor,
+            },
+        )
     })
     .await??;
     Ok(HttpResponse::Created().json(stored))

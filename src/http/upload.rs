@@ -2,18 +2,24 @@
 //! streamed up to a size limit, its type read from its content (PDF, PNG or
 //! JPEG), never from what the client claims.
 
-use actix_web::web;
-use futures_util::StreamExt;
+use actix_web::web::Bytes;
+use futures_util::{Stream, StreamExt};
 
 use super::ApiError;
 
-/// The body, when it is at most `limit_mib` MiB and a PDF, PNG or JPEG
-/// file, with its content type; `what` names it in the error.
-pub async fn read(
-    mut payload: web::Payload,
+/// The body (a request's, or a file field of a form's), when it is at most
+/// `limit_mib` MiB and a PDF, PNG or JPEG file, with its content type;
+/// `what` names it in the error.
+pub async fn read<S, E>(
+    payload: S,
     limit_mib: u64,
     what: &str,
-) -> Result<(Vec<u8>, &'static str), ApiError> {
+) -> Result<(Vec<u8>, &'static str), ApiError>
+where
+    S: Stream<Item = Result<Bytes, E>>,
+    E: std::fmt::Display,
+{
+    let mut payload = std::pin::pin!(payload);
     let limit = usize::try_from(limit_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
     let mut content = Vec::new();
     while let Some(chunk) = payload.next().await {

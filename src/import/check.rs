@@ -121,7 +121,7 @@ pub(super) fn read_rows<R: FromRow>(
     let mut rows_read: u64 = 0;
     for raw in &mut table {
         rows_read += 1;
-        if rows_read % 10_000 == 0 {
+        if rows_read.is_multiple_of(10_000) {
             if let Some(p) = progress {
                 p(rows_read);
             }

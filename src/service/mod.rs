@@ -21,3 +21,4 @@ pub mod repairs;
 pub mod reports;
 pub mod scheduler;
 pub mod subsidies;
+pub mod subsidy_documents;
