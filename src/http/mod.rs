@@ -24,9 +24,9 @@ mod rule_sets;
 mod runs;
 pub mod session;
 mod subsidies;
-pub use subsidies::list_views as subsidies_views;
+pub use subsidies::{list_views as subsidies_views, visible as visible_subsidy_application};
 pub mod throttle;
-mod upload;
+pub mod upload;
 
 use crate::service::read_cache::{Lookup, Miss, Source};
 use actix_web::web;

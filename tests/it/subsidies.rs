@@ -18,7 +18,7 @@ on_both_backends! {
     a_quarters_subsidies_are_followed_from_computation_to_payment => super::a_quarters_subsidies_are_followed_from_computation_to_payment;
 }
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+pub(crate) const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
 async fn post(api: &Api, path: &str, token: &str, body: Value) -> (u16, Value) {
     let (s, v) = api

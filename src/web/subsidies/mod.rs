@@ -1,22 +1,141 @@
 //! `/subsidies` (奖补): a company follows its entitlements and applications
 //! (what each still needs, why one was returned, what was paid); officials
 //! see the review queue with overdue flags, the payments and the budget
-//! ledger, and download the disbursement sheet. The steps themselves are
-//! the API's (`/api/v1/subsidies/…`), which the service rules are shared with.
+//! ledger, set budgets and download the disbursement sheet. Each
+//! entitlement and application has its own page where the steps are taken
+//! (`entitlement`, `application`, `documents`, `payments`); the rules are
+//! the service's, shared with the API (`/api/v1/subsidies/…`).
 
+mod application;
+mod documents;
+mod entitlement;
+mod messages;
+mod payments;
+mod review;
+
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use chrono::Datelike;
+use serde::Deserialize;
 
 use super::viewer::{Gate, Viewer};
 use super::{page_with_status, PageError};
 use crate::clock::Clock;
 use crate::configuration::Settings;
-use crate::domain::{format_cents, labels, SubsidyStatus};
+use crate::domain::{format_cents, labels};
+use crate::rules::RuleBook;
 use crate::service::disbursement::{self, LedgerLine};
 use crate::service::subsidies::{self as service, ApplicationView};
-use crate::storage::payments::{self, Payment};
-use crate::storage::subsidies::{self, Entitlement};
+use crate::storage::payments::Payment;
+use crate::storage::subsidies::{self, Entitlement, EntitlementChange};
 use crate::storage::{Database, StorageError};
+
+pub use application::show as application;
+pub use documents::upload;
+pub use entitlement::{apply, resubmit, show as entitlement};
+pub use payments::{pay, reverse, set_budget};
+pub use review::rule;
+
+/// What a page's handlers need to read and decide.
+#[derive(Clone, Copy)]
+pub(super) struct Env<'a> {
+    pub db: &'a Database,
+    pub settings: &'a Settings,
+    pub clock: &'a Clock,
+}
+
+impl<'a> Env<'a> {
+    pub fn of(
+        db: &'a web::Data<Database>,
+        settings: &'a web::Data<Settings>,
+        clock: &'a web::Data<Clock>,
+    ) -> Env<'a> {
+        Env {
+            db: db.get_ref(),
+            settings: settings.get_ref(),
+            clock: clock.get_ref(),
+        }
+    }
+}
+
+/// What a page says above itself, with its status and what the user had
+/// typed (kept in the forms after a refusal).
+pub(super) struct Said<T> {
+    pub message: String,
+    pub status: StatusCode,
+    pub typed: Option<T>,
+}
+
+impl<T> Said<T> {
+    /// After a redirect: what was done, by its key in the address.
+    pub fn done(key: Option<&str>) -> Said<T> {
+        Said {
+            message: done_message(key).to_string(),
+            status: StatusCode::OK,
+            typed: None,
+        }
+    }
+
+    pub fn refused((message, status): (String, StatusCode), typed: T) -> Said<T> {
+        Said {
+            message,
+            status,
+            typed: Some(typed),
+        }
+    }
+}
+
+/// `?done=…` after a step, so that a reload does not take it again.
+#[derive(Debug, Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+/// The sentence for a step just taken (unknown keys: none).
+fn done_message(key: Option<&str>) -> &'static str {
+    match key {
+        Some("applied") => "申报已提交。请上传所需材料；材料齐全后由区级初审。",
+        Some("resubmitted") => "申报已重新提交，等待区级初审。",
+        Some("uploaded") => "材料已上传。",
+        Some("reviewed") => "初审已通过，等待市级复核。",
+        Some("approved") => "复核已通过：金额已计入预算，可以拨付。",
+        Some("returned") => "申报已退回企业，企业会收到退回理由。",
+        Some("paid") => "拨付已记录。",
+        Some("reversed") => "拨付已冲销，记录保留备查。",
+        Some("budget") => "预算已保存。",
+        _ => "",
+    }
+}
+
+/// A quarter as officials write it (2026年第3季度), or as stored if it does not read.
+fn period_label(period: &str) -> String {
+    period
+        .parse()
+        .map_or_else(|_| period.to_string(), labels::period)
+}
+
+/// One change of an entitlement at a later publication.
+pub struct ChangeRow {
+    pub at: String,
+    pub before: String,
+    pub after: String,
+    pub actor: String,
+    pub cause: String,
+}
+
+fn change_rows(changes: &[EntitlementChange]) -> Vec<ChangeRow> {
+    changes
+        .iter()
+        .map(|c| ChangeRow {
+            at: c.changed_at.format("%Y-%m-%d %H:%M").to_string(),
+            before: c.before_cents.map(format_cents).unwrap_or_default(),
+            after: format_cents(c.after_cents),
+            actor: c.actor.clone(),
+            cause: c.cause.clone(),
+        })
+        .collect()
+}
 
 pub struct EntitlementRow {
     pub id: i64,
@@ -25,6 +144,9 @@ pub struct EntitlementRow {
     pub households: i64,
     pub amount: String,
     pub apply_until: String,
+    pub application_id: Option<i64>,
+    /// No application yet and the window still open.
+    pub can_apply: bool,
 }
 
 pub struct ApplicationRow {
@@ -42,25 +164,35 @@ pub struct ApplicationRow {
     pub overdue: bool,
 }
 
+/// The budget form's fields (kept after a refusal).
+#[derive(Debug, Default, Deserialize)]
+pub struct BudgetFields {
+    #[serde(default)]
+    pub programme: String,
+    #[serde(default)]
+    pub year: String,
+    #[serde(default)]
+    pub fund_source: String,
+    #[serde(default)]
+    pub amount: String,
+}
+
 #[derive(Template)]
 #[template(path = "subsidies.html")]
 struct SubsidiesPage {
     viewer: Viewer,
+    message: String,
+    refused: bool,
     entitlements: Vec<EntitlementRow>,
     applications: Vec<ApplicationRow>,
     payments: Vec<Payment>,
     ledger: Vec<LedgerLine>,
     window_days: u32,
     review_days: u32,
-}
-
-fn status_label(s: SubsidyStatus) -> &'static str {
-    match s {
-        SubsidyStatus::Submitted => "待初审",
-        SubsidyStatus::Reviewed => "待复核",
-        SubsidyStatus::Approved => "已核定",
-        SubsidyStatus::Rejected => "已退回",
-    }
+    /// The budget form (admins): the rule sets' programmes and the fund sources.
+    programmes: Vec<String>,
+    fund_sources: Vec<String>,
+    budget: BudgetFields,
 }
 
 fn application_row(v: ApplicationView) -> ApplicationRow {
@@ -68,16 +200,12 @@ fn application_row(v: ApplicationView) -> ApplicationRow {
     ApplicationRow {
         id: a.id,
         company_code: a.company_code,
-        period: v
-            .entitlement
-            .period
-            .parse()
-            .map_or_else(|_| v.entitlement.period.clone(), labels::period),
+        period: period_label(&v.entitlement.period),
         programme: v.entitlement.programme,
         entitled: format_cents(v.entitlement.amount_cents),
         approved: a.approved_cents.map(format_cents).unwrap_or_default(),
         paid: format_cents(v.paid_cents),
-        status: status_label(a.status),
+        status: messages::status_label(a.status),
         step_by: [a.reviewed_by, a.approved_by]
             .into_iter()
             .flatten()
@@ -89,46 +217,59 @@ fn application_row(v: ApplicationView) -> ApplicationRow {
     }
 }
 
-fn entitlement_row(e: Entitlement, settings: &service::SubsidySettings) -> EntitlementRow {
-    EntitlementRow {
-        id: e.id,
-        period: e
-            .period
-            .parse()
-            .map_or_else(|_| e.period.clone(), labels::period),
-        apply_until: service::apply_until(e.opened_at, settings).to_string(),
-        programme: e.programme,
-        households: e.households,
-        amount: format_cents(e.amount_cents),
+/// Every subsidy programme of the rule sets, once each, in order of appearance.
+fn programmes(book: &RuleBook) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for p in book.sets.iter().flat_map(|s| s.rules.subsidies.iter()) {
+        if !names.contains(&p.name) {
+            names.push(p.name.clone());
+        }
     }
+    names
 }
 
-/// `GET /subsidies`.
-pub async fn show(
-    req: HttpRequest,
-    db: web::Data<Database>,
-    settings: web::Data<Settings>,
-    clock: web::Data<Clock>,
+/// The list page for `viewer`, with what was said and typed.
+async fn render(
+    viewer: Viewer,
+    env: &Env<'_>,
+    book: &RuleBook,
+    said: Said<BudgetFields>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = Viewer::admit(&req, Gate::SignedIn).await?;
     let company = viewer.company.clone();
     let official = viewer.official;
-    let s = settings.subsidy.clone();
-    let today = clock.today();
-    let db = db.get_ref().clone();
+    let s = env.settings.subsidy.clone();
+    let today = env.clock.today();
+    let db = env.db.clone();
     let (entitlements, applications, payments, ledger) = crate::http::block(move || {
         let views = crate::http::subsidies_views(&db, company.as_deref(), None, &s, today)?;
         let mut conn = db.get()?;
         let entitlements = if official {
             Vec::new()
         } else {
-            subsidies::list(&mut conn, company.as_deref(), None)?
+            let list: Vec<Entitlement> = subsidies::list(&mut conn, company.as_deref(), None)?
                 .into_iter()
                 .filter(|e| e.amount_cents > 0)
-                .map(|e| entitlement_row(e, &s))
+                .collect();
+            let ids: Vec<i64> = list.iter().map(|e| e.id).collect();
+            let applied = subsidies::application_ids(&mut conn, &ids)?;
+            list.into_iter()
+                .map(|e| {
+                    let until = service::apply_until(e.opened_at, &s);
+                    let application_id = applied.get(&e.id).copied();
+                    EntitlementRow {
+                        id: e.id,
+                        period: period_label(&e.period),
+                        apply_until: until.to_string(),
+                        application_id,
+                        can_apply: application_id.is_none() && today <= until,
+                        programme: e.programme,
+                        households: e.households,
+                        amount: format_cents(e.amount_cents),
+                    }
+                })
                 .collect()
         };
-        let payments = payments::list(&mut conn, company.as_deref())?;
+        let payments = crate::storage::payments::list(&mut conn, company.as_deref())?;
         let ledger = if official {
             disbursement::ledger(&mut conn)?
         } else {
@@ -137,18 +278,41 @@ pub async fn show(
         Ok::<_, StorageError>((entitlements, views, payments, ledger))
     })
     .await??;
+    let budget = said.typed.unwrap_or_else(|| BudgetFields {
+        year: today.year().to_string(),
+        ..BudgetFields::default()
+    });
     page_with_status(
         &SubsidiesPage {
-            viewer,
+            refused: said.status != StatusCode::OK,
+            message: said.message,
             entitlements,
             applications: applications.into_iter().map(application_row).collect(),
             payments,
             ledger,
-            window_days: settings.subsidy.apply_window_days,
-            review_days: settings.subsidy.review_days,
+            window_days: env.settings.subsidy.apply_window_days,
+            review_days: env.settings.subsidy.review_days,
+            programmes: programmes(book),
+            fund_sources: env.settings.subsidy.fund_sources.clone(),
+            budget,
+            viewer,
         },
-        actix_web::http::StatusCode::OK,
+        said.status,
     )
+}
+
+/// `GET /subsidies`.
+pub async fn show(
+    req: HttpRequest,
+    query: web::Query<DoneQuery>,
+    db: web::Data<Database>,
+    settings: web::Data<Settings>,
+    clock: web::Data<Clock>,
+    book: web::Data<RuleBook>,
+) -> Result<HttpResponse, PageError> {
+    let viewer = Viewer::admit(&req, Gate::SignedIn).await?;
+    let said = Said::done(query.into_inner().done.as_deref());
+    render(viewer, &Env::of(&db, &settings, &clock), &book, said).await
 }
 
 /// Cents as yuan, for the template.
