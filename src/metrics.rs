@@ -1,8 +1,8 @@
 //! Metrics for a bureau's monitoring, in the Prometheus text format (the
 //! `prometheus` crate, never hand-formatted). What happens in this process
 //! is counted where it happens: requests, imports, runs, scheduler ticks.
-//! What lives in the database — pending and overdue appeals and repairs,
-//! the last run of each quarter — and the pool's use are read when scraped,
+//! What lives in the database — pending and overdue appeals, repairs and
+//! subsidy applications at each review step, the last run of each quarter — and the pool's use are read when scraped,
 //! so every replica reports the same and a restart loses nothing. One
 //! registry per application, handed around, never a global.
 
@@ -15,9 +15,9 @@ use prometheus::{
     Opts, Registry, TextEncoder,
 };
 
-use crate::domain::{AppealStatus, RepairStatus};
+use crate::domain::{AppealStatus, RepairStatus, SubsidyStatus};
 use crate::service;
-use crate::storage::{appeals, observe, repairs, Database, StorageError};
+use crate::storage::{appeals, observe, repairs, subsidies, Database, StorageError};
 
 #[derive(Clone)]
 pub struct Metrics(Arc<Inner>);
@@ -35,6 +35,7 @@ struct Inner {
     scheduler_enabled: IntGauge,
     appeals: IntGaugeVec,
     repairs: IntGaugeVec,
+    subsidies: IntGaugeVec,
     last_run: GaugeVec,
     pool: IntGaugeVec,
 }
@@ -44,6 +45,7 @@ pub struct ScrapeContext<'a> {
     pub db: &'a Database,
     pub now: NaiveDateTime,
     pub appeals: &'a crate::service::appeals::AppealSettings,
+    pub subsidy: &'a crate::service::subsidies::SubsidySettings,
 }
 
 fn register<T: prometheus::core::Collector + Clone + 'static>(
@@ -142,6 +144,16 @@ impl Metrics {
                 IntGaugeVec::new(
                     Opts::new("repairs", "Credit repair applications awaiting a decision (state: pending, overdue)"),
                     &["state"],
+                ),
+            )?,
+            subsidies: register(
+                &r,
+                IntGaugeVec::new(
+                    Opts::new(
+                        "subsidy_applications",
+                        "Subsidy applications awaiting a review step (step: review 初审, approval 复核; state: pending, overdue)",
+                    ),
+                    &["step", "state"],
                 ),
             )?,
             last_run: register(
@@ -251,6 +263,26 @@ impl Metrics {
             .repairs
             .with_label_values(&["overdue"])
             .set(count(late));
+        for (status, step) in [
+            (SubsidyStatus::Submitted, "review"),
+            (SubsidyStatus::Reviewed, "approval"),
+        ] {
+            let waiting = subsidies::applications(&mut conn, None, Some(status))?;
+            let late = waiting
+                .iter()
+                .filter(|(a, _)| {
+                    service::subsidies::review_due(a, context.subsidy).is_some_and(|d| today > d)
+                })
+                .count();
+            self.0
+                .subsidies
+                .with_label_values(&[step, "pending"])
+                .set(count(waiting.len()));
+            self.0
+                .subsidies
+                .with_label_values(&[step, "overdue"])
+                .set(count(late));
+        }
         self.0.last_run.reset();
         for run in observe::latest_per_period(&mut conn)? {
             self.0

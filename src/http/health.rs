@@ -111,11 +111,13 @@ pub async fn metrics(
     let db = db.get_ref().clone();
     let metrics = metrics.get_ref().clone();
     let appeals = settings.appeals.clone();
+    let subsidy = settings.subsidy.clone();
     let text = crate::http::block(move || {
         metrics.scrape(&ScrapeContext {
             db: &db,
             now,
             appeals: &appeals,
+            subsidy: &subsidy,
         })
     })
     .await??;

@@ -159,6 +159,26 @@ impl Session<'_> {
     }
 }
 
+/// One series of the subsidy queue in `/metrics` (it must be there).
+async fn queue(s: &Session<'_>, step: &str, state: &str) -> i64 {
+    let text = s
+        .client
+        .get(format!("{}/metrics", s.root))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = format!(r#"propcredit_subsidy_applications{{state="{state}",step="{step}"}} "#);
+    text.lines()
+        .find_map(|l| l.strip_prefix(&series))
+        .unwrap_or_else(|| panic!("{series} in {text}"))
+        .parse()
+        .unwrap()
+}
+
 fn the_subsidy_forms_refuse_what_the_api_refuses_and_change_nothing(t: TestDb) {
     run_async(async {
         let api = setup(&t, |s| s.subsidy.document_max_mib = 1).await;
