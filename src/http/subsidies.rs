@@ -215,10 +215,8 @@ pub fn list_views(
     today: chrono::NaiveDate,
 ) -> Result<Vec<ApplicationView>, crate::storage::StorageError> {
     let mut conn = db.get()?;
-    subsidies::applications(&mut conn, company, status)?
-        .into_iter()
-        .map(|(a, _)| service::view(&mut conn, a, settings, today))
-        .collect()
+    let pairs = subsidies::applications(&mut conn, company, status)?;
+    service::views(&mut conn, pairs, settings, today)
 }
 
 #[utoipa::path(get, path = "/subsidies/applications", params(ApplicationQuery),

@@ -22,3 +22,4 @@ pub mod reports;
 pub mod scheduler;
 pub mod subsidies;
 pub mod subsidy_documents;
+pub mod subsidy_views;

@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::SubsidyStatus;
 use crate::storage::audit::{self, NewAuditEntry};
-use crate::storage::payments::{self, Line, Payment};
-use crate::storage::subsidies::{
-    self, Document, Entitlement, EntitlementChange, NewApplication, Review, SubsidyApplication,
-};
+use crate::storage::payments::{self, Line};
+use crate::storage::subsidies::{self, Document, NewApplication, Review, SubsidyApplication};
+
+pub use super::subsidy_views::{review_due, view, views, ApplicationView};
 use crate::storage::{Conn, StorageError};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -177,77 +177,6 @@ pub fn apply_until(from: NaiveDateTime, settings: &SubsidySettings) -> NaiveDate
     from.date()
         .checked_add_days(Days::new(u64::from(settings.apply_window_days)))
         .unwrap_or(NaiveDate::MAX)
-}
-
-/// An application as its readers see it: with its entitlement, what it
-/// still needs and what was paid.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ApplicationView {
-    pub application: SubsidyApplication,
-    pub entitlement: Entitlement,
-    /// The last day a returned application may be submitted again.
-    #[schema(value_type = Option<String>, format = Date)]
-    pub resubmit_until: Option<NaiveDate>,
-    /// The day the current review step (初审 or 复核) is due.
-    #[schema(value_type = Option<String>, format = Date)]
-    pub review_due: Option<NaiveDate>,
-    pub overdue: bool,
-    pub required_documents: Vec<String>,
-    pub missing_documents: Vec<String>,
-    pub documents: Vec<Document>,
-    /// Paid so far (payments not reversed), in cents.
-    pub paid_cents: i64,
-    pub payments: Vec<Payment>,
-    pub changes: Vec<EntitlementChange>,
-}
-
-/// When the application's current review step is due, if it waits for one.
-pub fn review_due(a: &SubsidyApplication, settings: &SubsidySettings) -> Option<NaiveDate> {
-    let since = match a.status {
-        SubsidyStatus::Submitted => a.submitted_at,
-        SubsidyStatus::Reviewed => a.reviewed_at?,
-        SubsidyStatus::Approved | SubsidyStatus::Rejected => return None,
-    };
-    since
-        .date()
-        .checked_add_days(Days::new(u64::from(settings.review_days)))
-}
-
-pub fn view(
-    conn: &mut Conn,
-    application: SubsidyApplication,
-    settings: &SubsidySettings,
-    today: NaiveDate,
-) -> Result<ApplicationView, StorageError> {
-    let entitlement = subsidies::get(conn, application.entitlement_id)?.ok_or_else(|| {
-        StorageError::Corrupt(format!(
-            "application {} lost its entitlement",
-            application.id
-        ))
-    })?;
-    let documents = subsidies::documents_of(conn, application.id)?;
-    let required: Vec<String> = settings.documents_for(&entitlement.programme).to_vec();
-    let missing = settings.missing_documents(&entitlement.programme, &documents);
-    let payments = payments::of_application(conn, application.id)?;
-    let paid_cents = payments::live_total(&payments);
-    let due = review_due(&application, settings);
-    let changes = subsidies::changes_of(conn, entitlement.id)?;
-    Ok(ApplicationView {
-        resubmit_until: application
-            .returned_at
-            .filter(|_| application.status == SubsidyStatus::Rejected)
-            .map(|at| apply_until(at, settings)),
-        review_due: due,
-        overdue: due.is_some_and(|d| today > d),
-        required_documents: required,
-        missing_documents: missing,
-        documents,
-        paid_cents,
-        payments,
-        changes,
-        application,
-        entitlement,
-    })
 }
 
 fn audit_step(

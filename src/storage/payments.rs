@@ -199,6 +199,21 @@ pub fn of_application(conn: &mut Conn, application_id: i64) -> Result<Vec<Paymen
         .load(conn)?)
 }
 
+/// The payments of many applications, oldest first.
+pub fn of_applications(conn: &mut Conn, ids: &[i64]) -> Result<Vec<Payment>, StorageError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            pays::table
+                .filter(pays::application_id.eq_any(chunk))
+                .order(pays::id)
+                .select(Payment::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 /// What `payments` paid: those not reversed.
 pub fn live_total(payments: &[Payment]) -> i64 {
     payments

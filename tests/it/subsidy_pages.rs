@@ -336,5 +336,23 @@ fn the_subsidy_forms_refuse_what_the_api_refuses_and_change_nothing(t: TestDb) {
             pat.post(&format!("{page}/nonsense"), &pass).await.status,
             404
         );
+
+        // The queue's filter: the reviewed one waits for approval, none for review.
+        let waiting = pat.get("/subsidies?status=reviewed").await.page;
+        assert!(waiting.contains(&format!(r#"href="{page}""#)) && waiting.contains("待复核"));
+        let none = pat.get("/subsidies?status=submitted").await.page;
+        assert!(
+            none.contains("暂无这一状态的申报") && !none.contains(&format!(r#"href="{page}""#))
+        );
+
+        // The queue in /metrics, and overdue once the approval is late.
+        assert_eq!(queue(&pat, "approval", "pending").await, 1);
+        assert_eq!(queue(&pat, "review", "pending").await, 0);
+        assert_eq!(queue(&pat, "approval", "overdue").await, 0);
+        api.advance_days(16);
+        assert_eq!(queue(&pat, "approval", "overdue").await, 1);
+        // (The session has expired by then: sign in again.)
+        let pat = sign_in(&api, "pat").await;
+        assert!(pat.get(&page).await.page.contains("逾期"));
     });
 }

@@ -23,7 +23,7 @@ use super::viewer::{Gate, Viewer};
 use super::{page_with_status, PageError};
 use crate::clock::Clock;
 use crate::configuration::Settings;
-use crate::domain::{format_cents, labels};
+use crate::domain::{format_cents, labels, SubsidyStatus};
 use crate::rules::RuleBook;
 use crate::service::disbursement::{self, LedgerLine};
 use crate::service::subsidies::{self as service, ApplicationView};
@@ -91,6 +91,17 @@ impl<T> Said<T> {
 pub struct DoneQuery {
     done: Option<String>,
 }
+
+/// The list page's address: a step just taken, the state shown, the page.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    done: Option<String>,
+    status: Option<SubsidyStatus>,
+    page: Option<u32>,
+}
+
+/// Applications on one page of the list.
+const PER_PAGE: usize = 50;
 
 /// The sentence for a step just taken (unknown keys: none).
 fn done_message(key: Option<&str>) -> &'static str {
@@ -189,6 +200,12 @@ struct SubsidiesPage {
     ledger: Vec<LedgerLine>,
     window_days: u32,
     review_days: u32,
+    /// The state shown ("" for all), the page and how many there are.
+    status: &'static str,
+    page: u32,
+    pages: u32,
+    /// How many applications the filter selects.
+    matching: usize,
     /// The budget form (admins): the rule sets' programmes and the fund sources.
     programmes: Vec<String>,
     fund_sources: Vec<String>,
@@ -233,6 +250,7 @@ async fn render(
     viewer: Viewer,
     env: &Env<'_>,
     book: &RuleBook,
+    query: &ListQuery,
     said: Said<BudgetFields>,
 ) -> Result<HttpResponse, PageError> {
     let company = viewer.company.clone();
@@ -240,9 +258,14 @@ async fn render(
     let s = env.settings.subsidy.clone();
     let today = env.clock.today();
     let db = env.db.clone();
-    let (entitlements, applications, payments, ledger) = crate::http::block(move || {
-        let views = crate::http::subsidies_views(&db, company.as_deref(), None, &s, today)?;
+    let (status, page) = (query.status, query.page.unwrap_or(1).max(1));
+    let (entitlements, applications, matching, payments, ledger) = crate::http::block(move || {
         let mut conn = db.get()?;
+        let pairs = subsidies::applications(&mut conn, company.as_deref(), status)?;
+        let matching = pairs.len();
+        let start = usize::try_from(page - 1).map_or(usize::MAX, |p| p.saturating_mul(PER_PAGE));
+        let shown = pairs.into_iter().skip(start).take(PER_PAGE).collect();
+        let views = service::views(&mut conn, shown, &s, today)?;
         let entitlements = if official {
             Vec::new()
         } else {
@@ -275,7 +298,7 @@ async fn render(
         } else {
             Vec::new()
         };
-        Ok::<_, StorageError>((entitlements, views, payments, ledger))
+        Ok::<_, StorageError>((entitlements, views, matching, payments, ledger))
     })
     .await??;
     let budget = said.typed.unwrap_or_else(|| BudgetFields {
@@ -292,6 +315,10 @@ async fn render(
             ledger,
             window_days: env.settings.subsidy.apply_window_days,
             review_days: env.settings.subsidy.review_days,
+            status: status.map_or("", |s| s.as_str()),
+            page,
+            pages: u32::try_from(matching.div_ceil(PER_PAGE).max(1)).unwrap_or(u32::MAX),
+            matching,
             programmes: programmes(book),
             fund_sources: env.settings.subsidy.fund_sources.clone(),
             budget,
@@ -304,15 +331,22 @@ async fn render(
 /// `GET /subsidies`.
 pub async fn show(
     req: HttpRequest,
-    query: web::Query<DoneQuery>,
+    query: web::Query<ListQuery>,
     db: web::Data<Database>,
     settings: web::Data<Settings>,
     clock: web::Data<Clock>,
     book: web::Data<RuleBook>,
 ) -> Result<HttpResponse, PageError> {
     let viewer = Viewer::admit(&req, Gate::SignedIn).await?;
-    let said = Said::done(query.into_inner().done.as_deref());
-    render(viewer, &Env::of(&db, &settings, &clock), &book, said).await
+    let said = Said::done(query.done.as_deref());
+    render(
+        viewer,
+        &Env::of(&db, &settings, &clock),
+        &book,
+        &query,
+        said,
+    )
+    .await
 }
 
 /// Cents as yuan, for the template.

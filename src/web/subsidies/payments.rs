@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::application::{self, Prefill};
-use super::{messages, render, BudgetFields, Env, Said};
+use super::{messages, render, BudgetFields, Env, ListQuery, Said};
 use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::rules::RuleBook;
@@ -140,7 +140,16 @@ pub async fn set_budget(
     });
     let (cents, year) = match parsed {
         Ok(p) => p,
-        Err(said) => return render(viewer, &env, &book, Said::refused(said, f)).await,
+        Err(said) => {
+            return render(
+                viewer,
+                &env,
+                &book,
+                &ListQuery::default(),
+                Said::refused(said, f),
+            )
+            .await
+        }
     };
     let line = Line {
         programme: f.programme.trim().to_string(),
@@ -160,7 +169,7 @@ pub async fn set_budget(
         Ok(()) => Ok(see_other("/subsidies?done=budget#ledger").finish()),
         Err(e) => {
             let said = Said::refused(messages::refusal(e)?, f);
-            render(viewer, &env, &book, said).await
+            render(viewer, &env, &book, &ListQuery::default(), said).await
         }
     }
 }
