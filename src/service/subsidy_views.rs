@@ -34,6 +34,13 @@ pub struct ApplicationView {
     pub documents: Vec<Document>,
     /// Paid so far (payments not reversed), in cents.
     pub paid_cents: i64,
+    /// Approved: what may still be paid — the approval, or a lower current
+    /// entitlement after a re-publication, less what was paid (not below 0).
+    pub payable_cents: Option<i64>,
+    /// A re-publication lowered the entitlement below the approved amount:
+    /// payments stop at the entitlement, and what was paid above it is to be
+    /// recovered.
+    pub entitlement_below_approval: bool,
     pub payments: Vec<Payment>,
     pub changes: Vec<EntitlementChange>,
 }
@@ -127,6 +134,12 @@ fn assemble(
     let required: Vec<String> = settings.documents_for(&entitlement.programme).to_vec();
     let missing = settings.missing_documents(&entitlement.programme, &documents);
     let paid_cents = payments::live_total(&payments);
+    let payable_cents = application
+        .approved_cents
+        .map(|a| (a.min(entitlement.amount_cents) - paid_cents).max(0));
+    let entitlement_below_approval = application
+        .approved_cents
+        .is_some_and(|a| entitlement.amount_cents < a);
     let due = review_due(&application, settings);
     ApplicationView {
         resubmit_until: application
@@ -139,6 +152,8 @@ fn assemble(
         missing_documents: missing,
         documents,
         paid_cents,
+        payable_cents,
+        entitlement_below_approval,
         payments,
         changes,
         application,

@@ -35,6 +35,7 @@ mod scheduler;
 mod shutdown;
 mod smtp_sink;
 mod subsidies;
+mod subsidy_lowered;
 mod subsidy_pages;
 mod tallies;
 mod upgrade;

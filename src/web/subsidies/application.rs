@@ -95,6 +95,9 @@ struct ApplicationPage {
     budget_line: String,
     /// Why the amount is below the entitlement, when it is.
     difference_reason: String,
+    /// A re-publication lowered the entitlement below the approval: what it
+    /// is now, and what was paid above it (to recover), if anything.
+    lowered: String,
     steps: Vec<StepRow>,
     /// Each required document and whether the application holds it.
     required: Vec<(String, bool)>,
@@ -200,7 +203,7 @@ pub(super) async fn render(
     let a = &v.application;
     let own = viewer.company.as_deref() == Some(a.company_code.as_str());
     let open = matches!(a.status, SubsidyStatus::Submitted | SubsidyStatus::Rejected);
-    let unpaid = a.approved_cents.map(|c| c - v.paid_cents);
+    let unpaid = v.payable_cents;
     let (step_form, step_note) = match a.status {
         SubsidyStatus::Submitted if viewer.admin => ("review", String::new()),
         SubsidyStatus::Reviewed
@@ -246,6 +249,21 @@ pub(super) async fn render(
             _ => String::new(),
         },
         difference_reason: a.difference_reason.clone().unwrap_or_default(),
+        lowered: if v.entitlement_below_approval {
+            let over = v.paid_cents - v.entitlement.amount_cents;
+            format!(
+                "核定后重新发布的结果将应补金额调减为 {} 元，低于核定金额：拨付以 {} 元为限{}。",
+                format_cents(v.entitlement.amount_cents),
+                format_cents(v.entitlement.amount_cents),
+                if over > 0 {
+                    format!("；已拨付超出 {} 元，应予追回", format_cents(over))
+                } else {
+                    String::new()
+                }
+            )
+        } else {
+            String::new()
+        },
         steps: steps(&v),
         required: v
             .required_documents

@@ -173,6 +173,8 @@ pub struct ApplicationRow {
     pub missing: String,
     pub returned: String,
     pub overdue: bool,
+    /// A re-publication lowered the entitlement below the approval.
+    pub lowered: bool,
 }
 
 /// The budget form's fields (kept after a refusal).
@@ -231,6 +233,7 @@ fn application_row(v: ApplicationView) -> ApplicationRow {
         missing: v.missing_documents.join("、"),
         returned: a.return_reason.unwrap_or_default(),
         overdue: v.overdue,
+        lowered: v.entitlement_below_approval,
     }
 }
 
