@@ -13,7 +13,7 @@ use crate::domain::RunStatus;
 use crate::scoring::explain::SubsidyLine;
 use crate::scoring::Fixed2;
 use crate::storage::runs::{self, Run};
-use crate::storage::subsidies::{self, Amount, Entitlement, NewChange};
+use crate::storage::subsidies::{self, Amount, Entitlement, NewChange, NewEntitlement};
 use crate::storage::{Conn, StorageError};
 
 /// One programme's numbers for one company in a run.
@@ -64,16 +64,13 @@ fn record_run(conn: &mut Conn, now: NaiveDateTime, run: &Run) -> Result<(), Stor
     companies.sort_unstable();
     companies.dedup();
     let mut now_computed: BTreeMap<(String, String), Computed> = BTreeMap::new();
-    for company in &companies {
-        if let Some(explanation) = runs::explanation(conn, run.id, company)? {
-            for line in &explanation.subsidies {
-                now_computed.insert((company.clone(), line.programme.clone()), computed(line)?);
-            }
+    for (company, explanation) in runs::explanations_of(conn, run.id, &companies)? {
+        for line in &explanation.subsidies {
+            now_computed.insert((company.clone(), line.programme.clone()), computed(line)?);
         }
     }
     let actor = run.published_by.as_deref().unwrap_or("scheduler");
     let cause = format!("第 {} 次评价（{} 发起）", run.id, run.started_by);
-    let mut opened = Vec::new();
     let zero = Computed {
         cents: 0,
         communities: 0,
@@ -84,52 +81,103 @@ fn record_run(conn: &mut Conn, now: NaiveDateTime, run: &Run) -> Result<(), Stor
     keys.extend(existing.keys().cloned());
     keys.sort_unstable();
     keys.dedup();
-    for key_pair in keys {
-        let c = now_computed.get(&key_pair).unwrap_or(&zero);
-        let amount = Amount {
-            run_id: run.id,
-            amount_cents: c.cents,
-            communities: c.communities,
-            households: c.households,
-            detail: &c.detail,
-        };
-        let (id, before) = match existing.remove(&key_pair) {
-            None if c.cents == 0 => continue,
+    // New entitlements are written together, then their changes with the
+    // ids they got; changed ones one by one (a correction changes few);
+    // unchanged ones only move to this run.
+    let mut opened: Vec<(&(String, String), i64)> = Vec::new();
+    let mut fresh = Vec::new();
+    let mut changed: Vec<(i64, i64, i64)> = Vec::new();
+    let mut same = Vec::new();
+    for key_pair in &keys {
+        let c = now_computed.get(key_pair).unwrap_or(&zero);
+        match existing.remove(key_pair) {
+            None if c.cents == 0 => {}
             None => {
-                let (company, programme) = &key_pair;
-                let id = subsidies::insert(conn, &key, company, programme, &amount, now)?;
-                opened.push((company.clone(), programme.clone(), c.cents));
-                (id, None)
+                fresh.push(key_pair);
+                opened.push((key_pair, c.cents));
+            }
+            Some(e)
+                if e.amount_cents == c.cents
+                    && e.communities == c.communities
+                    && e.households == c.households
+                    && e.detail == c.detail =>
+            {
+                same.push(e.id);
             }
             Some(e) => {
                 let reopen = (e.amount_cents == 0 && c.cents > 0).then_some(now);
+                let amount = Amount {
+                    run_id: run.id,
+                    amount_cents: c.cents,
+                    communities: c.communities,
+                    households: c.households,
+                    detail: &c.detail,
+                };
                 subsidies::update(conn, e.id, &amount, reopen)?;
-                if e.amount_cents == c.cents {
-                    continue;
-                }
                 if reopen.is_some() {
-                    opened.push((key_pair.0.clone(), key_pair.1.clone(), c.cents));
+                    opened.push((key_pair, c.cents));
                 }
-                (e.id, Some(e.amount_cents))
+                if e.amount_cents != c.cents {
+                    changed.push((e.id, e.amount_cents, c.cents));
+                }
             }
-        };
-        subsidies::add_change(
-            conn,
-            &NewChange {
-                entitlement_id: id,
-                run_id: run.id,
-                before_cents: before,
-                after_cents: c.cents,
-                actor,
-                cause: &cause,
-                changed_at: now,
-            },
-        )?;
+        }
     }
+    subsidies::set_run(conn, &same, run.id)?;
+    let rows: Vec<NewEntitlement<'_>> = fresh
+        .iter()
+        .map(|&key_pair| {
+            let c = &now_computed[key_pair];
+            NewEntitlement {
+                period: &key,
+                company_code: &key_pair.0,
+                programme: &key_pair.1,
+                run_id: run.id,
+                amount_cents: c.cents,
+                communities: c.communities,
+                households: c.households,
+                detail: &c.detail,
+                opened_at: now,
+            }
+        })
+        .collect();
+    subsidies::insert_many(conn, &rows)?;
+    let ids: BTreeMap<(String, String), i64> = if fresh.is_empty() {
+        BTreeMap::new()
+    } else {
+        subsidies::of_period(conn, &key)?
+            .into_iter()
+            .map(|e| ((e.company_code, e.programme), e.id))
+            .collect()
+    };
+    let change = |entitlement_id: i64, before_cents: Option<i64>, after_cents: i64| NewChange {
+        entitlement_id,
+        run_id: run.id,
+        before_cents,
+        after_cents,
+        actor,
+        cause: &cause,
+        changed_at: now,
+    };
+    let mut changes: Vec<NewChange<'_>> = Vec::with_capacity(fresh.len() + changed.len());
+    for key_pair in &fresh {
+        let id = *ids.get(*key_pair).ok_or_else(|| {
+            StorageError::Corrupt(format!(
+                "the entitlement {key_pair:?} just written is missing"
+            ))
+        })?;
+        changes.push(change(id, None, now_computed[*key_pair].cents));
+    }
+    changes.extend(
+        changed
+            .iter()
+            .map(|&(id, before, after)| change(id, Some(before), after)),
+    );
+    subsidies::add_changes(conn, &changes)?;
     let notes = opened
         .into_iter()
-        .map(|(company, programme, cents)| {
-            super::notifications::subsidy_entitled(&company, period, &programme, cents, now)
+        .map(|((company, programme), cents)| {
+            super::notifications::subsidy_entitled(company, period, programme, cents, now)
         })
         .collect::<Result<Vec<_>, _>>()?;
     crate::storage::notifications::enqueue(conn, &notes)

@@ -30,6 +30,7 @@ pub mod schema;
 pub mod schema_subsidies;
 pub mod snapshot;
 pub mod subsidies;
+pub mod subsidy_applications;
 pub mod subsidy_documents;
 pub mod tallies;
 pub mod users;

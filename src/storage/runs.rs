@@ -389,6 +389,27 @@ pub fn explanation(
         .transpose()
 }
 
+/// The explanations of many companies in a run (those it has), read a few
+/// hundred at a time rather than one by one.
+pub fn explanations_of(
+    conn: &mut Conn,
+    run_id: i64,
+    companies: &[String],
+) -> Result<Vec<(String, Explanation)>, StorageError> {
+    let mut out = Vec::with_capacity(companies.len());
+    for chunk in companies.chunks(500) {
+        let stored: Vec<(String, Vec<u8>)> = run_results::table
+            .filter(run_results::run_id.eq(run_id))
+            .filter(run_results::company_code.eq_any(chunk))
+            .select((run_results::company_code, run_results::explanation))
+            .load(conn)?;
+        for (company, bytes) in stored {
+            out.push((company, super::explanation_format::decode(&bytes)?));
+        }
+    }
+    Ok(out)
+}
+
 /// Totals and lists of the published run of `period` (None: nothing published).
 pub fn published_results(
     conn: &mut Conn,

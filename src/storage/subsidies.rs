@@ -1,6 +1,6 @@
-//! Subsidy entitlements (应补金额), their changes and the applications
-//! (申报) for them: rows and queries (the documents an application carries:
-//! `storage::subsidy_documents`).
+//! Subsidy entitlements (应补金额) and their changes: rows and queries. The
+//! applications for them and their documents are in `subsidy_applications`
+//! and `subsidy_documents`, re-exported here.
 //! The rules (windows, two reviewers, amounts) are `service::subsidies`'s.
 
 use chrono::NaiveDateTime;
@@ -9,12 +9,15 @@ use serde::Serialize;
 
 use super::schema::run_results;
 use super::schema_subsidies::{
-    subsidy_applications as apps, subsidy_entitlement_changes as changes,
-    subsidy_entitlements as ents,
+    subsidy_entitlement_changes as changes, subsidy_entitlements as ents,
 };
 use super::{Conn, StorageError};
-use crate::domain::SubsidyStatus;
 
+pub use super::subsidy_applications::{
+    application, application_ids, application_locked, application_of, applications,
+    insert_application, resubmit, set_approved, set_returned, set_reviewed, NewApplication, Review,
+    SubsidyApplication,
+};
 pub use super::subsidy_documents::{
     add_document, document_content, documents_of, documents_of_many, Document, NewDocument,
 };
@@ -61,47 +64,8 @@ pub struct EntitlementChange {
     pub changed_at: NaiveDateTime,
 }
 
-/// An application for one entitlement, at whatever step it is.
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable, utoipa::ToSchema)]
-#[diesel(table_name = apps)]
-pub struct SubsidyApplication {
-    pub id: i64,
-    pub entitlement_id: i64,
-    pub company_code: String,
-    pub status: SubsidyStatus,
-    /// The company's statement (申报说明).
-    pub statement: String,
-    /// The entitlement when (last) submitted, in cents.
-    pub requested_cents: i64,
-    pub submitted_by: String,
-    #[schema(value_type = crate::domain::LocalDateTime)]
-    pub submitted_at: NaiveDateTime,
-    /// 初审: the district official, the reason and the amount proposed.
-    pub reviewed_by: Option<String>,
-    #[schema(value_type = Option<crate::domain::LocalDateTime>)]
-    pub reviewed_at: Option<NaiveDateTime>,
-    pub review_reason: Option<String>,
-    pub reviewed_cents: Option<i64>,
-    /// 复核: the city official, the reason and the amount approved.
-    pub approved_by: Option<String>,
-    #[schema(value_type = Option<crate::domain::LocalDateTime>)]
-    pub approved_at: Option<NaiveDateTime>,
-    pub approve_reason: Option<String>,
-    pub approved_cents: Option<i64>,
-    /// Why an amount is below the entitlement.
-    pub difference_reason: Option<String>,
-    /// The budget line the approval commits: year and fund source.
-    pub budget_year: Option<i32>,
-    pub fund_source: Option<String>,
-    /// 退回: who returned it to the company, when and why.
-    pub returned_by: Option<String>,
-    #[schema(value_type = Option<crate::domain::LocalDateTime>)]
-    pub returned_at: Option<NaiveDateTime>,
-    pub return_reason: Option<String>,
-}
-
-/// The companies of a run with a subsidy, and their explanations' bytes
-/// are read one by one by the caller: here only who.
+/// The companies of a run with a subsidy (their explanations are read by
+/// the caller, `runs::explanations_of`).
 pub fn subsidised_in(conn: &mut Conn, run_id: i64) -> Result<Vec<String>, StorageError> {
     Ok(run_results::table
         .filter(run_results::run_id.eq(run_id))
@@ -155,28 +119,43 @@ pub struct Amount<'a> {
     pub detail: &'a str,
 }
 
-pub fn insert(
-    conn: &mut Conn,
-    period: &str,
-    company: &str,
-    programme: &str,
-    amount: &Amount<'_>,
-    opened_at: NaiveDateTime,
-) -> Result<i64, StorageError> {
-    Ok(diesel::insert_into(ents::table)
-        .values((
-            ents::period.eq(period),
-            ents::company_code.eq(company),
-            ents::programme.eq(programme),
-            ents::run_id.eq(amount.run_id),
-            ents::amount_cents.eq(amount.amount_cents),
-            ents::communities.eq(amount.communities),
-            ents::households.eq(amount.households),
-            ents::detail.eq(amount.detail),
-            ents::opened_at.eq(opened_at),
-        ))
-        .returning(ents::id)
-        .get_result(conn)?)
+/// A new entitlement, as publication records it.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = ents)]
+pub struct NewEntitlement<'a> {
+    pub period: &'a str,
+    pub company_code: &'a str,
+    pub programme: &'a str,
+    pub run_id: i64,
+    pub amount_cents: i64,
+    pub communities: i32,
+    pub households: i64,
+    pub detail: &'a str,
+    pub opened_at: NaiveDateTime,
+}
+
+/// Rows per INSERT: nine binds each, well under SQLite's limit.
+const CHUNK: usize = 1_000;
+
+/// Writes new entitlements in a few statements (a province's publication
+/// records thousands).
+pub fn insert_many(conn: &mut Conn, rows: &[NewEntitlement<'_>]) -> Result<(), StorageError> {
+    for chunk in rows.chunks(CHUNK) {
+        crate::with_conn!(conn, |c| diesel::insert_into(ents::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Moves entitlements whose numbers a later run left as they were to that run.
+pub fn set_run(conn: &mut Conn, ids: &[i64], run_id: i64) -> Result<(), StorageError> {
+    for chunk in ids.chunks(500) {
+        diesel::update(ents::table.filter(ents::id.eq_any(chunk)))
+            .set(ents::run_id.eq(run_id))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Sets an entitlement to a later run's numbers; `reopen`: it was zero, so
@@ -204,6 +183,8 @@ pub fn update(
     Ok(())
 }
 
+#[derive(Debug, Insertable)]
+#[diesel(table_name = changes)]
 pub struct NewChange<'a> {
     pub entitlement_id: i64,
     pub run_id: i64,
@@ -214,18 +195,13 @@ pub struct NewChange<'a> {
     pub changed_at: NaiveDateTime,
 }
 
-pub fn add_change(conn: &mut Conn, c: &NewChange<'_>) -> Result<(), StorageError> {
-    diesel::insert_into(changes::table)
-        .values((
-            changes::entitlement_id.eq(c.entitlement_id),
-            changes::run_id.eq(c.run_id),
-            changes::before_cents.eq(c.before_cents),
-            changes::after_cents.eq(c.after_cents),
-            changes::actor.eq(c.actor),
-            changes::cause.eq(c.cause),
-            changes::changed_at.eq(c.changed_at),
-        ))
-        .execute(conn)?;
+/// Writes changes in a few statements.
+pub fn add_changes(conn: &mut Conn, rows: &[NewChange<'_>]) -> Result<(), StorageError> {
+    for chunk in rows.chunks(CHUNK) {
+        crate::with_conn!(conn, |c| diesel::insert_into(changes::table)
+            .values(chunk)
+            .execute(c))?;
+    }
     Ok(())
 }
 
@@ -253,181 +229,4 @@ pub fn changes_of_many(
         );
     }
     Ok(out)
-}
-
-pub struct NewApplication<'a> {
-    pub entitlement_id: i64,
-    pub company_code: &'a str,
-    pub statement: &'a str,
-    pub requested_cents: i64,
-    pub submitted_by: &'a str,
-    pub submitted_at: NaiveDateTime,
-}
-
-pub fn insert_application(conn: &mut Conn, new: &NewApplication<'_>) -> Result<i64, StorageError> {
-    Ok(diesel::insert_into(apps::table)
-        .values((
-            apps::entitlement_id.eq(new.entitlement_id),
-            apps::company_code.eq(new.company_code),
-            apps::status.eq(SubsidyStatus::Submitted),
-            apps::statement.eq(new.statement),
-            apps::requested_cents.eq(new.requested_cents),
-            apps::submitted_by.eq(new.submitted_by),
-            apps::submitted_at.eq(new.submitted_at),
-        ))
-        .returning(apps::id)
-        .get_result(conn)?)
-}
-
-/// A returned application submitted again: the earlier steps are cleared
-/// (the audit log keeps them).
-pub fn resubmit(conn: &mut Conn, id: i64, new: &NewApplication<'_>) -> Result<(), StorageError> {
-    diesel::update(apps::table.find(id))
-        .set((
-            apps::status.eq(SubsidyStatus::Submitted),
-            apps::statement.eq(new.statement),
-            apps::requested_cents.eq(new.requested_cents),
-            apps::submitted_by.eq(new.submitted_by),
-            apps::submitted_at.eq(new.submitted_at),
-            apps::reviewed_by.eq(None::<String>),
-            apps::reviewed_at.eq(None::<NaiveDateTime>),
-            apps::review_reason.eq(None::<String>),
-            apps::reviewed_cents.eq(None::<i64>),
-            apps::difference_reason.eq(None::<String>),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn application(conn: &mut Conn, id: i64) -> Result<Option<SubsidyApplication>, StorageError> {
-    Ok(apps::table
-        .find(id)
-        .select(SubsidyApplication::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// The application, locked until the transaction ends so that two steps
-/// of it queue (PostgreSQL `FOR UPDATE`; SQLite's write transactions are
-/// serialised already).
-pub fn application_locked(
-    conn: &mut Conn,
-    id: i64,
-) -> Result<Option<SubsidyApplication>, StorageError> {
-    Ok(super::first_locked!(
-        conn,
-        apps::table.find(id).select(SubsidyApplication::as_select())
-    )?)
-}
-
-pub fn application_of(
-    conn: &mut Conn,
-    entitlement_id: i64,
-) -> Result<Option<SubsidyApplication>, StorageError> {
-    Ok(apps::table
-        .filter(apps::entitlement_id.eq(entitlement_id))
-        .select(SubsidyApplication::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// The application of each of `entitlements` that has one, by entitlement.
-pub fn application_ids(
-    conn: &mut Conn,
-    entitlements: &[i64],
-) -> Result<std::collections::BTreeMap<i64, i64>, StorageError> {
-    let mut out = std::collections::BTreeMap::new();
-    for chunk in entitlements.chunks(500) {
-        let rows: Vec<(i64, i64)> = apps::table
-            .filter(apps::entitlement_id.eq_any(chunk))
-            .select((apps::entitlement_id, apps::id))
-            .load(conn)?;
-        out.extend(rows);
-    }
-    Ok(out)
-}
-
-/// Applications with their entitlements, newest first; of one company
-/// and/or status.
-pub fn applications(
-    conn: &mut Conn,
-    company: Option<&str>,
-    status: Option<SubsidyStatus>,
-) -> Result<Vec<(SubsidyApplication, Entitlement)>, StorageError> {
-    let mut q = apps::table
-        .inner_join(ents::table)
-        .select((SubsidyApplication::as_select(), Entitlement::as_select()))
-        .order(apps::id.desc())
-        .into_boxed();
-    if let Some(c) = company {
-        q = q.filter(apps::company_code.eq(c.to_string()));
-    }
-    if let Some(s) = status {
-        q = q.filter(apps::status.eq(s));
-    }
-    Ok(q.load(conn)?)
-}
-
-/// The district review (初审): reviewed, with the amount it proposes.
-pub struct Review<'a> {
-    pub by: &'a str,
-    pub at: NaiveDateTime,
-    pub reason: &'a str,
-    pub cents: i64,
-    pub difference_reason: Option<&'a str>,
-}
-
-pub fn set_reviewed(conn: &mut Conn, id: i64, r: &Review<'_>) -> Result<(), StorageError> {
-    diesel::update(apps::table.find(id))
-        .set((
-            apps::status.eq(SubsidyStatus::Reviewed),
-            apps::reviewed_by.eq(r.by),
-            apps::reviewed_at.eq(r.at),
-            apps::review_reason.eq(r.reason),
-            apps::reviewed_cents.eq(r.cents),
-            apps::difference_reason.eq(r.difference_reason),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// The city approval (复核) against a budget line.
-pub fn set_approved(
-    conn: &mut Conn,
-    id: i64,
-    r: &Review<'_>,
-    year: i32,
-    fund_source: &str,
-) -> Result<(), StorageError> {
-    diesel::update(apps::table.find(id))
-        .set((
-            apps::status.eq(SubsidyStatus::Approved),
-            apps::approved_by.eq(r.by),
-            apps::approved_at.eq(r.at),
-            apps::approve_reason.eq(r.reason),
-            apps::approved_cents.eq(r.cents),
-            apps::difference_reason.eq(r.difference_reason),
-            apps::budget_year.eq(year),
-            apps::fund_source.eq(fund_source),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn set_returned(
-    conn: &mut Conn,
-    id: i64,
-    by: &str,
-    at: NaiveDateTime,
-    reason: &str,
-) -> Result<(), StorageError> {
-    diesel::update(apps::table.find(id))
-        .set((
-            apps::status.eq(SubsidyStatus::Rejected),
-            apps::returned_by.eq(by),
-            apps::returned_at.eq(at),
-            apps::return_reason.eq(reason),
-        ))
-        .execute(conn)?;
-    Ok(())
 }
