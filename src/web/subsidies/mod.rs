@@ -196,6 +196,9 @@ struct SubsidiesPage {
     viewer: Viewer,
     message: String,
     refused: bool,
+    /// The message confirms a budget: shown beside the budget form, where
+    /// the redirect scrolls to.
+    budget_saved: bool,
     entitlements: Vec<EntitlementRow>,
     applications: Vec<ApplicationRow>,
     payments: Vec<Payment>,
@@ -311,6 +314,7 @@ async fn render(
     page_with_status(
         &SubsidiesPage {
             refused: said.status != StatusCode::OK,
+            budget_saved: query.done.as_deref() == Some("budget"),
             message: said.message,
             entitlements,
             applications: applications.into_iter().map(application_row).collect(),

@@ -166,7 +166,7 @@ pub async fn set_budget(
     })
     .await?;
     match result {
-        Ok(()) => Ok(see_other("/subsidies?done=budget#ledger").finish()),
+        Ok(()) => Ok(see_other("/subsidies?done=budget#budget-title").finish()),
         Err(e) => {
             let said = Said::refused(messages::refusal(e)?, f);
             render(viewer, &env, &book, &ListQuery::default(), said).await

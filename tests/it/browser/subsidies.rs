@@ -148,6 +148,7 @@ fn a_quarters_subsidy_goes_from_application_to_payment_through_the_forms(t: Test
         b.click(Locator::Css("form.budget-form button")).await;
         assert_eq!(b.text(".done").await, "预算已保存。");
         assert!(b.text("table.ledger").await.contains("100000.00"));
+        b.screenshot("subsidy-budget").await;
         b.client
             .goto(&format!("{root}{application}"))
             .await
