@@ -625,16 +625,7 @@ on_both_backends! {
 fn a_republication_that_changes_an_entitlement_records_who_caused_it(t: TestDb) {
     run_async(async {
         let api = setup(&t, |_| {}).await;
-        let (_, own) = api
-            .get("/subsidies/entitlements?period=2025Q4", Some(COMPANY))
-            .await;
-        let takeover = own["entitlements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["programme"] == "old-community-takeover")
-            .unwrap()
-            .clone();
+        let takeover = own_takeover(&api).await;
         let ent = takeover["id"].as_i64().unwrap();
         let (_, detail) = api
             .get(&format!("/subsidies/entitlements/{ent}"), Some(COMPANY))
@@ -721,6 +712,20 @@ fn a_republication_that_changes_an_entitlement_records_who_caused_it(t: TestDb) 
             "{after}"
         );
     });
+}
+
+/// OWN's 2025Q4 entitlement from the old-community takeover programme.
+pub(crate) async fn own_takeover(api: &Api) -> Value {
+    let (_, own) = api
+        .get("/subsidies/entitlements?period=2025Q4", Some(COMPANY))
+        .await;
+    own["entitlements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["programme"] == "old-community-takeover")
+        .expect("OWN's takeover entitlement")
+        .clone()
 }
 
 /// What the access table (api_access) calls the subsidy operations on.

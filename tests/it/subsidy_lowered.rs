@@ -17,16 +17,7 @@ on_both_backends! {
 fn a_lowered_entitlement_stops_payments_and_names_what_to_recover(t: TestDb) {
     run_async(async {
         let api = setup(&t, |_| {}).await;
-        let (_, own) = api
-            .get("/subsidies/entitlements?period=2025Q4", Some(COMPANY))
-            .await;
-        let takeover = own["entitlements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["programme"] == "old-community-takeover")
-            .expect("OWN's takeover entitlement")
-            .clone();
+        let takeover = crate::subsidies::own_takeover(&api).await;
         let ent = takeover["id"].as_i64().unwrap();
         let entitled = takeover["amount_cents"].as_i64().unwrap();
         let (_, detail) = api
