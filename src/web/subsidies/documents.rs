@@ -74,7 +74,7 @@ async fn read(
         match field.name().unwrap_or_default() {
             "csrf_token" => upload.csrf_token = text(field).await?,
             "document" => upload.document = text(field).await?,
-            "file" if upload.file.is_none() && refused.is_none() => {
+            "file" if upload.file.is_none() => {
                 upload.file_name = field
                     .content_disposition()
                     .and_then(|d| d.get_filename())
@@ -82,7 +82,12 @@ async fn read(
                     .to_string();
                 match crate::http::upload::read(field, max_mib, "a document").await {
                     Ok(file) => upload.file = Some(file),
-                    Err(e) => refused = Some(messages::upload_refusal(e)?),
+                    Err(e) => {
+                        // Read no further: the rest of a refused file is
+                        // not worth the wait (the token comes first).
+                        refused = Some(messages::upload_refusal(e)?);
+                        break;
+                    }
                 }
             }
             _ => return Err(malformed("the form has a part it does not know")),

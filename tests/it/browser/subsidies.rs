@@ -111,6 +111,20 @@ fn a_quarters_subsidy_goes_from_application_to_payment_through_the_forms(t: Test
             .unwrap();
         b.click(Locator::Css("form[enctype] button")).await;
         assert!(b.text(".alert").await.contains("PDF、PNG 或 JPEG"));
+        // A file over the limit (10 MiB) is refused on the page, as it comes.
+        let mut big = crate::subsidies::PDF.to_vec();
+        big.resize(12 << 20, b' ');
+        let big_pdf = dir.path().join("扫描件.pdf");
+        std::fs::write(&big_pdf, big).unwrap();
+        b.client
+            .find(Locator::Id("file"))
+            .await
+            .unwrap()
+            .send_keys(big_pdf.to_str().unwrap())
+            .await
+            .unwrap();
+        b.click(Locator::Css("form[enctype] button")).await;
+        assert!(b.text(".alert").await.contains("文件超过 10 MiB"));
         b.client
             .find(Locator::Id("file"))
             .await
