@@ -3,7 +3,7 @@
 
 use super::{
     AppealStatus, CommunityType, Decision, ImportKind, ListPlacement, Period, RecordKind,
-    RepairStatus, RoleName, RunStatus, Severity,
+    RepairStatus, RoleName, RunStatus, Severity, SubsidyStatus,
 };
 
 pub fn list(l: ListPlacement) -> &'static str {
@@ -61,6 +61,15 @@ pub fn repair_status(s: RepairStatus) -> &'static str {
         RepairStatus::Pending => "修复中",
         RepairStatus::Approved => "已修复",
         RepairStatus::Rejected => "未获批准",
+    }
+}
+
+pub fn subsidy_status(s: SubsidyStatus) -> &'static str {
+    match s {
+        SubsidyStatus::Submitted => "待初审",
+        SubsidyStatus::Reviewed => "待复核",
+        SubsidyStatus::Approved => "已核定",
+        SubsidyStatus::Rejected => "已退回",
     }
 }
 
@@ -122,6 +131,9 @@ mod tests {
         }
         for s in AppealStatus::iter() {
             assert!(!appeal_status(s).is_ascii(), "{s}");
+        }
+        for s in SubsidyStatus::iter() {
+            assert!(!subsidy_status(s).is_ascii(), "{s}");
         }
         for k in RecordKind::iter() {
             assert!(!record_kind(k).is_ascii(), "{k}");

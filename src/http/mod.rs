@@ -24,7 +24,7 @@ mod rule_sets;
 mod runs;
 pub mod session;
 mod subsidies;
-pub use subsidies::{list_views as subsidies_views, visible as visible_subsidy_application};
+pub use subsidies::visible as visible_subsidy_application;
 pub mod throttle;
 pub mod upload;
 

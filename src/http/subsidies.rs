@@ -207,7 +207,7 @@ pub struct ApplicationList {
 
 /// Applications, newest first (a company: its own), with what each still
 /// needs, what was paid and whether its review is overdue.
-pub fn list_views(
+fn list_views(
     db: &Database,
     company: Option<&str>,
     status: Option<SubsidyStatus>,

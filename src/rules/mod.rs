@@ -145,6 +145,17 @@ pub struct RuleBook {
 }
 
 impl RuleBook {
+    /// Every subsidy programme of the rule sets, once each, in order of appearance.
+    pub fn subsidy_programmes(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for p in self.sets.iter().flat_map(|s| s.rules.subsidies.iter()) {
+            if !names.contains(&p.name) {
+                names.push(p.name.clone());
+            }
+        }
+        names
+    }
+
     /// Loads the directory; refuses while any file is invalid or two share an `effective_from`.
     pub fn load_dir(dir: &Path) -> Result<Self, RuleErrors> {
         let dir_error = |message: String| {

@@ -35,11 +35,7 @@ pub fn set_budget(
             settings.fund_sources.join("、"),
         ));
     }
-    let known = book
-        .sets
-        .iter()
-        .any(|s| s.rules.subsidies.iter().any(|p| p.name == line.programme));
-    if !known {
+    if !book.subsidy_programmes().contains(&line.programme) {
         return Err(SubsidyError::UnknownProgramme(line.programme.clone()));
     }
     conn.transaction(|conn| {

@@ -15,8 +15,8 @@ use super::{Conn, StorageError};
 
 pub use super::subsidy_applications::{
     application, application_ids, application_locked, application_of, applications,
-    insert_application, resubmit, set_approved, set_returned, set_reviewed, NewApplication, Review,
-    SubsidyApplication,
+    applications_window, count_applications, insert_application, resubmit, set_approved,
+    set_returned, set_reviewed, NewApplication, Review, SubsidyApplication,
 };
 pub use super::subsidy_documents::{
     add_document, document_content, documents_of, documents_of_many, Document, NewDocument,

@@ -149,6 +149,17 @@ pub fn applications(
     company: Option<&str>,
     status: Option<SubsidyStatus>,
 ) -> Result<Vec<(SubsidyApplication, Entitlement)>, StorageError> {
+    applications_window(conn, company, status, None)
+}
+
+/// `applications`, only `limit` of them after skipping `offset`: one page,
+/// read as a page by the database.
+pub fn applications_window(
+    conn: &mut Conn,
+    company: Option<&str>,
+    status: Option<SubsidyStatus>,
+    window: Option<(i64, i64)>,
+) -> Result<Vec<(SubsidyApplication, Entitlement)>, StorageError> {
     let mut q = apps::table
         .inner_join(ents::table)
         .select((SubsidyApplication::as_select(), Entitlement::as_select()))
@@ -160,7 +171,26 @@ pub fn applications(
     if let Some(s) = status {
         q = q.filter(apps::status.eq(s));
     }
+    if let Some((offset, limit)) = window {
+        q = q.offset(offset).limit(limit);
+    }
     Ok(q.load(conn)?)
+}
+
+/// How many applications `applications` would give.
+pub fn count_applications(
+    conn: &mut Conn,
+    company: Option<&str>,
+    status: Option<SubsidyStatus>,
+) -> Result<i64, StorageError> {
+    let mut q = apps::table.count().into_boxed();
+    if let Some(c) = company {
+        q = q.filter(apps::company_code.eq(c.to_string()));
+    }
+    if let Some(s) = status {
+        q = q.filter(apps::status.eq(s));
+    }
+    Ok(q.get_result(conn)?)
 }
 
 /// The district review (初审): reviewed, with the amount it proposes.

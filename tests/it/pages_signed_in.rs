@@ -10,7 +10,7 @@ on_both_backends! {
 }
 
 /// `name=value` of the Set-Cookie header that sets `name`.
-fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
     res.headers()
         .get_all("set-cookie")
         .iter()
@@ -19,7 +19,8 @@ fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
         .map(|v| v.split(';').next().unwrap_or_default().to_string())
 }
 
-fn hidden_token(html: &str) -> String {
+/// The value of the page's first hidden `csrf_token` field.
+pub(crate) fn hidden_token(html: &str) -> String {
     let at = html
         .find(r#"name="csrf_token" value=""#)
         .expect("a hidden csrf_token field");

@@ -46,14 +46,8 @@ impl Answer {
 async fn sign_in<'a>(api: &'a Api, name: &str) -> Session<'a> {
     let res = crate::app::attempt(api, name, PASSWORD).await;
     assert_eq!(res.status().as_u16(), 200, "{name} signs in");
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("propcredit_session="))
-        .map(|v| v.split(';').next().unwrap_or_default().to_string())
-        .expect("a session cookie");
+    let cookie =
+        crate::pages_signed_in::set_cookie(&res, "propcredit_session").expect("a session cookie");
     let root = api.base.trim_end_matches("/api/v1").to_string();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -66,10 +60,7 @@ async fn sign_in<'a>(api: &'a Api, name: &str) -> Session<'a> {
         token: String::new(),
         client,
     };
-    let page = s.get("/subsidies").await.page;
-    let at = page.find(r#"name="csrf_token" value=""#).expect("a form");
-    let rest = &page[at + r#"name="csrf_token" value=""#.len()..];
-    s.token = rest[..rest.find('"').unwrap()].to_string();
+    s.token = crate::pages_signed_in::hidden_token(&s.get("/subsidies").await.page);
     s
 }
 
@@ -343,6 +334,14 @@ fn the_subsidy_forms_refuse_what_the_api_refuses_and_change_nothing(t: TestDb) {
         let none = pat.get("/subsidies?status=submitted").await.page;
         assert!(
             none.contains("暂无这一状态的申报") && !none.contains(&format!(r#"href="{page}""#))
+        );
+        // Pages of 50, read as pages: the second holds nothing yet.
+        let second = pat.get("/subsidies?page=2").await;
+        assert_eq!(second.status, 200);
+        assert!(
+            second.page.contains("暂无申报") && !second.page.contains(&format!(r#"href="{page}""#)),
+            "{}",
+            second.page
         );
 
         // The queue in /metrics, and overdue once the approval is late.

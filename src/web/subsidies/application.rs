@@ -12,7 +12,7 @@ use askama::Template;
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::messages::{self, status_label};
+use super::messages;
 use super::{change_rows, period_label, ChangeRow, DoneQuery, Env, Said};
 use crate::clock::Clock;
 use crate::configuration::Settings;
@@ -236,7 +236,7 @@ pub(super) async fn render(
         company_code: a.company_code.clone(),
         period: period_label(&v.entitlement.period),
         programme: v.entitlement.programme.clone(),
-        status: status_label(a.status),
+        status: crate::domain::labels::subsidy_status(a.status),
         overdue: v.overdue,
         review_due: v.review_due.map(|d| d.to_string()).unwrap_or_default(),
         resubmit_until: v.resubmit_until.map(|d| d.to_string()).unwrap_or_default(),

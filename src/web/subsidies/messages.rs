@@ -10,19 +10,9 @@ use actix_web::ResponseError;
 use chrono::NaiveDate;
 
 use super::super::PageError;
-use crate::domain::SubsidyStatus;
+use crate::domain::labels;
 use crate::http::ApiError;
 use crate::service::subsidies::SubsidyError;
-
-/// The step's name in a sentence.
-pub fn status_label(s: SubsidyStatus) -> &'static str {
-    match s {
-        SubsidyStatus::Submitted => "待初审",
-        SubsidyStatus::Reviewed => "待复核",
-        SubsidyStatus::Approved => "已核定",
-        SubsidyStatus::Rejected => "已退回",
-    }
-}
 
 fn what(field: &str) -> &'static str {
     match field {
@@ -42,7 +32,7 @@ pub fn sentence(e: &SubsidyError) -> String {
         SubsidyError::Empty(field) => format!("请填写{}。", what(field)),
         SubsidyError::WrongStep { id, status, .. } => format!(
             "申报 {id} 当前为“{}”，不能办理这一步。",
-            status_label(*status)
+            labels::subsidy_status(*status)
         ),
         SubsidyError::AboveEntitlement { asked, entitled } => {
             format!("金额 {asked} 元高于应补金额 {entitled} 元。")

@@ -101,7 +101,7 @@ pub struct ListQuery {
 }
 
 /// Applications on one page of the list.
-const PER_PAGE: usize = 50;
+const PER_PAGE: i64 = 50;
 
 /// The sentence for a step just taken (unknown keys: none).
 fn done_message(key: Option<&str>) -> &'static str {
@@ -210,7 +210,7 @@ struct SubsidiesPage {
     page: u32,
     pages: u32,
     /// How many applications the filter selects.
-    matching: usize,
+    matching: i64,
     /// The budget form (admins): the rule sets' programmes and the fund sources.
     programmes: Vec<String>,
     fund_sources: Vec<String>,
@@ -227,7 +227,7 @@ fn application_row(v: ApplicationView) -> ApplicationRow {
         entitled: format_cents(v.entitlement.amount_cents),
         approved: a.approved_cents.map(format_cents).unwrap_or_default(),
         paid: format_cents(v.paid_cents),
-        status: messages::status_label(a.status),
+        status: labels::subsidy_status(a.status),
         step_by: [a.reviewed_by, a.approved_by]
             .into_iter()
             .flatten()
@@ -238,17 +238,6 @@ fn application_row(v: ApplicationView) -> ApplicationRow {
         overdue: v.overdue,
         lowered: v.entitlement_below_approval,
     }
-}
-
-/// Every subsidy programme of the rule sets, once each, in order of appearance.
-fn programmes(book: &RuleBook) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for p in book.sets.iter().flat_map(|s| s.rules.subsidies.iter()) {
-        if !names.contains(&p.name) {
-            names.push(p.name.clone());
-        }
-    }
-    names
 }
 
 /// The list page for `viewer`, with what was said and typed.
@@ -267,10 +256,10 @@ async fn render(
     let (status, page) = (query.status, query.page.unwrap_or(1).max(1));
     let (entitlements, applications, matching, payments, ledger) = crate::http::block(move || {
         let mut conn = db.get()?;
-        let pairs = subsidies::applications(&mut conn, company.as_deref(), status)?;
-        let matching = pairs.len();
-        let start = usize::try_from(page - 1).map_or(usize::MAX, |p| p.saturating_mul(PER_PAGE));
-        let shown = pairs.into_iter().skip(start).take(PER_PAGE).collect();
+        let matching = subsidies::count_applications(&mut conn, company.as_deref(), status)?;
+        let window = (i64::from(page - 1) * PER_PAGE, PER_PAGE);
+        let shown =
+            subsidies::applications_window(&mut conn, company.as_deref(), status, Some(window))?;
         let views = service::views(&mut conn, shown, &s, today)?;
         let entitlements = if official {
             Vec::new()
@@ -324,9 +313,9 @@ async fn render(
             review_days: env.settings.subsidy.review_days,
             status: status.map_or("", |s| s.as_str()),
             page,
-            pages: u32::try_from(matching.div_ceil(PER_PAGE).max(1)).unwrap_or(u32::MAX),
+            pages: u32::try_from(((matching + PER_PAGE - 1) / PER_PAGE).max(1)).unwrap_or(u32::MAX),
             matching,
-            programmes: programmes(book),
+            programmes: book.subsidy_programmes(),
             fund_sources: env.settings.subsidy.fund_sources.clone(),
             budget,
             viewer,
